@@ -12,6 +12,9 @@ export const DEFAULT_BASE_URL = 'https://api.vobiz.ai/api/v1/messaging';
 /** [doc] The path every route hangs under, on the sandbox as on the real API. */
 export const API_PATH_PREFIX = '/api/v1/messaging';
 
+/** [doc] The account id format (`MA_XXXXXXXX`); [assumed] letters and digits of any length after `MA_`. */
+export const AUTH_ID_PATTERN = /^MA_[A-Za-z0-9]+$/;
+
 /** [doc] Default page size of GET /contacts. */
 export const DEFAULT_PAGE_SIZE = 25;
 
@@ -90,3 +93,72 @@ export const ERROR_CODES = {
 
 /** [doc] 429 carries `details.retryAfter` (seconds) and a `Retry-After` header when present. */
 export const RATE_LIMIT_STATUS = 429;
+
+// ---------------------------------------------------------------------------------------------------
+// Decided for the sandbox (issue 2). Everything below is [assumed]: the docs say nothing about it.
+// ---------------------------------------------------------------------------------------------------
+
+/** [assumed] Largest JSON request body accepted; beyond it: 413 `PAYLOAD_TOO_LARGE`. */
+export const MAX_JSON_BODY_BYTES = 1024 * 1024;
+export const PAYLOAD_TOO_LARGE_CODE = 'PAYLOAD_TOO_LARGE';
+
+/** [assumed] A known path with a method it does not serve: 405 `METHOD_NOT_ALLOWED` and an `Allow` header. */
+export const METHOD_NOT_ALLOWED_CODE = 'METHOD_NOT_ALLOWED';
+
+/**
+ * [assumed] Content types. A non-empty JSON body must be sent as `application/json` (or `+json`),
+ * otherwise 415 `UNSUPPORTED_MEDIA_TYPE`; an empty body counts as `{}`. POST /contacts/import with a body
+ * that is not `multipart/form-data` is 415 `UNSUPPORTED_MEDIA_TYPE`; a multipart body that is malformed,
+ * or has no file part named `file` (a plain text field of that name does not count), is 400 `BAD_REQUEST`.
+ */
+export const UNSUPPORTED_MEDIA_TYPE_STATUS = 415;
+
+/** [assumed] The `error.code` of each 5xx status. */
+export const SERVER_ERROR_CODES = {
+  500: 'INTERNAL_ERROR',
+  502: 'BAD_GATEWAY',
+  503: 'SERVICE_UNAVAILABLE',
+  504: 'GATEWAY_TIMEOUT',
+} as const;
+
+/**
+ * [assumed] Create and update bodies are checked strictly: a field the endpoint does not know is 422
+ * (`details.errors[].code` `unknown_field`), so a client's typo is not silently dropped. PUT with
+ * `phone_number` is 422 (`not_updatable`), even with the same number; PUT with no updatable field is 422.
+ */
+export const REJECT_UNKNOWN_BODY_FIELDS = true;
+
+/** [assumed] PUT `custom_attributes` replaces the whole object, as `tags` replaces the list. */
+export const UPDATE_CUSTOM_ATTRIBUTES_REPLACES = true;
+
+/**
+ * [assumed] Normalisation on write: `name` and each tag are trimmed, tags are de-duplicated (first
+ * occurrence kept, case kept); an empty name or tag after trimming is 422. `phone_number` is not trimmed
+ * in JSON bodies (it must already be E.164); CSV cells are trimmed.
+ */
+export const NAMES_AND_TAGS_ARE_TRIMMED = true;
+
+/**
+ * [assumed] GET /contacts `search`: case-insensitive substring of the name, or substring of the phone
+ * number once spaces, dashes, dots and parentheses are removed from the search (`98765`, `+9198765` and
+ * `+91 98765` all match `+919876543210`). `tag`: one tag, exact and case-sensitive. Both combine (AND).
+ * Empty `search`/`tag` mean no filter. `page` must be an integer >= 1 and `limit` an integer in
+ * 1..MAX_PAGE_SIZE, otherwise 422 with `details.errors`. Order: creation order, oldest first.
+ */
+export const LIST_ORDER = 'created_at_ascending';
+
+/**
+ * [assumed] CSV import details. Header names are trimmed and matched case-sensitively; unknown columns
+ * are ignored; a missing `phone_number`/`name` header is 422 naming the headers found. Records end at
+ * CRLF, LF or CR (mixed is fine). Blank lines and rows whose cells are all blank are skipped and not
+ * counted. A row with more cells than the header fails (an unquoted comma in a cell, usually); a row with
+ * fewer cells reads the missing ones as empty. A record longer than MAX_CSV_RECORD_BYTES, or any CSV
+ * syntax error (an unclosed quote, ...), stops the import with 422 giving the parser's reason and line.
+ */
+export const MAX_CSV_RECORD_BYTES = 64 * 1024;
+
+/**
+ * [assumed] Import is streamed, not atomic: rows are applied as they are read, so when a CSV syntax error
+ * stops an import, the rows before it stay applied and the 422's `details.applied` counts them.
+ */
+export const IMPORT_IS_ATOMIC = false;

@@ -1,0 +1,39 @@
+/**
+ * Builds the MCP server: the tools the configuration selects, wired to one Vobiz client.
+ */
+import { createRequire } from 'node:module';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ToolContext } from './tools/context.js';
+import { TOOLS } from './tools/index.js';
+
+const packageJson = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
+export const SERVER_NAME = packageJson.name;
+export const SERVER_VERSION = packageJson.version;
+
+const INSTRUCTIONS = `Tools for the WhatsApp contacts of one Vobiz account.
+- Phone numbers are always E.164: "+", country code, number, no spaces (e.g. +919876543210).
+- Search before you create: list_contacts with search=<phone digits> tells whether the number exists; a phone number is unique per account.
+- Find ids with list_contacts; get_contact, update_contact and delete_contact take them.
+- update_contact replaces the whole tag list: read the contact first and send the full list.
+- For many contacts use import_contacts_csv (columns phone_number,name,tags), not create_contact in a loop.
+- delete_contact is permanent.`;
+
+export interface ServerOptions {
+  /** Register only the tools that read. */
+  readOnly?: boolean;
+  /** Register only these tools (by name); undefined means all. */
+  tools?: readonly string[];
+}
+
+export function createServer(context: ToolContext, options: ServerOptions = {}): McpServer {
+  const server = new McpServer(
+    { name: SERVER_NAME, version: SERVER_VERSION, title: 'Vobiz Contacts' },
+    { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
+  );
+  for (const tool of selectTools(options)) tool.register(server, context);
+  return server;
+}
+
+export function selectTools({ readOnly = false, tools }: ServerOptions) {
+  return TOOLS.filter((tool) => (!readOnly || tool.readOnly) && (tools === undefined || tools.includes(tool.name)));
+}

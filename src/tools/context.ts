@@ -1,0 +1,16 @@
+import type { VobizClient } from '../vobiz/client.js';
+
+/** What every tool handler is given: the one client of the process and the server's settings. */
+export interface ToolContext {
+  client: VobizClient;
+  import: ImportSettings;
+}
+
+export interface ImportSettings {
+  /** Directories a `file_path` must lie in (real paths, symlinks resolved), when the client offers no roots. */
+  allowedDirs: string[];
+  /** Largest CSV file accepted by `file_path`. */
+  maxFileBytes: number;
+  /** Largest inline `csv` text accepted. */
+  maxInlineBytes: number;
+}

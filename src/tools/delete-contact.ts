@@ -1,0 +1,38 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { ToolContext } from './context.js';
+import { contactIdField } from './fields.js';
+import { failureResult, successResult } from './results.js';
+
+export const DELETE_CONTACT = 'delete_contact';
+
+export function registerDeleteContact(server: McpServer, { client }: ToolContext): void {
+  server.registerTool(
+    DELETE_CONTACT,
+    {
+      title: 'Delete a contact',
+      description:
+        'Permanently delete one WhatsApp contact from the Vobiz account, with its tags and attributes. ' +
+        'This cannot be undone: confirm the id with get_contact first. To take a contact out of a ' +
+        'campaign, remove its tag with update_contact instead.',
+      inputSchema: { id: contactIdField },
+      outputSchema: {
+        id: z.string(),
+        deleted: z.literal(true),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+    },
+    async ({ id }, extra) => {
+      try {
+        await client.deleteContact(id, { signal: extra.signal });
+        return successResult({ id, deleted: true as const }, `Deleted contact ${id}.`);
+      } catch (error) {
+        return failureResult(error, {
+          action: `delete contact ${id}`,
+          writes: true,
+          notFoundHint: 'It may have been deleted already; list_contacts shows the contacts that exist.',
+        });
+      }
+    },
+  );
+}

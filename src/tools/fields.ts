@@ -1,0 +1,73 @@
+/**
+ * Input fields shared by several tools, each with the description a model reads and the bounds of the
+ * contract, so that every tool words and checks the same field the same way.
+ */
+import { z } from 'zod';
+import {
+  CONTACT_ID_PATTERN,
+  E164_EXAMPLE,
+  MAX_CUSTOM_ATTRIBUTES,
+  MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH,
+  MAX_NAME_LENGTH,
+  MAX_TAGS_PER_CONTACT,
+  MAX_TAG_LENGTH,
+} from '../vobiz/contract.js';
+import { toE164 } from '../vobiz/phone.js';
+
+export const contactIdField = z
+  .string()
+  .regex(CONTACT_ID_PATTERN, {
+    error: 'id must be a contact id as returned by list_contacts (letters, digits, "-" or "_"), e.g. a UUID',
+  })
+  .describe(
+    'The contact id, as returned by list_contacts or create_contact (a UUID such as "3f1c2a9e-8b7d-4c1e-9f0a-2b6d8e4c7a51").',
+  );
+
+export const phoneNumberField = z
+  .string()
+  .max(64, { error: 'phone_number is too long to be a phone number' })
+  .transform((raw, ctx) => {
+    const checked = toE164(raw);
+    if (!checked.ok) {
+      ctx.addIssue({ code: 'custom', message: checked.reason });
+      return z.NEVER;
+    }
+    return checked.e164;
+  })
+  .describe(`Phone number in E.164 format: "+", country code, number, no spaces, e.g. "${E164_EXAMPLE}".`);
+
+export const nameField = z
+  .string()
+  .trim()
+  .min(1, { error: 'name must not be empty' })
+  .max(MAX_NAME_LENGTH, { error: `name must be at most ${MAX_NAME_LENGTH} characters` })
+  .describe('The contact\'s display name, e.g. "Rahul Sharma".');
+
+const tagField = z
+  .string()
+  .trim()
+  .min(1, { error: 'a tag must not be empty' })
+  .max(MAX_TAG_LENGTH, { error: `a tag must be at most ${MAX_TAG_LENGTH} characters` });
+
+export const tagsField = z
+  .array(tagField)
+  .max(MAX_TAGS_PER_CONTACT, { error: `at most ${MAX_TAGS_PER_CONTACT} tags per contact` })
+  .transform((tags) => [...new Set(tags)])
+  .describe('Tags for campaign targeting, e.g. ["vip", "newsletter"]. Duplicates are dropped.');
+
+export const customAttributesField = z
+  .record(
+    z
+      .string()
+      .min(1)
+      .max(MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH)
+      // These keys would reach Object.prototype in naive consumers downstream; no real attribute needs them.
+      .refine((key) => !['__proto__', 'constructor', 'prototype'].includes(key), {
+        error: 'custom_attributes keys "__proto__", "constructor" and "prototype" are not allowed',
+      }),
+    z.union([z.string(), z.number(), z.boolean(), z.null()]),
+  )
+  .refine((attrs) => Object.keys(attrs).length <= MAX_CUSTOM_ATTRIBUTES, {
+    error: `at most ${MAX_CUSTOM_ATTRIBUTES} custom attributes`,
+  })
+  .describe('Key/value metadata with string, number, boolean or null values, e.g. {"city": "Mumbai", "plan": "pro"}.');

@@ -1,0 +1,277 @@
+/**
+ * The HTTP client for the Vobiz Contacts API: one keep-alive undici dispatcher, auth headers on every
+ * request, ids percent-encoded into paths, responses checked with zod, and every failure turned into
+ * one of the typed errors in `errors.ts`.
+ */
+import { Agent, FormData, request, type Dispatcher } from 'undici';
+import type { z } from 'zod';
+import { CONTACT_ID_PATTERN, IMPORT_FILE_FIELD } from './contract.js';
+import { VobizCancelledError, VobizHttpError, VobizNetworkError } from './errors.js';
+import {
+  ContactPageSchema,
+  ContactSchema,
+  ErrorBodySchema,
+  ImportSummarySchema,
+  type Contact,
+  type ContactPage,
+  type ImportSummary,
+} from './schemas.js';
+
+export type VobizCredentials = { authId: string; authToken: string } | { bearerToken: string };
+
+export interface VobizClientOptions {
+  /** e.g. `https://api.vobiz.ai/api/v1/messaging`, no trailing slash needed. */
+  baseUrl: string;
+  credentials: VobizCredentials;
+  /** Per-request timeout, from sending to the last byte of the answer. */
+  timeoutMs?: number;
+  /** Shared dispatcher; by default the client makes its own keep-alive Agent and closes it in close(). */
+  dispatcher?: Dispatcher;
+  userAgent?: string;
+}
+
+export interface CallOptions {
+  /** Aborts the request, e.g. when the MCP client cancels the tool call. */
+  signal?: AbortSignal;
+}
+
+export interface ListContactsQuery {
+  page?: number;
+  limit?: number;
+  search?: string;
+  tag?: string;
+}
+
+export interface NewContact {
+  phone_number: string;
+  name: string;
+  tags?: string[];
+  custom_attributes?: Record<string, unknown>;
+}
+
+export type ContactPatch = Partial<Pick<NewContact, 'name' | 'tags' | 'custom_attributes'>>;
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+type RequestBody = { json: unknown } | { form: FormData } | undefined;
+
+export class VobizClient {
+  readonly baseUrl: string;
+  private readonly authHeaders: Record<string, string>;
+  private readonly timeoutMs: number;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly userAgent: string;
+
+  constructor(options: VobizClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.authHeaders =
+      'bearerToken' in options.credentials
+        ? { authorization: `Bearer ${options.credentials.bearerToken}` }
+        : { 'x-auth-id': options.credentials.authId, 'x-auth-token': options.credentials.authToken };
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.ownsDispatcher = options.dispatcher === undefined;
+    // One keep-alive pool per client: an agent calling tools in a loop reuses warm connections.
+    this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: 16 });
+    this.userAgent = options.userAgent ?? 'vobiz-contacts-mcp';
+  }
+
+  listContacts(query: ListContactsQuery = {}, options: CallOptions = {}): Promise<ContactPage> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined && value !== '') params.set(key, String(value));
+    }
+    const qs = params.size > 0 ? `?${params}` : '';
+    return this.send('GET', `/contacts${qs}`, undefined, ContactPageSchema, options);
+  }
+
+  getContact(id: string, options: CallOptions = {}): Promise<Contact> {
+    return this.send('GET', contactPath(id), undefined, ContactSchema, options);
+  }
+
+  createContact(contact: NewContact, options: CallOptions = {}): Promise<Contact> {
+    return this.send('POST', '/contacts', { json: contact }, ContactSchema, options);
+  }
+
+  updateContact(id: string, patch: ContactPatch, options: CallOptions = {}): Promise<Contact> {
+    return this.send('PUT', contactPath(id), { json: patch }, ContactSchema, options);
+  }
+
+  async deleteContact(id: string, options: CallOptions = {}): Promise<void> {
+    await this.send('DELETE', contactPath(id), undefined, null, options);
+  }
+
+  /** Uploads one CSV file as the multipart field `file`; a Blob from `fs.openAsBlob` streams from disk. */
+  importContactsCsv(csv: Blob, filename: string, options: CallOptions = {}): Promise<ImportSummary> {
+    const form = new FormData();
+    form.append(IMPORT_FILE_FIELD, csv, filename);
+    return this.send('POST', '/contacts/import', { form }, ImportSummarySchema, options);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  private send<T>(
+    method: Dispatcher.HttpMethod,
+    path: string,
+    body: RequestBody,
+    schema: z.ZodType<T>,
+    options: CallOptions,
+  ): Promise<T>;
+  private send(
+    method: Dispatcher.HttpMethod,
+    path: string,
+    body: RequestBody,
+    schema: null,
+    options: CallOptions,
+  ): Promise<undefined>;
+  private async send<T>(
+    method: Dispatcher.HttpMethod,
+    path: string,
+    body: RequestBody,
+    schema: z.ZodType<T> | null,
+    options: CallOptions,
+  ): Promise<T | undefined> {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'user-agent': this.userAgent,
+      ...this.authHeaders,
+    };
+    let payload: string | FormData | undefined;
+    if (body && 'json' in body) {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(body.json);
+    } else if (body) {
+      payload = body.form; // undici sets the multipart content type with its boundary
+    }
+
+    let status: number;
+    let responseHeaders: Record<string, string | string[] | undefined>;
+    let text: string;
+    try {
+      const response = await request(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        body: payload,
+        signal,
+        dispatcher: this.dispatcher,
+      });
+      status = response.statusCode;
+      responseHeaders = response.headers;
+      text = await response.body.text();
+    } catch (error) {
+      throw toNetworkError(error, { cancelled: options.signal?.aborted ?? false, timedOut: timeout.aborted }, this);
+    }
+
+    if (status >= 200 && status < 300) {
+      if (schema === null) return undefined;
+      return parseSuccess(schema, status, text, method, path);
+    }
+    throw parseErrorResponse(status, responseHeaders, text);
+  }
+}
+
+/** `/contacts/{id}`, with the id checked and percent-encoded so that no id can change the route called. */
+export function contactPath(id: string): string {
+  if (!CONTACT_ID_PATTERN.test(id)) {
+    // The tools validate ids first; reaching this is a programming error, never a request to a wrong path.
+    throw new RangeError('Refusing a contact id outside the safe id charset.');
+  }
+  return `/contacts/${encodeURIComponent(id)}`;
+}
+
+function parseSuccess<T>(schema: z.ZodType<T>, status: number, text: string, method: string, path: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const route = path.split('?')[0];
+  throw new VobizHttpError(
+    status,
+    'MALFORMED_RESPONSE',
+    `The API answered ${method} ${route} with HTTP ${status} but a body that is not the expected JSON.`,
+    { unreadableBody: true },
+  );
+}
+
+/** Turns any error answer (documented JSON, a plain string error, HTML from a proxy, nothing) into one error. */
+export function parseErrorResponse(
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  text: string,
+): VobizHttpError {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const parsed = ErrorBodySchema.safeParse(json);
+  const retryAfterHeader = parseRetryAfter(headers['retry-after']);
+  if (!parsed.success) {
+    const type = String(headers['content-type'] ?? 'no content type').split(';')[0];
+    return new VobizHttpError(status, undefined, `HTTP ${status} with a body that is not the API's JSON (${type}).`, {
+      unreadableBody: true,
+      ...(retryAfterHeader !== undefined && { retryAfterSeconds: retryAfterHeader }),
+    });
+  }
+  const body = parsed.data;
+  const error = typeof body.error === 'string' ? { message: body.error } : (body.error ?? {});
+  const code = 'code' in error ? error.code : undefined;
+  const details = 'details' in error ? error.details : undefined;
+  const { errors: fieldErrors, retryAfter, ...extra } = details ?? {};
+  const retryAfterSeconds = retryAfterHeader ?? retryAfter;
+  return new VobizHttpError(status, code, error.message ?? body.message ?? `HTTP ${status}`, {
+    ...(fieldErrors && { fieldErrors }),
+    ...(body.requestId && { requestId: body.requestId }),
+    ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
+    ...(Object.keys(extra).length > 0 && { extra }),
+  });
+}
+
+/** `Retry-After` is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
+function parseRetryAfter(value: string | string[] | undefined): number | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (/^\d+$/.test(raw.trim())) return Number(raw.trim());
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+function toNetworkError(
+  error: unknown,
+  state: { cancelled: boolean; timedOut: boolean },
+  client: VobizClient,
+): Error {
+  if (state.cancelled) return new VobizCancelledError();
+  if (state.timedOut) {
+    return new VobizNetworkError('timeout', 'The Vobiz API did not answer in time.', 'TIMEOUT');
+  }
+  const code = findErrorCode(error);
+  const host = new URL(client.baseUrl).host;
+  const reason =
+    code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+      ? `the host ${host} could not be resolved (DNS)`
+      : code === 'ECONNREFUSED'
+        ? `${host} refused the connection`
+        : code?.startsWith('ERR_TLS') || code?.includes('CERT')
+          ? `the TLS handshake with ${host} failed`
+          : `the connection to ${host} failed or was dropped before a full answer`;
+  return new VobizNetworkError('connection', `Could not reach the Vobiz API: ${reason}.`, code);
+}
+
+function findErrorCode(error: unknown): string | undefined {
+  // undici wraps the socket error: the useful code is on the error or on its cause.
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    if ('code' in e && typeof e.code === 'string') return e.code;
+    e = 'cause' in e ? e.cause : undefined;
+  }
+  return undefined;
+}

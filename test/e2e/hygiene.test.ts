@@ -1,0 +1,161 @@
+/**
+ * Process hygiene a user relies on without seeing it: stdout carries only JSON-RPC, tokens never
+ * leak, bad configuration fails fast with one clear line, and the process goes when stdin closes.
+ */
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { CLI, startStack, textOf } from './harness.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+/** Runs the CLI to completion with the given args, env and stdin. */
+async function runCli(args: string[], env: Record<string, string>, stdin = '') {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stdin.end(stdin);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stdout, stderr };
+}
+
+describe('start-up', () => {
+  it('exits 1 with one clear line when no credentials are set', async () => {
+    const { code, stdout, stderr } = await runCli([], {});
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/VOBIZ_AUTH_ID and VOBIZ_AUTH_TOKEN/);
+    expect(stderr).toMatch(/--sandbox/);
+  });
+
+  it('names a malformed variable without printing any value', async () => {
+    const { code, stderr } = await runCli([], {
+      VOBIZ_AUTH_ID: 'not-an-account',
+      VOBIZ_AUTH_TOKEN: 'tok_supersecret_value',
+      VOBIZ_TIMEOUT_MS: 'soon',
+    });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/VOBIZ_AUTH_ID must look like MA_/);
+    expect(stderr).toMatch(/VOBIZ_TIMEOUT_MS/);
+    expect(stderr).not.toContain('tok_supersecret_value');
+    expect(stderr).not.toContain('not-an-account');
+  });
+
+  it('answers --version and --help', async () => {
+    expect((await runCli(['--version'], {})).stdout.trim()).toBe(version);
+    const help = await runCli(['--help'], {});
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--sandbox/);
+    expect(help.stdout).toMatch(/VOBIZ_AUTH_TOKEN/);
+  });
+
+  it('serves the tools against an in-process sandbox with --sandbox and says so on stderr', async () => {
+    const stack = await startStack({
+      args: ['--sandbox'],
+      env: { VOBIZ_AUTH_ID: null, VOBIZ_AUTH_TOKEN: null, VOBIZ_BASE_URL: null },
+    });
+    try {
+      const result = await stack.call('list_contacts', { limit: 5 });
+      expect(result.isError, textOf(result)).toBeFalsy();
+      expect((result.structuredContent as { total: number }).total).toBeGreaterThan(0);
+      expect(stack.stderr()).toMatch(/SANDBOX/);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('stdout and secrets under faults', () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ port: 0 });
+  });
+  afterAll(() => sandbox.close());
+
+  it('writes nothing but JSON-RPC to stdout and never the token, whatever fails', async () => {
+    for (const fault of [
+      { kind: 'html', status: 502 },
+      { kind: 'server_error', status: 503 },
+      { kind: 'malformed_body', status: 200 },
+      { kind: 'drop_connection' },
+    ] as const) {
+      sandbox.faults.inject({ fault, times: 1 });
+    }
+    const calls = [
+      ['list_contacts', {}],
+      ['get_contact', { id: sandbox.contacts()[0]!.id }],
+      ['list_contacts', { search: 'a' }],
+      ['list_contacts', {}],
+      ['create_contact', { phone_number: 'nope', name: 'x' }],
+      ['get_contact', { id: '../../etc/passwd' }],
+      ['list_contacts', {}],
+    ] as const;
+    const messages = [
+      { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } },
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+      ...calls.map(([name, args], i) => ({ jsonrpc: '2.0', id: i + 2, method: 'tools/call', params: { name, arguments: args } })),
+    ];
+    const token = sandbox.credentials.authToken;
+    const child = spawn(process.execPath, [CLI], {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        VOBIZ_BASE_URL: sandbox.baseUrl,
+        VOBIZ_AUTH_ID: sandbox.credentials.authId,
+        VOBIZ_AUTH_TOKEN: token,
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const lastId = messages.length - 2;
+    const done = new Promise<void>((resolve) => {
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+        if (stdout.includes(`"id":${lastId}`)) resolve();
+      });
+    });
+    // One message at a time, so that each fault meets the call it was meant for.
+    for (const message of messages) {
+      child.stdin.write(`${JSON.stringify(message)}\n`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await done;
+    child.stdin.end();
+    const [code] = (await once(child, 'exit')) as [number | null];
+
+    const lines = stdout.split('\n').filter((line) => line !== '');
+    expect(lines.length).toBe(messages.length - 1);
+    for (const line of lines) expect(JSON.parse(line)).toMatchObject({ jsonrpc: '2.0' });
+    const results = lines.map((line) => JSON.parse(line) as { id: number; result?: { isError?: boolean } });
+    expect(results.filter((r) => r.result?.isError).length).toBeGreaterThanOrEqual(5);
+    expect(stdout).not.toContain(token);
+    expect(stderr).not.toContain(token);
+    expect(code).toBe(0);
+  });
+
+  it('keeps a bearer token out of results and logs too', async () => {
+    const bearer = 'eyJhbGciOiJIUzI1NiJ9.sandbox-test-bearer.c2lnbmF0dXJl';
+    const stack = await startStack({
+      sandbox: { bearerToken: bearer },
+      env: { VOBIZ_AUTH_ID: null, VOBIZ_AUTH_TOKEN: null, VOBIZ_BEARER_TOKEN: bearer },
+    });
+    try {
+      const ok = await stack.call('list_contacts', {});
+      expect(ok.isError).toBeFalsy();
+      stack.sandbox.faults.inject({ fault: { kind: 'server_error' }, times: 1 });
+      const failed = await stack.call('list_contacts', {});
+      expect(failed.isError).toBe(true);
+      for (const text of [JSON.stringify(ok), JSON.stringify(failed), stack.stderr()]) {
+        expect(text).not.toContain(bearer);
+      }
+    } finally {
+      await stack.close();
+    }
+  });
+});
