@@ -26,6 +26,7 @@ Environment:
   VOBIZ_TIMEOUT_MS                  per-request timeout, default 30000
   VOBIZ_IMPORT_DIRS                 directories import_contacts_csv may read (default: the working directory)
   VOBIZ_IMPORT_MAX_BYTES            largest CSV file accepted, default 104857600
+  VOBIZ_IMPORT_CHUNK_ROWS           rows per uploaded chunk, default 5000
 `;
 
 async function main(argv: string[]): Promise<void> {
@@ -71,6 +72,7 @@ async function main(argv: string[]): Promise<void> {
       allowedDirs: config.importDirs,
       maxFileBytes: config.importMaxBytes,
       maxInlineBytes: config.inlineCsvMaxBytes,
+      chunkRows: config.importChunkRows,
     },
   });
 

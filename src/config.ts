@@ -15,6 +15,7 @@ export interface Config {
   importDirs: string[];
   importMaxBytes: number;
   inlineCsvMaxBytes: number;
+  importChunkRows: number;
 }
 
 const MB = 1024 * 1024;
@@ -51,6 +52,12 @@ const EnvSchema = z.object({
     .int()
     .positive()
     .default(100 * MB),
+  VOBIZ_IMPORT_CHUNK_ROWS: z.coerce
+    .number({ error: 'VOBIZ_IMPORT_CHUNK_ROWS must be a number of rows' })
+    .int()
+    .min(1, { error: 'VOBIZ_IMPORT_CHUNK_ROWS must be at least 1' })
+    .max(100_000, { error: 'VOBIZ_IMPORT_CHUNK_ROWS must be at most 100000' })
+    .default(5_000),
 });
 
 export class ConfigError extends Error {
@@ -63,7 +70,9 @@ export function loadConfig(
   overrides: { credentials?: VobizCredentials; baseUrl?: string } = {},
 ): Config {
   // An empty variable (common in copied config files) means "not set".
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const parsed = EnvSchema.safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => issue.message).join('; '));
@@ -74,10 +83,13 @@ export function loadConfig(
     credentials: overrides.credentials ?? credentialsFrom(vars),
     timeoutMs: vars.VOBIZ_TIMEOUT_MS,
     importDirs: vars.VOBIZ_IMPORT_DIRS
-      ? vars.VOBIZ_IMPORT_DIRS.split(path.delimiter).filter(Boolean).map((dir) => path.resolve(dir))
+      ? vars.VOBIZ_IMPORT_DIRS.split(path.delimiter)
+          .filter(Boolean)
+          .map((dir) => path.resolve(dir))
       : [process.cwd()],
     importMaxBytes: vars.VOBIZ_IMPORT_MAX_BYTES,
     inlineCsvMaxBytes: 5 * MB,
+    importChunkRows: vars.VOBIZ_IMPORT_CHUNK_ROWS,
   };
 }
 
@@ -85,7 +97,9 @@ function credentialsFrom(vars: z.infer<typeof EnvSchema>): VobizCredentials {
   const { VOBIZ_AUTH_ID: authId, VOBIZ_AUTH_TOKEN: authToken, VOBIZ_BEARER_TOKEN: bearerToken } = vars;
   if (authId && authToken) return { authId, authToken };
   if (authId || authToken) {
-    throw new ConfigError(`${authId ? 'VOBIZ_AUTH_TOKEN' : 'VOBIZ_AUTH_ID'} is missing: set both, or VOBIZ_BEARER_TOKEN`);
+    throw new ConfigError(
+      `${authId ? 'VOBIZ_AUTH_TOKEN' : 'VOBIZ_AUTH_ID'} is missing: set both, or VOBIZ_BEARER_TOKEN`,
+    );
   }
   if (bearerToken) return { bearerToken };
   throw new ConfigError(

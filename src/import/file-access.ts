@@ -49,7 +49,8 @@ export async function resolveImportFile(
 function isInside(candidate: string, root: string): boolean {
   const relative = path.relative(root, candidate);
   return (
-    relative === '' || (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative))
+    relative === '' ||
+    (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative))
   );
 }
 

@@ -13,4 +13,6 @@ export interface ImportSettings {
   maxFileBytes: number;
   /** Largest inline `csv` text accepted. */
   maxInlineBytes: number;
+  /** Rows per uploaded chunk. */
+  chunkRows: number;
 }
