@@ -3,10 +3,10 @@
  * SDK's Client talking to it over stdio — the same parts a user runs, nothing mocked.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ListRootsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
@@ -28,6 +28,8 @@ export interface StackOptions {
   env?: Record<string, string | null>;
   args?: string[];
   cwd?: string;
+  /** Directories the client offers as its roots; without it the client declares no roots capability. */
+  roots?: string[];
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -53,8 +55,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const protocolErrors: Error[] = [];
   const client = new Client(
     { name: 'e2e-test', version: '1.0.0' },
-    { capabilities: { roots: { listChanged: false } } },
+    { capabilities: options.roots ? { roots: { listChanged: false } } : {} },
   );
+  if (options.roots) {
+    const roots = options.roots.map((dir) => ({ uri: pathToFileURL(dir).href, name: path.basename(dir) }));
+    client.setRequestHandler(ListRootsRequestSchema, () => ({ roots }));
+  }
   client.onerror = (error) => protocolErrors.push(error);
   await client.connect(transport);
   return {

@@ -1,0 +1,324 @@
+/**
+ * import_contacts_csv as an agent uses it on real files: checks before upload, chunked upload with
+ * progress, cancellation, retries, and file-path safety — over stdio against the sandbox.
+ */
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { requestsSince, startStack, textOf, type Stack } from './harness.js';
+
+interface ImportResult {
+  dry_run: boolean;
+  total: number;
+  valid: number;
+  created: number;
+  updated: number;
+  failed: number;
+  errors: { row: number; phone_number: string; reason: string }[];
+  errors_omitted: number;
+  phone_numbers_normalised: number;
+  tag_counts?: Record<string, number>;
+}
+
+/** `count` valid Indian mobile numbers from a base, as E.164. */
+function phones(count: number, base = 9_700_000_000): string[] {
+  return Array.from({ length: count }, (_, i) => `+91${base + i}`);
+}
+
+let dir: string;
+let stack: Stack;
+const CHUNK = 4;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'vobiz-import-'));
+  stack = await startStack({
+    sandbox: { seed: false },
+    env: {
+      VOBIZ_IMPORT_DIRS: dir,
+      VOBIZ_IMPORT_CHUNK_ROWS: String(CHUNK),
+      VOBIZ_IMPORT_MAX_BYTES: '4096',
+      VOBIZ_RETRY_BASE_MS: '5',
+    },
+  });
+});
+afterEach(() => stack.sandbox.faults.clear());
+afterAll(async () => {
+  await stack?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function fileWith(name: string, content: string | Buffer): Promise<string> {
+  const file = path.join(dir, name);
+  await writeFile(file, content);
+  return file;
+}
+
+async function importFile(name: string, content: string | Buffer, extra: Record<string, unknown> = {}) {
+  const file_path = await fileWith(name, content);
+  const before = stack.sandbox.requestLog.length;
+  const result = await stack.call('import_contacts_csv', { file_path, ...extra });
+  return {
+    result,
+    out: result.structuredContent as ImportResult,
+    uploads: requestsSince(stack.sandbox, before),
+  };
+}
+
+describe('a clean file', () => {
+  it('creates every contact, in chunks, with tags', async () => {
+    const numbers = phones(10, 9_700_000_000);
+    const csv = [
+      'phone_number,name,tags',
+      ...numbers.map((p, i) => `${p},Person ${i},"expo-2026,batch-a"`),
+    ].join('\n');
+    const { result, out, uploads } = await importFile('clean.csv', csv);
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect(out).toMatchObject({ total: 10, valid: 10, created: 10, updated: 0, failed: 0, errors: [] });
+    expect(uploads.filter((r) => r.route === 'import')).toHaveLength(Math.ceil(10 / CHUNK));
+    const stored = stack.sandbox.contacts().filter((c) => numbers.includes(c.phone_number));
+    expect(stored).toHaveLength(10);
+    expect(stored.every((c) => c.tags.includes('expo-2026') && c.tags.includes('batch-a'))).toBe(true);
+  });
+});
+
+describe('a mixed file', () => {
+  it('imports the good rows and reports the bad ones by their row in the original file', async () => {
+    const good = phones(7, 9_710_000_000);
+    const rows = [
+      `${good[0]},Good 1,`, // row 1
+      `12345,Short,`, // row 2: not E.164
+      `${good[1]},Good 2,`, // row 3
+      `${good[2]},,`, // row 4: no name
+      `${good[3]},"Multi\nLine, Name",vip`, // row 5: quoted newline and comma
+      `${good[4]},Good 5,`, // row 6
+      `${good[1]},Again,`, // row 7: repeats row 3
+      `${good[5]},Good 6,`, // row 8
+      `+4420,UK too short,`, // row 9
+      `${good[6]},Good 7,`, // row 10
+    ];
+    const { result, out } = await importFile(
+      'mixed.csv',
+      `\uFEFFphone_number,name,tags\r\n${rows.join('\r\n')}\r\n`,
+    );
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect(out).toMatchObject({ total: 10, valid: 6, created: 6, failed: 4 });
+    expect(out.errors.map((e) => e.row)).toEqual([2, 4, 7, 9]);
+    expect(out.errors[2]!.reason).toMatch(/repeats row 3/);
+    expect(textOf(result)).toMatch(/row 2 12345/);
+    expect(stack.sandbox.contacts().find((c) => c.phone_number === good[3])?.name).toBe('Multi\nLine, Name');
+  });
+
+  it('reads local numbers with default_country and uploads them as E.164', async () => {
+    const csv =
+      'Phone_Number , NAME\n098765 43211,Local One\n(0)98765-43212,Local Two\n+919876543213,Already E164\n';
+    const without = await importFile('local.csv', csv, { dry_run: true });
+    expect(without.out).toMatchObject({ valid: 1, failed: 2 });
+    expect(textOf(without.result)).toMatch(/default_country/);
+
+    const { result, out } = await importFile('local.csv', csv, { default_country: 'in' });
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect(out).toMatchObject({ total: 3, valid: 3, created: 3, failed: 0, phone_numbers_normalised: 2 });
+    const names = Object.fromEntries(stack.sandbox.contacts().map((c) => [c.phone_number, c.name]));
+    expect(names['+919876543211']).toBe('Local One');
+    expect(names['+919876543212']).toBe('Local Two');
+  });
+
+  it('accepts a semicolon-separated spreadsheet export', async () => {
+    const { result, out } = await importFile(
+      'excel.csv',
+      'phone_number;name;tags\n+919720000001;Semi Colon;"a,b"\n',
+    );
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect(out).toMatchObject({ created: 1 });
+    expect(stack.sandbox.contacts().find((c) => c.phone_number === '+919720000001')?.tags).toEqual([
+      'a',
+      'b',
+    ]);
+  });
+});
+
+describe('files refused before a byte is uploaded', () => {
+  async function expectRefused(name: string, content: string | Buffer, pattern: RegExp) {
+    const { result, uploads } = await importFile(name, content);
+    expect(result.isError, name).toBe(true);
+    expect(textOf(result)).toMatch(pattern);
+    expect(uploads).toEqual([]);
+  }
+
+  it('wrong headers, naming the ones found', async () => {
+    await expectRefused(
+      'wrong.csv',
+      'mobile,full name\n+919730000001,X\n',
+      /no phone_number or name column.*"mobile", "full name"/,
+    );
+  });
+
+  it('a binary file', async () => {
+    await expectRefused(
+      'photo.csv',
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]),
+      /binary/,
+    );
+  });
+
+  it('an empty file and a header with no rows', async () => {
+    await expectRefused('empty.csv', '', /empty/);
+    await expectRefused('header-only.csv', 'phone_number,name\n', /no data rows/);
+  });
+
+  it('a file that breaks CSV quoting', async () => {
+    await expectRefused('broken.csv', 'phone_number,name\n+919730000002,"Unclosed\n', /not valid CSV/);
+  });
+
+  it('an oversize file', async () => {
+    const big = `phone_number,name\n${phones(200, 9_740_000_000)
+      .map((p) => `${p},Someone With A Long Name`)
+      .join('\n')}`;
+    await expectRefused('big.csv', big, /over the 4\.0 KB limit/);
+  });
+
+  it('a path outside the allowed directories, and a symlink escaping them', async () => {
+    const outside = await mkdtemp(path.join(os.tmpdir(), 'vobiz-elsewhere-'));
+    try {
+      const secret = path.join(outside, 'secret.csv');
+      await writeFile(secret, 'phone_number,name\n+919730000003,Secret\n');
+      const before = stack.sandbox.requestLog.length;
+      const direct = await stack.call('import_contacts_csv', { file_path: secret });
+      expect(textOf(direct)).toMatch(/outside the directories/);
+      await symlink(secret, path.join(dir, 'link.csv'));
+      const viaLink = await stack.call('import_contacts_csv', { file_path: path.join(dir, 'link.csv') });
+      expect(viaLink.isError).toBe(true);
+      expect(textOf(viaLink)).toMatch(/outside the directories/);
+      const dotdot = await stack.call('import_contacts_csv', {
+        file_path: `${dir}/../${path.basename(outside)}/secret.csv`,
+      });
+      expect(textOf(dotdot)).toMatch(/outside the directories/);
+      expect(requestsSince(stack.sandbox, before)).toEqual([]);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('dry_run', () => {
+  it('reports counts, invalid rows and tags, and uploads nothing', async () => {
+    const csv = 'phone_number,name,tags\n+919750000001,A,"vip,new"\n+919750000002,B,vip\nnope,C,\n';
+    const { result, out, uploads } = await importFile('dry.csv', csv, { dry_run: true });
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect(out).toMatchObject({
+      dry_run: true,
+      total: 3,
+      valid: 2,
+      failed: 1,
+      tag_counts: { vip: 2, new: 1 },
+    });
+    expect(out.errors).toEqual([expect.objectContaining({ row: 3, phone_number: 'nope' })]);
+    expect(uploads).toEqual([]);
+    expect(stack.sandbox.contacts().some((c) => c.phone_number === '+919750000001')).toBe(false);
+  });
+});
+
+describe('long imports', () => {
+  it('sends a progress notification after each chunk', async () => {
+    const numbers = phones(10, 9_760_000_000);
+    const file_path = await fileWith(
+      'progress.csv',
+      `phone_number,name\n${numbers.map((p) => `${p},P`).join('\n')}`,
+    );
+    const seen: { progress: number; total?: number }[] = [];
+    const result = await stack.client.callTool(
+      { name: 'import_contacts_csv', arguments: { file_path } },
+      undefined,
+      {
+        onprogress: (p) => seen.push(p),
+      },
+    );
+    expect(result.isError).toBeFalsy();
+    expect(seen.map((p) => p.progress)).toEqual([4, 8, 10]);
+    expect(seen.every((p) => p.total === 10)).toBe(true);
+  });
+
+  it('stops after the current chunk when the client cancels, and uploads nothing more', async () => {
+    const numbers = phones(40, 9_770_000_000);
+    const file_path = await fileWith(
+      'cancel.csv',
+      `phone_number,name\n${numbers.map((p) => `${p},C`).join('\n')}`,
+    );
+    stack.sandbox.faults.inject({ fault: { kind: 'latency', ms: 150 }, route: 'import', times: Infinity });
+    const controller = new AbortController();
+    const call = stack.client.callTool({ name: 'import_contacts_csv', arguments: { file_path } }, undefined, {
+      signal: controller.signal,
+      onprogress: (p) => {
+        if (p.progress >= 2 * CHUNK) controller.abort();
+      },
+    });
+    await expect(call).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 600)); // longer than one chunk: any further upload would show
+    const imported = stack.sandbox.contacts().filter((c) => numbers.includes(c.phone_number)).length;
+    expect(imported % CHUNK).toBe(0);
+    expect(imported).toBeGreaterThanOrEqual(2 * CHUNK);
+    expect(imported).toBeLessThanOrEqual(3 * CHUNK);
+    expect(stack.stderr()).toMatch(/cancelled after \d+ of 10 chunks/);
+  });
+
+  it('retries a chunk that failed after it was applied, without duplicates', async () => {
+    const numbers = phones(8, 9_780_000_000);
+    stack.sandbox.faults.inject({
+      fault: { kind: 'error_after_write', status: 502 },
+      route: 'import',
+      times: 1,
+    });
+    const { result, out, uploads } = await importFile(
+      'retry.csv',
+      `phone_number,name\n${numbers.map((p, i) => `${p},R${i}`).join('\n')}`,
+    );
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect(uploads.filter((r) => r.route === 'import').map((r) => r.status)).toEqual([502, 200, 200]);
+    expect(out.created + out.updated).toBe(8);
+    const stored = stack.sandbox.contacts().filter((c) => numbers.includes(c.phone_number));
+    expect(stored).toHaveLength(8);
+  });
+
+  it('reports what was imported when a chunk keeps failing', async () => {
+    const numbers = phones(8, 9_790_000_000);
+    stack.sandbox.faults.inject({ fault: { kind: 'latency', ms: 0 }, route: 'import', times: 1 });
+    stack.sandbox.faults.inject({
+      fault: { kind: 'server_error', status: 500 },
+      route: 'import',
+      times: Infinity,
+    });
+    const { result } = await importFile(
+      'fails.csv',
+      `phone_number,name\n${numbers.map((p) => `${p},F`).join('\n')}`,
+    );
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/stopped at chunk 2 of 2/);
+    expect(textOf(result)).toMatch(/4 of 8 valid rows sent/);
+    expect(textOf(result)).toMatch(/running the same import again is safe/);
+  });
+});
+
+describe('roots', () => {
+  it('reads files inside the client roots, not the configured directories', async () => {
+    const rootDir = await mkdtemp(path.join(os.tmpdir(), 'vobiz-root-'));
+    const rooted = await startStack({
+      sandbox: { seed: false },
+      roots: [rootDir],
+      env: { VOBIZ_IMPORT_DIRS: dir },
+    });
+    try {
+      const inside = path.join(rootDir, 'ok.csv');
+      await writeFile(inside, 'phone_number,name\n+919800000001,Rooted\n');
+      const ok = await rooted.call('import_contacts_csv', { file_path: inside });
+      expect(ok.isError, textOf(ok)).toBeFalsy();
+      const configured = await fileWith('configured.csv', 'phone_number,name\n+919800000002,NotRooted\n');
+      const refused = await rooted.call('import_contacts_csv', { file_path: configured });
+      expect(refused.isError).toBe(true);
+      expect(textOf(refused)).toMatch(/outside the directories/);
+    } finally {
+      await rooted.close();
+      await rm(rootDir, { recursive: true, force: true });
+    }
+  });
+});

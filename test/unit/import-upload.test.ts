@@ -1,0 +1,83 @@
+/**
+ * Row numbers the API reports inside a chunk must come back as the row numbers of the user's file.
+ * The sandbox accepts every row our checks accept, so a small loopback API that refuses the second
+ * row of every chunk it is sent stands in for an upstream that is stricter than we are.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { sniffCsv, textSource } from '../../src/import/csv-source.js';
+import { preflightCsv, uploadCsvInChunks } from '../../src/import/import-csv.js';
+import { VobizClient } from '../../src/vobiz/client.js';
+
+let server: Server;
+let client: VobizClient;
+const chunksReceived: string[][] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const phones = body
+        .split(/\r?\n/)
+        .filter((line) => line.startsWith('+'))
+        .map((line) => line.split(',')[0]!);
+      chunksReceived.push(phones);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          total: phones.length,
+          created: phones.length - 1,
+          updated: 0,
+          failed: 1,
+          errors: [{ row: 2, phone_number: phones[1], reason: 'number is blocked' }],
+        }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  client = new VobizClient({
+    baseUrl: `http://127.0.0.1:${port}`,
+    credentials: { bearerToken: 'test-token' },
+  });
+});
+afterAll(async () => {
+  await client.close();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+it('maps the rows of each chunk back to the rows of the original file, skipping locally invalid rows', async () => {
+  const lines = ['phone_number,name'];
+  for (let i = 1; i <= 9; i++)
+    lines.push(i === 3 ? 'bad,Invalid' : `+9197100000${String(i).padStart(2, '0')},N${i}`);
+  const source = textSource(lines.join('\n'));
+  const shape = await sniffCsv(source);
+  const preflight = await preflightCsv(source, shape, {});
+  expect(preflight).toMatchObject({ total: 9, valid: 8, invalid: 1 });
+
+  const progress: number[] = [];
+  const outcome = await uploadCsvInChunks(
+    source,
+    shape,
+    {},
+    {
+      client,
+      chunkRows: 3,
+      validRows: preflight.valid,
+      signal: new AbortController().signal,
+      onProgress: (p) => void progress.push(p.rowsDone),
+    },
+  );
+  // Chunks: rows [1,2,4], [5,6,7], [8,9]; the API refuses the 2nd of each: rows 2, 6, 9.
+  expect(chunksReceived.map((c) => c.length)).toEqual([3, 3, 2]);
+  expect(outcome.errors.map((e) => e.row)).toEqual([2, 6, 9]);
+  expect(outcome.errors.map((e) => e.phone_number)).toEqual([
+    '+919710000002',
+    '+919710000006',
+    '+919710000009',
+  ]);
+  expect(outcome).toMatchObject({ created: 5, failed: 3, rowsSent: 8, chunksDone: 3, chunksTotal: 3 });
+  expect(progress).toEqual([3, 6, 8]);
+});
