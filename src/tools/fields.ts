@@ -14,6 +14,21 @@ import {
 } from '../vobiz/contract.js';
 import { toE164 } from '../vobiz/phone.js';
 
+/**
+ * Some MCP clients send arrays and objects as JSON text (`"[\"vip\"]"`). Such text is parsed before
+ * validation; the value must then still pass the same schema, so nothing invalid gets through.
+ */
+export function acceptJsonText<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => {
+    if (typeof value !== 'string' || !/^\s*[[{]/.test(value)) return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value;
+    }
+  }, schema);
+}
+
 export const contactIdField = z
   .string()
   .regex(CONTACT_ID_PATTERN, {
@@ -49,25 +64,31 @@ const tagField = z
   .min(1, { error: 'a tag must not be empty' })
   .max(MAX_TAG_LENGTH, { error: `a tag must be at most ${MAX_TAG_LENGTH} characters` });
 
-export const tagsField = z
+export const tagListField = z
   .array(tagField)
   .max(MAX_TAGS_PER_CONTACT, { error: `at most ${MAX_TAGS_PER_CONTACT} tags per contact` })
-  .transform((tags) => [...new Set(tags)])
-  .describe('Tags for campaign targeting, e.g. ["vip", "newsletter"]. Duplicates are dropped.');
+  .transform((tags) => [...new Set(tags)]);
 
-export const customAttributesField = z
-  .record(
-    z
-      .string()
-      .min(1)
-      .max(MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH)
-      // These keys would reach Object.prototype in naive consumers downstream; no real attribute needs them.
-      .refine((key) => !['__proto__', 'constructor', 'prototype'].includes(key), {
-        error: 'custom_attributes keys "__proto__", "constructor" and "prototype" are not allowed',
-      }),
-    z.union([z.string(), z.number(), z.boolean(), z.null()]),
-  )
-  .refine((attrs) => Object.keys(attrs).length <= MAX_CUSTOM_ATTRIBUTES, {
-    error: `at most ${MAX_CUSTOM_ATTRIBUTES} custom attributes`,
-  })
-  .describe('Key/value metadata with string, number, boolean or null values, e.g. {"city": "Mumbai", "plan": "pro"}.');
+export const tagsField = acceptJsonText(tagListField).describe(
+  'Tags for campaign targeting, e.g. ["vip", "newsletter"]. Duplicates are dropped.',
+);
+
+export const customAttributesField = acceptJsonText(
+  z
+    .record(
+      z
+        .string()
+        .min(1)
+        .max(MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH)
+        // These keys would reach Object.prototype in naive consumers downstream; no real attribute needs them.
+        .refine((key) => !['__proto__', 'constructor', 'prototype'].includes(key), {
+          error: 'custom_attributes keys "__proto__", "constructor" and "prototype" are not allowed',
+        }),
+      z.union([z.string(), z.number(), z.boolean(), z.null()]),
+    )
+    .refine((attrs) => Object.keys(attrs).length <= MAX_CUSTOM_ATTRIBUTES, {
+      error: `at most ${MAX_CUSTOM_ATTRIBUTES} custom attributes`,
+    }),
+).describe(
+  'Key/value metadata with string, number, boolean or null values, e.g. {"city": "Mumbai", "plan": "pro"}.',
+);

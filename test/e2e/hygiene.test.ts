@@ -108,6 +108,8 @@ describe('stdout and secrets under faults', () => {
         VOBIZ_BASE_URL: sandbox.baseUrl,
         VOBIZ_AUTH_ID: sandbox.credentials.authId,
         VOBIZ_AUTH_TOKEN: token,
+        // Each fault must reach a result, not be absorbed by a retry.
+        VOBIZ_MAX_RETRIES: '0',
       },
     });
     let stdout = '';

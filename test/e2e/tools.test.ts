@@ -162,7 +162,7 @@ describe('import_contacts_csv', () => {
     'phone_number,name,tags',
     '+919812345670,Ravi Iyer,"expo-2026,newsletter"',
     '98765,Bad Number,',
-    '"+447700900123","Smith, Jane",expo-2026',
+    '"+447911123456","Smith, Jane",expo-2026',
   ].join('\r\n');
 
   it('imports CSV text and reports the failed row by its number', async () => {
@@ -173,7 +173,7 @@ describe('import_contacts_csv', () => {
     expect(summary.created + summary.updated).toBe(2);
     expect(summary.errors.map((e) => e.row)).toEqual([2]);
     expect(textOf(result)).toMatch(/row 2/);
-    expect(stack.sandbox.contacts().find((c) => c.phone_number === '+447700900123')?.name).toBe('Smith, Jane');
+    expect(stack.sandbox.contacts().find((c) => c.phone_number === '+447911123456')?.name).toBe('Smith, Jane');
   });
 
   it('imports a file from an allowed directory, updating the numbers that exist', async () => {
