@@ -24,6 +24,10 @@ Environment:
   VOBIZ_AUTH_ID, VOBIZ_AUTH_TOKEN   your Vobiz credentials (or VOBIZ_BEARER_TOKEN)
   VOBIZ_BASE_URL                    default https://api.vobiz.ai/api/v1/messaging
   VOBIZ_TIMEOUT_MS                  per-request timeout, default 30000
+  VOBIZ_MAX_RETRIES                 retries after a 429, 502/503/504 or a broken connection, default 3
+  VOBIZ_RETRY_BASE_MS               first backoff ceiling (doubles each retry, full jitter), default 250
+  VOBIZ_RETRY_MAX_WAIT_MS           longest single wait; a longer Retry-After is reported, default 10000
+  VOBIZ_DEADLINE_MS                 time budget of one tool call across its retries, default 120000
   VOBIZ_IMPORT_DIRS                 directories import_contacts_csv may read (default: the working directory)
   VOBIZ_IMPORT_MAX_BYTES            largest CSV file accepted, default 104857600
   VOBIZ_IMPORT_CHUNK_ROWS           rows per uploaded chunk, default 5000
@@ -65,7 +69,13 @@ async function main(argv: string[]): Promise<void> {
   const credentials = config.credentials;
   registerSecret('bearerToken' in credentials ? credentials.bearerToken : credentials.authToken);
 
-  const client = new VobizClient({ baseUrl: config.baseUrl, credentials, timeoutMs: config.timeoutMs });
+  const client = new VobizClient({
+    baseUrl: config.baseUrl,
+    credentials,
+    timeoutMs: config.timeoutMs,
+    retry: config.retry,
+    deadlineMs: config.deadlineMs,
+  });
   const server = createServer({
     client,
     import: {

@@ -7,11 +7,15 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { VobizCredentials } from './vobiz/client.js';
 import { AUTH_ID_PATTERN, DEFAULT_BASE_URL } from './vobiz/contract.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './vobiz/retry.js';
 
 export interface Config {
   baseUrl: string;
   credentials: VobizCredentials;
   timeoutMs: number;
+  retry: RetryPolicy;
+  /** Overall time budget of one tool call across its retries. */
+  deadlineMs: number;
   importDirs: string[];
   importMaxBytes: number;
   inlineCsvMaxBytes: number;
@@ -46,6 +50,30 @@ const EnvSchema = z.object({
     .min(100, { error: 'VOBIZ_TIMEOUT_MS must be at least 100' })
     .max(600_000, { error: 'VOBIZ_TIMEOUT_MS must be at most 600000' })
     .default(30_000),
+  VOBIZ_MAX_RETRIES: z.coerce
+    .number({ error: 'VOBIZ_MAX_RETRIES must be a number of retries' })
+    .int()
+    .min(0, { error: 'VOBIZ_MAX_RETRIES must be at least 0' })
+    .max(10, { error: 'VOBIZ_MAX_RETRIES must be at most 10' })
+    .default(DEFAULT_RETRY_POLICY.maxRetries),
+  VOBIZ_RETRY_BASE_MS: z.coerce
+    .number({ error: 'VOBIZ_RETRY_BASE_MS must be a number of milliseconds' })
+    .int()
+    .min(1, { error: 'VOBIZ_RETRY_BASE_MS must be at least 1' })
+    .max(60_000, { error: 'VOBIZ_RETRY_BASE_MS must be at most 60000' })
+    .default(DEFAULT_RETRY_POLICY.baseDelayMs),
+  VOBIZ_RETRY_MAX_WAIT_MS: z.coerce
+    .number({ error: 'VOBIZ_RETRY_MAX_WAIT_MS must be a number of milliseconds' })
+    .int()
+    .min(0, { error: 'VOBIZ_RETRY_MAX_WAIT_MS must be at least 0' })
+    .max(300_000, { error: 'VOBIZ_RETRY_MAX_WAIT_MS must be at most 300000' })
+    .default(DEFAULT_RETRY_POLICY.maxDelayMs),
+  VOBIZ_DEADLINE_MS: z.coerce
+    .number({ error: 'VOBIZ_DEADLINE_MS must be a number of milliseconds' })
+    .int()
+    .min(100, { error: 'VOBIZ_DEADLINE_MS must be at least 100' })
+    .max(3_600_000, { error: 'VOBIZ_DEADLINE_MS must be at most 3600000' })
+    .default(120_000),
   VOBIZ_IMPORT_DIRS: z.string().optional(),
   VOBIZ_IMPORT_MAX_BYTES: z.coerce
     .number({ error: 'VOBIZ_IMPORT_MAX_BYTES must be a number of bytes' })
@@ -82,6 +110,12 @@ export function loadConfig(
     baseUrl: overrides.baseUrl ?? vars.VOBIZ_BASE_URL,
     credentials: overrides.credentials ?? credentialsFrom(vars),
     timeoutMs: vars.VOBIZ_TIMEOUT_MS,
+    retry: {
+      maxRetries: vars.VOBIZ_MAX_RETRIES,
+      baseDelayMs: vars.VOBIZ_RETRY_BASE_MS,
+      maxDelayMs: vars.VOBIZ_RETRY_MAX_WAIT_MS,
+    },
+    deadlineMs: vars.VOBIZ_DEADLINE_MS,
     importDirs: vars.VOBIZ_IMPORT_DIRS
       ? vars.VOBIZ_IMPORT_DIRS.split(path.delimiter)
           .filter(Boolean)

@@ -1,12 +1,21 @@
 /**
  * The HTTP client for the Vobiz Contacts API: one keep-alive undici dispatcher, auth headers on every
- * request, ids percent-encoded into paths, responses checked with zod, and every failure turned into
- * one of the typed errors in `errors.ts`.
+ * request, ids percent-encoded into paths, responses checked with zod, every failure turned into one of
+ * the typed errors in `errors.ts`, and every request retried by the one policy in `retry.ts`.
  */
 import { Agent, FormData, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { CONTACT_ID_PATTERN, IMPORT_FILE_FIELD } from './contract.js';
+import { CONTACT_ID_PATTERN, IMPORT_FILE_FIELD, IMPORT_UPSERTS_BY_PHONE } from './contract.js';
 import { VobizCancelledError, VobizHttpError, VobizNetworkError } from './errors.js';
+import {
+  DEADLINE_CAUSE,
+  DEFAULT_RETRY_POLICY,
+  requestSafety,
+  retryRecordOf,
+  withRetries,
+  type RetryEvent,
+  type RetryPolicy,
+} from './retry.js';
 import {
   ContactPageSchema,
   ContactSchema,
@@ -25,14 +34,38 @@ export interface VobizClientOptions {
   credentials: VobizCredentials;
   /** Per-request timeout, from sending to the last byte of the answer. */
   timeoutMs?: number;
+  /** How failed requests are retried; see retry.ts. */
+  retry?: Partial<RetryPolicy>;
+  /** Overall time budget of one call across its retries, when the caller gives no `deadline`. */
+  deadlineMs?: number;
   /** Shared dispatcher; by default the client makes its own keep-alive Agent and closes it in close(). */
   dispatcher?: Dispatcher;
   userAgent?: string;
 }
 
 export interface CallOptions {
-  /** Aborts the request, e.g. when the MCP client cancels the tool call. */
+  /** Aborts the request and any retry wait, e.g. when the MCP client cancels the tool call. */
   signal?: AbortSignal;
+  /**
+   * Epoch ms by which the call must be over, retries included; by default `deadlineMs` from now. A tool
+   * that makes several calls passes one deadline to all of them (see `startCall`).
+   */
+  deadline?: number;
+  /**
+   * The request may be sent twice without harm (an upsert), so a POST is retried after a 5xx or a
+   * dropped connection like a PUT. GET, PUT and DELETE are retried that way anyway.
+   */
+  retrySafe?: boolean;
+  /** Told before each retry wait: which attempt failed, how, and how long the wait is. */
+  onRetry?: (event: RetryEvent) => void;
+}
+
+export interface DeleteOutcome {
+  /**
+   * The DELETE was retried after an attempt whose outcome was unknown (a 5xx, a dropped connection),
+   * and the retry found the contact gone (404): the earlier attempt had deleted it.
+   */
+  deletedByEarlierAttempt: boolean;
 }
 
 export interface ListContactsQuery {
@@ -52,6 +85,7 @@ export interface NewContact {
 export type ContactPatch = Partial<Pick<NewContact, 'name' | 'tags' | 'custom_attributes'>>;
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_DEADLINE_MS = 120_000;
 
 type RequestBody = { json: unknown } | { form: FormData } | undefined;
 
@@ -59,6 +93,11 @@ export class VobizClient {
   readonly baseUrl: string;
   private readonly authHeaders: Record<string, string>;
   private readonly timeoutMs: number;
+  readonly retryPolicy: Readonly<RetryPolicy>;
+  readonly deadlineMs: number;
+  /** Aborted by close(): in-flight requests and retry waits end at once instead of holding shutdown. */
+  private readonly closing = new AbortController();
+  private closed: Promise<void> | undefined;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
   private readonly userAgent: string;
@@ -70,10 +109,17 @@ export class VobizClient {
         ? { authorization: `Bearer ${options.credentials.bearerToken}` }
         : { 'x-auth-id': options.credentials.authId, 'x-auth-token': options.credentials.authToken };
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.ownsDispatcher = options.dispatcher === undefined;
     // One keep-alive pool per client: an agent calling tools in a loop reuses warm connections.
     this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: 16 });
     this.userAgent = options.userAgent ?? 'vobiz-contacts-mcp';
+  }
+
+  /** Options for every API call one tool call makes: the caller's signal and one shared deadline. */
+  startCall(signal?: AbortSignal): CallOptions & { deadline: number } {
+    return { ...(signal && { signal }), deadline: Date.now() + this.deadlineMs };
   }
 
   listContacts(query: ListContactsQuery = {}, options: CallOptions = {}): Promise<ContactPage> {
@@ -97,19 +143,42 @@ export class VobizClient {
     return this.send('PUT', contactPath(id), { json: patch }, ContactSchema, options);
   }
 
-  async deleteContact(id: string, options: CallOptions = {}): Promise<void> {
-    await this.send('DELETE', contactPath(id), undefined, null, options);
+  /** Deletes one contact; a 404 after a retried attempt of unknown outcome counts as deleted. */
+  async deleteContact(id: string, options: CallOptions = {}): Promise<DeleteOutcome> {
+    try {
+      await this.send('DELETE', contactPath(id), undefined, null, options);
+      return { deletedByEarlierAttempt: false };
+    } catch (error) {
+      if (
+        error instanceof VobizHttpError &&
+        error.status === 404 &&
+        retryRecordOf(error)?.earlierOutcomeUnknown
+      ) {
+        return { deletedByEarlierAttempt: true };
+      }
+      throw error;
+    }
   }
 
-  /** Uploads one CSV file as the multipart field `file`; a Blob from `fs.openAsBlob` streams from disk. */
+  /**
+   * Uploads one CSV file as the multipart field `file`; a Blob from `fs.openAsBlob` streams from disk
+   * (again on a retry). The import upserts by phone number (contract.ts), so by default it is retried
+   * after a 5xx or a dropped connection: replaying rows leaves the same contacts.
+   */
   importContactsCsv(csv: Blob, filename: string, options: CallOptions = {}): Promise<ImportSummary> {
     const form = new FormData();
     form.append(IMPORT_FILE_FIELD, csv, filename);
-    return this.send('POST', '/contacts/import', { form }, ImportSummarySchema, options);
+    return this.send('POST', '/contacts/import', { form }, ImportSummarySchema, {
+      retrySafe: IMPORT_UPSERTS_BY_PHONE,
+      ...options,
+    });
   }
 
-  async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close();
+  /** Aborts what is in flight (the callers get VobizCancelledError) and closes the connections; idempotent. */
+  close(): Promise<void> {
+    this.closing.abort();
+    this.closed ??= this.ownsDispatcher ? this.dispatcher.close() : Promise.resolve();
+    return this.closed;
   }
 
   private send<T>(
@@ -126,6 +195,7 @@ export class VobizClient {
     schema: null,
     options: CallOptions,
   ): Promise<undefined>;
+  /** The one place requests go out: each attempt through `attempt`, retried as retry.ts decides. */
   private async send<T>(
     method: Dispatcher.HttpMethod,
     path: string,
@@ -133,8 +203,34 @@ export class VobizClient {
     schema: z.ZodType<T> | null,
     options: CallOptions,
   ): Promise<T | undefined> {
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const cancel = options.signal
+      ? AbortSignal.any([options.signal, this.closing.signal])
+      : this.closing.signal;
+    const deadline = options.deadline ?? Date.now() + this.deadlineMs;
+    return withRetries(() => this.attempt(method, path, body, schema, cancel, deadline), {
+      policy: this.retryPolicy,
+      safety: requestSafety(method, options.retrySafe),
+      signal: cancel,
+      deadline,
+      ...(options.onRetry && { onRetry: options.onRetry }),
+    });
+  }
+
+  private async attempt<T>(
+    method: Dispatcher.HttpMethod,
+    path: string,
+    body: RequestBody,
+    schema: z.ZodType<T> | null,
+    cancel: AbortSignal,
+    deadline: number,
+  ): Promise<T | undefined> {
+    if (cancel.aborted) throw new VobizCancelledError();
+    const remainingMs = deadline - Date.now();
+    if (remainingMs <= 0) throw deadlineError();
+    // The last attempt before the deadline gets only the time that is left.
+    const cutByDeadline = remainingMs < this.timeoutMs;
+    const timeout = AbortSignal.timeout(Math.min(this.timeoutMs, remainingMs));
+    const signal = AbortSignal.any([cancel, timeout]);
     const headers: Record<string, string> = {
       accept: 'application/json',
       'user-agent': this.userAgent,
@@ -163,7 +259,9 @@ export class VobizClient {
       responseHeaders = response.headers;
       text = await response.body.text();
     } catch (error) {
-      throw toNetworkError(error, { cancelled: options.signal?.aborted ?? false, timedOut: timeout.aborted }, this);
+      if (cancel.aborted) throw new VobizCancelledError();
+      if (timeout.aborted && cutByDeadline) throw deadlineError();
+      throw toNetworkError(error, { timedOut: timeout.aborted }, this);
     }
 
     if (status >= 200 && status < 300) {
@@ -183,7 +281,13 @@ export function contactPath(id: string): string {
   return `/contacts/${encodeURIComponent(id)}`;
 }
 
-function parseSuccess<T>(schema: z.ZodType<T>, status: number, text: string, method: string, path: string): T {
+function parseSuccess<T>(
+  schema: z.ZodType<T>,
+  status: number,
+  text: string,
+  method: string,
+  path: string,
+): T {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -217,10 +321,15 @@ export function parseErrorResponse(
   const retryAfterHeader = parseRetryAfter(headers['retry-after']);
   if (!parsed.success) {
     const type = String(headers['content-type'] ?? 'no content type').split(';')[0];
-    return new VobizHttpError(status, undefined, `HTTP ${status} with a body that is not the API's JSON (${type}).`, {
-      unreadableBody: true,
-      ...(retryAfterHeader !== undefined && { retryAfterSeconds: retryAfterHeader }),
-    });
+    return new VobizHttpError(
+      status,
+      undefined,
+      `HTTP ${status} with a body that is not the API's JSON (${type}).`,
+      {
+        unreadableBody: true,
+        ...(retryAfterHeader !== undefined && { retryAfterSeconds: retryAfterHeader }),
+      },
+    );
   }
   const body = parsed.data;
   const error = typeof body.error === 'string' ? { message: body.error } : (body.error ?? {});
@@ -245,12 +354,11 @@ function parseRetryAfter(value: string | string[] | undefined): number | undefin
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }
 
-function toNetworkError(
-  error: unknown,
-  state: { cancelled: boolean; timedOut: boolean },
-  client: VobizClient,
-): Error {
-  if (state.cancelled) return new VobizCancelledError();
+function deadlineError(): VobizNetworkError {
+  return new VobizNetworkError('timeout', 'The call ran out of its overall time budget.', DEADLINE_CAUSE);
+}
+
+function toNetworkError(error: unknown, state: { timedOut: boolean }, client: VobizClient): Error {
   if (state.timedOut) {
     return new VobizNetworkError('timeout', 'The Vobiz API did not answer in time.', 'TIMEOUT');
   }
