@@ -1,0 +1,127 @@
+/**
+ * The sandbox: a faithful local implementation of the Vobiz Contacts API contract, over real HTTP, with
+ * faults on demand for tests. `startSandbox()` is the whole public surface.
+ */
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { API_PATH_PREFIX } from '../vobiz/contract.js';
+import type { SandboxCredentials } from './auth.js';
+import { FaultQueue, type FaultController } from './faults.js';
+import { loadPersistedContacts, StatePersister } from './persist.js';
+import { sampleContacts } from './seed.js';
+import { createSandboxServer, type RequestLogEntry } from './server.js';
+import { ContactStore, type SandboxContact } from './store.js';
+
+export type { Fault, FaultController, FaultRule } from './faults.js';
+export type { SandboxRoute } from './routes.js';
+export type { RequestLogEntry } from './server.js';
+export type { SandboxContact } from './store.js';
+export type { SandboxCredentials } from './auth.js';
+
+/** `MA_` + 8 uppercase alphanumerics, the documented shape of an auth id. */
+export const DEFAULT_SANDBOX_AUTH_ID = 'MA_SANDBOX1';
+
+export interface SandboxOptions {
+  /** Default 0: any free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default DEFAULT_SANDBOX_AUTH_ID. */
+  authId?: string;
+  /** Default: random per start. */
+  authToken?: string;
+  /** Default: random per start. */
+  bearerToken?: string;
+  /** The contacts' `account_id`; default: the auth id. */
+  accountId?: string;
+  /** Start with the sample contacts (default true). Ignored when persistPath already holds a state. */
+  seed?: boolean;
+  /** A JSON file to load the state from (when it exists) and save every change to. */
+  persistPath?: string;
+}
+
+export interface Sandbox {
+  /** e.g. http://127.0.0.1:PORT/api/v1/messaging */
+  baseUrl: string;
+  port: number;
+  credentials: SandboxCredentials;
+  accountId: string;
+  faults: FaultController;
+  /** Every request received, in order of arrival (the latest 10,000). */
+  requestLog: RequestLogEntry[];
+  /** A snapshot of the contacts, in creation order. */
+  contacts(): SandboxContact[];
+  /** Stops listening, closes every connection (keep-alive ones too) and waits for a pending save. */
+  close(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const authId = options.authId ?? DEFAULT_SANDBOX_AUTH_ID;
+  const credentials: SandboxCredentials = {
+    authId,
+    authToken: options.authToken ?? randomBytes(24).toString('hex'),
+    bearerToken: options.bearerToken ?? randomBytes(32).toString('base64url'),
+  };
+  const accountId = options.accountId ?? authId;
+
+  const persisted =
+    options.persistPath === undefined ? undefined : await loadPersistedContacts(options.persistPath);
+  const store = new ContactStore(
+    accountId,
+    persisted ?? (options.seed === false ? [] : sampleContacts(accountId)),
+  );
+  const persister =
+    options.persistPath === undefined
+      ? undefined
+      : new StatePersister(options.persistPath, () => store.serialize());
+  // A new state file exists from the start, so that what the user sees is what a restart brings back;
+  // awaited, so that an unwritable path fails the start rather than every later save.
+  if (persister && persisted === undefined) {
+    persister.schedule();
+    await persister.flush();
+  }
+
+  const faults = new FaultQueue();
+  const requestLog: RequestLogEntry[] = [];
+  const shutdown = new AbortController();
+  const server = createSandboxServer({
+    store,
+    credentials,
+    faults,
+    requestLog,
+    onStoreChanged: () => persister?.schedule(),
+    shutdown: shutdown.signal,
+  });
+
+  server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    await persister?.flush();
+    throw error;
+  }
+  const { address, port } = server.address() as AddressInfo;
+  const urlHost = address.includes(':') ? `[${address}]` : address;
+
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    shutdown.abort();
+    const closed = once(server, 'close');
+    server.close();
+    server.closeAllConnections();
+    await closed;
+    await persister?.flush();
+  };
+
+  return {
+    baseUrl: `http://${urlHost}:${port}${API_PATH_PREFIX}`,
+    port,
+    credentials,
+    accountId,
+    faults,
+    requestLog,
+    contacts: () => store.snapshot(),
+    close: () => (closing ??= close()),
+  };
+}
