@@ -24,12 +24,19 @@ export function registerDeleteContact(server: McpServer, { client }: ToolContext
     },
     async ({ id }, extra) => {
       try {
-        await client.deleteContact(id, { signal: extra.signal });
-        return successResult({ id, deleted: true as const }, `Deleted contact ${id}.`);
+        const { deletedByEarlierAttempt } = await client.deleteContact(id, { signal: extra.signal });
+        return successResult(
+          { id, deleted: true as const },
+          deletedByEarlierAttempt
+            ? `Deleted contact ${id}. (Vobiz did not confirm the first attempt, and the retry found the contact ` +
+                'gone: the first attempt had been applied.)'
+            : `Deleted contact ${id}.`,
+        );
       } catch (error) {
         return failureResult(error, {
           action: `delete contact ${id}`,
           writes: true,
+          repeatable: true,
           notFoundHint: 'It may have been deleted already; list_contacts shows the contacts that exist.',
         });
       }

@@ -5,6 +5,7 @@
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { VobizCancelledError, VobizHttpError, VobizNetworkError } from '../vobiz/errors.js';
+import { classifyFailure, DEADLINE_CAUSE, retryRecordOf } from '../vobiz/retry.js';
 import { logError, redact } from '../log.js';
 
 export function successResult<T extends object>(structured: T, text: string): CallToolResult {
@@ -25,6 +26,12 @@ export interface FailureContext {
   writes: boolean;
   /** Extra advice for a 404, e.g. how to find the right id. */
   notFoundHint?: string;
+  /** Sending the same write again is harmless (it sets a state), so an unknown outcome needs no check first. */
+  repeatable?: boolean;
+  /** A lookup after the failure showed that the write had not been applied. */
+  verifiedUnchanged?: boolean;
+  /** Requests made in all, when the tool itself repeated the call (otherwise the client's retry count). */
+  attempts?: number;
 }
 
 const CREDENTIAL_VARIABLES = 'VOBIZ_AUTH_ID and VOBIZ_AUTH_TOKEN (or VOBIZ_BEARER_TOKEN)';
@@ -33,56 +40,101 @@ export function failureResult(error: unknown, context: FailureContext): CallTool
   return errorResult(describeFailure(error, context));
 }
 
-export function describeFailure(error: unknown, { action, writes, notFoundHint }: FailureContext): string {
-  const unchanged = writes ? ' Nothing was changed.' : '';
-  const unknownOutcome = writes
-    ? ' The outcome is unknown: the change may or may not have been applied. Check the current state (get_contact or list_contacts with search) before trying the write again.'
-    : ' Try again in a few seconds.';
+/**
+ * The one mapping from a failure to what a model reads: what happened (with the HTTP status and the
+ * API's own message), how many attempts were made, whether anything changed, and what to do next.
+ */
+export function describeFailure(error: unknown, context: FailureContext): string {
+  const { action, notFoundHint } = context;
+  const record = retryRecordOf(error);
+  const attempts = context.attempts ?? record?.attempts ?? 1;
+  const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+  const gaveUpEarly =
+    record?.stoppedBecause === 'deadline'
+      ? " It stopped retrying because the next wait would have run past the call's time budget (VOBIZ_DEADLINE_MS)."
+      : '';
+  const outcome = outcomeSentence(error, context, record?.earlierOutcomeUnknown ?? false);
 
-  if (error instanceof VobizCancelledError) return `Cancelled before Vobiz answered; could not ${action}.`;
+  if (error instanceof VobizCancelledError) {
+    return `Cancelled${tries}; could not ${action}.${context.writes ? outcome : ''}`;
+  }
   if (error instanceof VobizNetworkError) {
+    if (error.causeCode === DEADLINE_CAUSE) {
+      return `Gave up trying to ${action}${tries}: the call used up its time budget (VOBIZ_DEADLINE_MS) before Vobiz answered.${outcome}`;
+    }
     return error.kind === 'timeout'
-      ? `Vobiz did not answer in time (raise VOBIZ_TIMEOUT_MS if this keeps happening); could not ${action}.${unknownOutcome}`
-      : `${error.message} Could not ${action}. Check VOBIZ_BASE_URL and the network.${unknownOutcome}`;
+      ? `Vobiz did not answer in time${tries} (each request may take VOBIZ_TIMEOUT_MS; raise it if this keeps happening); could not ${action}.${gaveUpEarly}${outcome}`
+      : `${error.message} Could not ${action}${tries}. Check VOBIZ_BASE_URL and the network.${gaveUpEarly}${outcome}`;
   }
   if (!(error instanceof VobizHttpError)) {
     logError(`unexpected failure while trying to ${action}`, error);
-    return `Internal error in vobiz-contacts-mcp while trying to ${action}; the details are in the server log.`;
+    return `Internal error in vobiz-contacts-mcp while trying to ${action}; the details are in the server log.${
+      context.writes
+        ? ' Whether the change was applied is unknown: check the current state before trying again.'
+        : ''
+    }`;
   }
 
   const { status, code, details } = error;
   const label = `HTTP ${status}${code ? ` ${code}` : ''}`;
-  const ref = details.requestId ? ` (request id ${details.requestId})` : '';
-  const said = details.unreadableBody ? error.message : `${label}: ${error.message}`;
+  const ref = details.requestId ? `; request id ${details.requestId}` : '';
+  // What Vobiz said, with the request id its support asks for.
+  const said = `${details.unreadableBody ? error.message.replace(/\.$/, '') : `${label}: ${error.message}`}${ref}`;
 
   if (status === 401 || status === 403) {
-    return `Vobiz refused the credentials (${said})${ref}. Check ${CREDENTIAL_VARIABLES} in the server's environment, and that VOBIZ_BASE_URL points at the Vobiz API.${unchanged}`;
+    return `Vobiz refused the credentials (${said}). Check ${CREDENTIAL_VARIABLES} in the server's environment, and that VOBIZ_BASE_URL points at the Vobiz API.${outcome}`;
   }
   if (status === 404) {
-    return `Not found (${said})${ref}: could not ${action}.${notFoundHint ? ` ${notFoundHint}` : ''}${unchanged}`;
+    return `Not found (${said}): could not ${action}.${notFoundHint ? ` ${notFoundHint}` : ''}${outcome}`;
   }
   if (status === 409) {
     const existing = details.extra?.['existing_id'];
-    return `Conflict (${said})${ref}: could not ${action}.${
-      typeof existing === 'string' ? ` The existing contact's id is ${existing}: use get_contact or update_contact.` : ''
-    }${unchanged}`;
+    return `Conflict (${said}): could not ${action}.${
+      typeof existing === 'string'
+        ? ` The existing contact's id is ${existing}: use get_contact or update_contact.`
+        : ''
+    }${outcome}`;
   }
-  if (status === 400 || status === 422) {
+  if (status === 429) {
+    const seconds = details.retryAfterSeconds;
+    if (record?.stoppedBecause === 'retry_after_too_long' && seconds !== undefined) {
+      return `Vobiz rate limit reached${tries} (${said}): it asks for a wait of ${seconds} s, longer than this server waits on its own. Wait ${seconds} s before calling again.${outcome}`;
+    }
+    const wait = seconds ? `Wait ${seconds} s` : 'Wait a few seconds';
+    return `Vobiz rate limit reached${tries} (${said}). ${wait} before calling again.${gaveUpEarly}${outcome}`;
+  }
+  if (status >= 500 || details.unreadableBody) {
+    const body = details.unreadableBody
+      ? " The answer was not the API's JSON (a proxy or gateway page?); if this persists, check VOBIZ_BASE_URL."
+      : '';
+    return `Vobiz failed to ${action}${tries} (${said}).${body}${gaveUpEarly}${outcome}`;
+  }
+  if (status === 400 || status === 413 || status === 422) {
     const fields = (details.fieldErrors ?? [])
       .slice(0, 10)
       .map((f) => `${f.field ?? '?'}: ${f.message ?? f.code ?? 'invalid'}`)
       .join('; ');
-    return `Vobiz rejected the request (${said})${ref}${fields ? ` — ${fields}` : ''}. Fix the arguments and call again.${unchanged}`;
+    return `Vobiz rejected the request (${said})${fields ? ` — ${fields}` : ''}. Fix the arguments and call again.${outcome}`;
   }
-  if (status === 429) {
-    const wait = details.retryAfterSeconds !== undefined ? `Wait ${details.retryAfterSeconds} s` : 'Wait a little';
-    return `Vobiz rate limit reached (${said})${ref}. ${wait} before calling again.${unchanged}`;
+  return `Vobiz answered ${said}: could not ${action}.${outcome}`;
+}
+
+/** Whether anything changed, and what that means for the next step. */
+function outcomeSentence(error: unknown, context: FailureContext, earlierOutcomeUnknown: boolean): string {
+  const failure = classifyFailure(error);
+  if (!context.writes) {
+    return failure === 'unknown_outcome' ? ' Try again in a few seconds.' : '';
   }
-  if (status >= 500 || details.unreadableBody) {
-    const body = details.unreadableBody
-      ? ' The answer was not the API\'s JSON (a proxy or gateway page?); if this persists, check VOBIZ_BASE_URL.'
-      : '';
-    return `Vobiz failed to ${action} (${said})${ref}.${body}${unknownOutcome}`;
+  if (context.verifiedUnchanged) {
+    return ' A lookup showed it had not been applied: nothing was changed. Try again in a little while.';
   }
-  return `Vobiz answered ${said}${ref}: could not ${action}.`;
+  if (failure === 'unknown_outcome' || failure === 'cancelled' || earlierOutcomeUnknown) {
+    if (failure === 'cancelled' && !earlierOutcomeUnknown) {
+      return ' If the request had already reached Vobiz, the change may have been applied: check before trying again.';
+    }
+    return context.repeatable
+      ? ' The outcome is unknown: the change may or may not have been applied. Repeating the same call is safe: try again in a few seconds.'
+      : ' The outcome is unknown: the change may or may not have been applied. Check the current state (get_contact or list_contacts with search) before trying the write again.';
+  }
+  return ' Nothing was changed.';
 }

@@ -15,7 +15,10 @@ let outsideDir: string;
 beforeAll(async () => {
   allowedDir = await mkdtemp(path.join(os.tmpdir(), 'vobiz-allowed-'));
   outsideDir = await mkdtemp(path.join(os.tmpdir(), 'vobiz-outside-'));
-  stack = await startStack({ env: { VOBIZ_IMPORT_DIRS: allowedDir, VOBIZ_TIMEOUT_MS: '400' } });
+  // No retries here: each upstream failure below is the final answer at once (faults.test.ts covers retries).
+  stack = await startStack({
+    env: { VOBIZ_IMPORT_DIRS: allowedDir, VOBIZ_TIMEOUT_MS: '400', VOBIZ_MAX_RETRIES: '0' },
+  });
 });
 afterEach(() => stack.sandbox.faults.clear());
 afterAll(async () => {
@@ -47,7 +50,17 @@ describe('validation before any request is sent', () => {
   });
 
   it('refuses ids that could change the route called', async () => {
-    for (const id of ['../contacts', 'a/b', '%2F..%2F', 'x?limit=100', 'a#b', 'id\u0000', 'ü', 'x'.repeat(10_000), '']) {
+    for (const id of [
+      '../contacts',
+      'a/b',
+      '%2F..%2F',
+      'x?limit=100',
+      'a#b',
+      'id\u0000',
+      'ü',
+      'x'.repeat(10_000),
+      '',
+    ]) {
       for (const tool of ['get_contact', 'delete_contact']) {
         await expectRefusedLocally(tool, { id }, /id/);
       }
@@ -73,7 +86,11 @@ describe('validation before any request is sent', () => {
     await expectRefusedLocally('import_contacts_csv', {}, /exactly one of file_path/);
     await expectRefusedLocally('import_contacts_csv', { csv: 'a', file_path: '/x.csv' }, /exactly one/);
     await expectRefusedLocally('import_contacts_csv', { file_path: 'contacts.csv' }, /absolute/);
-    await expectRefusedLocally('import_contacts_csv', { file_path: path.join(allowedDir, 'nope.csv') }, /No file/);
+    await expectRefusedLocally(
+      'import_contacts_csv',
+      { file_path: path.join(allowedDir, 'nope.csv') },
+      /No file/,
+    );
 
     const outside = path.join(outsideDir, 'secret.csv');
     await writeFile(outside, 'phone_number,name\n+919812340002,Leak\n');
@@ -121,12 +138,16 @@ describe('upstream failures become isError results', () => {
     expect(textOf(result)).toMatch(/7 s/);
   });
 
-  it('5xx on a write: warns that the outcome is unknown', async () => {
-    stack.sandbox.faults.inject({ fault: { kind: 'server_error', status: 500 }, route: 'create', times: Infinity });
+  it('5xx on a create: looks the number up and says nothing was changed', async () => {
+    stack.sandbox.faults.inject({
+      fault: { kind: 'server_error', status: 500 },
+      route: 'create',
+      times: Infinity,
+    });
     const result = await stack.call('create_contact', { phone_number: '+919812340004', name: 'Maybe' });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/500/);
-    expect(textOf(result)).toMatch(/outcome is unknown/);
+    expect(textOf(result)).toMatch(/had not been applied: nothing was changed/);
   });
 
   it('an HTML page from a proxy: no crash, a clear message', async () => {
