@@ -23,6 +23,8 @@ export function logInfo(message: string): void {
 
 export function logError(message: string, error?: unknown): void {
   const detail =
-    error instanceof Error ? `: ${process.env['VOBIZ_DEBUG'] ? (error.stack ?? error.message) : error.message}` : '';
+    error instanceof Error
+      ? `: ${process.env['VOBIZ_DEBUG'] ? (error.stack ?? error.message) : error.message}`
+      : '';
   process.stderr.write(`${redact(`[vobiz-contacts-mcp] error: ${message}${detail}`)}\n`);
 }

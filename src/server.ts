@@ -3,6 +3,8 @@
  */
 import { createRequire } from 'node:module';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { registerPrompts } from './prompts.js';
+import { registerContactResource } from './resources.js';
 import type { ToolContext } from './tools/context.js';
 import { TOOLS } from './tools/index.js';
 
@@ -12,10 +14,11 @@ export const SERVER_VERSION = packageJson.version;
 
 const INSTRUCTIONS = `Tools for the WhatsApp contacts of one Vobiz account.
 - Phone numbers are always E.164: "+", country code, number, no spaces (e.g. +919876543210).
-- Search before you create: list_contacts with search=<phone digits> tells whether the number exists; a phone number is unique per account.
-- Find ids with list_contacts; get_contact, update_contact and delete_contact take them.
-- update_contact replaces the whole tag list: read the contact first and send the full list.
-- For many contacts use import_contacts_csv (columns phone_number,name,tags), not create_contact in a loop.
+- Search before you create: get_contact with phone_number tells whether a number exists; a phone number is unique per account.
+- Find ids with list_contacts (search by name or number, filter by tag); get_contact, update_contact and delete_contact take them.
+- Campaigns target tags. To add or remove a tag on one or many contacts use tag_contacts (it keeps the other tags); list_tags shows the segments that exist. update_contact replaces the whole tag list.
+- Dry-run before bulk changes: tag_contacts and import_contacts_csv take dry_run: true; show the user the counts before the real run.
+- For many new contacts use import_contacts_csv (columns phone_number,name,tags), not create_contact in a loop.
 - delete_contact is permanent.`;
 
 export interface ServerOptions {
@@ -30,10 +33,16 @@ export function createServer(context: ToolContext, options: ServerOptions = {}):
     { name: SERVER_NAME, version: SERVER_VERSION, title: 'Vobiz Contacts' },
     { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
   );
-  for (const tool of selectTools(options)) tool.register(server, context);
+  const tools = selectTools(options);
+  for (const tool of tools) tool.register(server, context);
+  const names = new Set(tools.map((tool) => tool.name));
+  registerPrompts(server, names);
+  if (names.has('get_contact')) registerContactResource(server, context.client);
   return server;
 }
 
 export function selectTools({ readOnly = false, tools }: ServerOptions) {
-  return TOOLS.filter((tool) => (!readOnly || tool.readOnly) && (tools === undefined || tools.includes(tool.name)));
+  return TOOLS.filter(
+    (tool) => (!readOnly || tool.readOnly) && (tools === undefined || tools.includes(tool.name)),
+  );
 }

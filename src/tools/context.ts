@@ -1,9 +1,13 @@
 import type { VobizClient } from '../vobiz/client.js';
+import type { ConfirmSettings } from './confirm.js';
 
 /** What every tool handler is given: the one client of the process and the server's settings. */
 export interface ToolContext {
   client: VobizClient;
   import: ImportSettings;
+  confirm: ConfirmSettings;
+  /** Contacts worked on at once by bulk tools. */
+  bulkConcurrency: number;
 }
 
 export interface ImportSettings {

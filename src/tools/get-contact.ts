@@ -1,8 +1,10 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { E164_EXAMPLE } from '../vobiz/contract.js';
+import { findContactByPhone } from '../vobiz/find-contact.js';
 import { ContactOutputSchema, formatContactLine, toContactOutput } from './contact-output.js';
 import type { ToolContext } from './context.js';
-import { contactIdField } from './fields.js';
-import { failureResult, successResult } from './results.js';
+import { contactIdField, phoneNumberField } from './fields.js';
+import { errorResult, failureResult, successResult } from './results.js';
 
 export const GET_CONTACT = 'get_contact';
 
@@ -12,19 +14,34 @@ export function registerGetContact(server: McpServer, { client }: ToolContext): 
     {
       title: 'Get a contact',
       description:
-        'Get one WhatsApp contact on Vobiz by its id: phone number (E.164), name, tags, custom attributes ' +
-        'and timestamps. Use list_contacts with search to find the id first.',
-      inputSchema: { id: contactIdField },
+        'Get one WhatsApp contact on Vobiz by its id or by its exact phone number (E.164, e.g. ' +
+        `${E164_EXAMPLE}): name, tags, custom attributes and timestamps. Use list_contacts to search by ` +
+        'part of a name or number.',
+      inputSchema: {
+        id: contactIdField.optional(),
+        phone_number: phoneNumberField
+          .optional()
+          .describe(`The exact phone number in E.164, e.g. "${E164_EXAMPLE}". Instead of id.`),
+      },
       outputSchema: ContactOutputSchema.shape,
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     },
-    async ({ id }, extra) => {
+    async ({ id, phone_number }, extra) => {
+      if ((id === undefined) === (phone_number === undefined)) {
+        return errorResult('Give exactly one of id or phone_number.');
+      }
       try {
-        const contact = toContactOutput(await client.getContact(id, { signal: extra.signal }));
+        const found = id
+          ? await client.getContact(id, { signal: extra.signal })
+          : await findContactByPhone(client, phone_number ?? '', { signal: extra.signal });
+        if (!found) {
+          return errorResult(`No contact has the phone number ${phone_number}. create_contact adds it.`);
+        }
+        const contact = toContactOutput(found);
         return successResult(contact, formatContactLine(contact));
       } catch (error) {
         return failureResult(error, {
-          action: `get contact ${id}`,
+          action: `get contact ${id ?? phone_number}`,
           writes: false,
           notFoundHint: 'Find the right id with list_contacts (search by name or phone).',
         });

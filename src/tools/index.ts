@@ -9,6 +9,8 @@ import { DELETE_CONTACT, registerDeleteContact } from './delete-contact.js';
 import { GET_CONTACT, registerGetContact } from './get-contact.js';
 import { IMPORT_CONTACTS_CSV, registerImportContactsCsv } from './import-contacts-csv.js';
 import { LIST_CONTACTS, registerListContacts } from './list-contacts.js';
+import { LIST_TAGS, registerListTags } from './list-tags.js';
+import { TAG_CONTACTS, registerTagContacts } from './tag-contacts.js';
 import { UPDATE_CONTACT, registerUpdateContact } from './update-contact.js';
 
 export interface ToolEntry {
@@ -20,8 +22,12 @@ export interface ToolEntry {
 export const TOOLS: readonly ToolEntry[] = [
   { name: LIST_CONTACTS, readOnly: true, register: registerListContacts },
   { name: GET_CONTACT, readOnly: true, register: registerGetContact },
+  { name: LIST_TAGS, readOnly: true, register: registerListTags },
   { name: CREATE_CONTACT, readOnly: false, register: registerCreateContact },
   { name: UPDATE_CONTACT, readOnly: false, register: registerUpdateContact },
+  { name: TAG_CONTACTS, readOnly: false, register: registerTagContacts },
   { name: DELETE_CONTACT, readOnly: false, register: registerDeleteContact },
   { name: IMPORT_CONTACTS_CSV, readOnly: false, register: registerImportContactsCsv },
 ];
+
+export const TOOL_NAMES: readonly string[] = TOOLS.map((tool) => tool.name);

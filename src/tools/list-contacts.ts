@@ -22,8 +22,16 @@ const inputSchema = {
     .min(1)
     .max(200)
     .optional()
-    .describe(`Text to find in the name (case-insensitive) or the phone number (digits), e.g. "rahul" or "98765".`),
-  tag: z.string().trim().min(1).max(64).optional().describe('Only contacts carrying this exact tag, e.g. "vip".'),
+    .describe(
+      `Text to find in the name (case-insensitive) or the phone number (digits), e.g. "rahul" or "98765".`,
+    ),
+  tag: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe('Only contacts carrying this exact tag, e.g. "vip".'),
 };
 
 const outputSchema = {
@@ -43,7 +51,7 @@ export function registerListContacts(server: McpServer, { client }: ToolContext)
       title: 'List or search contacts',
       description:
         'List WhatsApp contacts on Vobiz, a page at a time, optionally filtered by a search text (name or ' +
-        'phone number) and/or a tag. Use it to find a contact\'s id before get/update/delete, to check ' +
+        "phone number) and/or a tag. Use it to find a contact's id before get/update/delete, to check " +
         `whether a phone number (E.164, e.g. ${E164_EXAMPLE}) already exists before creating it, and to see ` +
         'who is in a campaign segment (tag). Returns the contacts with total, has_more and next_page.',
       inputSchema,

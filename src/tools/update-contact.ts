@@ -12,14 +12,16 @@ export function registerUpdateContact(server: McpServer, { client }: ToolContext
     {
       title: 'Update a contact',
       description:
-        'Change a contact\'s name, tags and/or custom attributes; fields left out stay as they are. ' +
-        '`tags` REPLACES the whole tag list and `custom_attributes` the whole map: to add one tag, read the ' +
-        'contact with get_contact and send the full list. The phone number cannot be changed (create a new ' +
-        'contact instead). Returns the updated contact.',
+        "Change a contact's name, tags and/or custom attributes; fields left out stay as they are. " +
+        '`tags` REPLACES the whole tag list and `custom_attributes` the whole map; to add or remove a tag ' +
+        'while keeping the others, use tag_contacts instead. The phone number cannot be changed (create a ' +
+        'new contact instead). Returns the updated contact.',
       inputSchema: {
         id: contactIdField,
         name: nameField.optional(),
-        tags: tagsField.optional().describe('The complete new tag list (replaces the current one), e.g. ["vip"].'),
+        tags: tagsField
+          .optional()
+          .describe('The complete new tag list (replaces the current one), e.g. ["vip"].'),
         custom_attributes: customAttributesField
           .optional()
           .describe('The complete new attribute map (replaces the current one), e.g. {"city": "Pune"}.'),

@@ -1,0 +1,40 @@
+/**
+ * Asking the user — not the model — before a destructive or large change. A `confirm: true` argument
+ * would be the model confirming with itself; elicitation puts the question in front of the person.
+ * Clients without elicitation are not asked: the tools' destructiveHint is what they act on.
+ */
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+
+export type ConfirmMode = 'auto' | 'never';
+
+export interface ConfirmSettings {
+  /** `auto`: ask when the client can; `never`: do not ask. */
+  mode: ConfirmMode;
+  /** Bulk changes touching more contacts than this are confirmed. */
+  bulkThreshold: number;
+}
+
+export type Confirmation = 'confirmed' | 'declined' | 'not_asked';
+
+export async function confirmWithUser(
+  server: McpServer,
+  extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
+  settings: ConfirmSettings,
+  message: string,
+): Promise<Confirmation> {
+  if (settings.mode === 'never' || !server.server.getClientCapabilities()?.elicitation) return 'not_asked';
+  const answer = await server.server.elicitInput(
+    {
+      message,
+      requestedSchema: {
+        type: 'object',
+        properties: { confirm: { type: 'boolean', title: 'Go ahead', description: 'Tick to go ahead.' } },
+        required: ['confirm'],
+      },
+    },
+    { relatedRequestId: extra.requestId, signal: extra.signal },
+  );
+  return answer.action === 'accept' && answer.content?.['confirm'] === true ? 'confirmed' : 'declined';
+}
