@@ -1,0 +1,172 @@
+/**
+ * `npm run demo`: a scripted agent session against the built server in --sandbox mode, over stdio with
+ * the SDK client — the main job end to end, with no Vobiz account. This is a terminal program: unlike
+ * the server, it prints to stdout.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { SingleBar, Presets } from 'cli-progress';
+import { generateContactsCsv } from './sample-csv.js';
+
+const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
+const IMPORT_ROWS = 2_000;
+const bold = (text: string) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
+
+function step(title: string): void {
+  process.stdout.write(`\n${bold(`▶ ${title}`)}\n`);
+}
+
+function print(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+/** A plain text table: the columns sized to their widest cell. */
+function table(rows: Record<string, unknown>[]): void {
+  if (rows.length === 0) return print('  (none)');
+  const columns = Object.keys(rows[0] ?? {});
+  const cells = rows.map((row) => columns.map((c) => String(row[c] ?? '')));
+  const widths = columns.map((c, i) => Math.min(48, Math.max(c.length, ...cells.map((r) => r[i]!.length))));
+  const line = (values: string[]) =>
+    `  ${values.map((v, i) => v.slice(0, widths[i]).padEnd(widths[i]!)).join('  ')}`;
+  print(line(columns));
+  print(line(widths.map((w) => '─'.repeat(w))));
+  for (const row of cells) print(line(row));
+}
+
+interface ContactOut {
+  id: string;
+  phone_number: string;
+  name: string;
+  tags: string[];
+}
+
+const contactRows = (items: ContactOut[]) =>
+  items.map((c) => ({
+    id: `${c.id.slice(0, 8)}…`,
+    phone_number: c.phone_number,
+    name: c.name,
+    tags: c.tags.join(','),
+  }));
+
+async function main(): Promise<void> {
+  const workDir = await mkdtemp(path.join(os.tmpdir(), 'vobiz-demo-'));
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, '--sandbox'],
+    env: { VOBIZ_IMPORT_DIRS: workDir, VOBIZ_IMPORT_CHUNK_ROWS: '250', VOBIZ_CONFIRM: 'never' },
+    stderr: 'pipe',
+  });
+  const client = new Client({ name: 'vobiz-demo', version: '1.0.0' });
+  const call = async (
+    name: string,
+    args: Record<string, unknown>,
+    onprogress?: (p: { progress: number; total?: number }) => void,
+  ) => {
+    const result = (await client.callTool(
+      { name, arguments: args },
+      undefined,
+      onprogress && { onprogress },
+    )) as CallToolResult;
+    if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content)}`);
+    return result.structuredContent as Record<string, unknown>;
+  };
+
+  try {
+    step('Start the server in sandbox mode (a local Vobiz API, no account needed)');
+    await client.connect(transport);
+    const info = client.getServerVersion();
+    print(`  connected to ${info?.name} ${info?.version} over stdio`);
+
+    step('The tools an agent sees');
+    const { tools } = await client.listTools();
+    table(
+      tools.map((t) => ({
+        tool: t.name,
+        title: t.title,
+        kind: t.annotations?.readOnlyHint ? 'read' : 'write',
+      })),
+    );
+
+    step('create_contact — phone numbers are E.164; spaces are tidied');
+    const created = (await call('create_contact', {
+      phone_number: '+91 98200 55501',
+      name: 'Meera Nair',
+      tags: ['demo'],
+      custom_attributes: { city: 'Kochi' },
+    })) as unknown as ContactOut;
+    table(contactRows([created]));
+
+    step('list_contacts — search by part of a name');
+    const found = await call('list_contacts', { search: 'meera' });
+    table(contactRows(found['items'] as ContactOut[]));
+
+    const csvPath = path.join(workDir, 'mumbai-fair.csv');
+    const { csv, invalidRows } = generateContactsCsv(IMPORT_ROWS, { invalidEvery: 97 });
+    await writeFile(csvPath, csv);
+    step(`import_contacts_csv — dry run of a ${IMPORT_ROWS}-row CSV (${invalidRows} rows with problems)`);
+    const dry = await call('import_contacts_csv', {
+      file_path: csvPath,
+      default_country: 'IN',
+      dry_run: true,
+    });
+    print(
+      `  ${dry['total']} rows: ${dry['valid']} valid, ${dry['failed']} invalid, ${dry['phone_numbers_normalised']} local numbers rewritten to E.164`,
+    );
+    table((dry['errors'] as { row: number; phone_number: string; reason: string }[]).slice(0, 3));
+
+    step('import_contacts_csv — the real import, in chunks, with progress');
+    const bar = new SingleBar(
+      { format: '  {bar} {percentage}% | {value}/{total} rows', hideCursor: true },
+      Presets.shades_classic,
+    );
+    bar.start(Number(dry['valid']), 0);
+    const started = performance.now();
+    const imported = await call('import_contacts_csv', { file_path: csvPath, default_country: 'IN' }, (p) =>
+      bar.update(p.progress),
+    );
+    bar.update(Number(dry['valid'])); // the last notification can race the result; the result is final
+    bar.stop();
+    print(
+      `  created ${imported['created']}, updated ${imported['updated']}, failed ${imported['failed']} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+
+    step('list_tags — the segments that exist');
+    const tags = await call('list_tags', {});
+    table((tags['tags'] as { tag: string; contacts: number }[]).slice(0, 8));
+
+    step('tag_contacts — dry run: tag everyone from the Mumbai fair "expo-2026"');
+    const plan = await call('tag_contacts', { tag: 'mumbai-fair', add: ['expo-2026'], dry_run: true });
+    print(`  ${plan['matched']} matched, ${plan['changed']} would change`);
+
+    step('tag_contacts — for real, then again (nothing left to change)');
+    const tagged = await call('tag_contacts', { tag: 'mumbai-fair', add: ['expo-2026'] });
+    const again = await call('tag_contacts', { tag: 'mumbai-fair', add: ['expo-2026'] });
+    print(
+      `  first run: ${tagged['changed']} changed; second run: ${again['changed']} changed, ${again['unchanged']} unchanged`,
+    );
+
+    step('list_contacts — the campaign audience, by tag');
+    const audience = await call('list_contacts', { tag: 'expo-2026', limit: 5 });
+    table(contactRows(audience['items'] as ContactOut[]));
+    print(
+      `  … ${audience['total']} contacts carry expo-2026 (next page: ${audience['next_page'] ?? 'none'})`,
+    );
+
+    print(
+      `\n${bold('Done.')} Point Claude Desktop at it next: see "Use it in Claude Desktop" in the README.`,
+    );
+  } finally {
+    await client.close();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
