@@ -6,7 +6,11 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { ListRootsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ElicitRequestSchema,
+  ListRootsRequestSchema,
+  type CallToolResult,
+} from '@modelcontextprotocol/sdk/types.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
@@ -18,6 +22,8 @@ export interface Stack {
   stderr(): string;
   /** Errors the client transport met, e.g. a stdout line that is not JSON-RPC. */
   protocolErrors: Error[];
+  /** The messages of the elicitation requests the server sent. */
+  elicitations: string[];
   call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
   close(): Promise<void>;
 }
@@ -30,6 +36,8 @@ export interface StackOptions {
   cwd?: string;
   /** Directories the client offers as its roots; without it the client declares no roots capability. */
   roots?: string[];
+  /** Answers elicitation requests (declares the capability); records each message it was asked. */
+  elicit?: (message: string) => 'accept' | 'decline' | 'cancel';
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -55,8 +63,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const protocolErrors: Error[] = [];
   const client = new Client(
     { name: 'e2e-test', version: '1.0.0' },
-    { capabilities: options.roots ? { roots: { listChanged: false } } : {} },
+    {
+      capabilities: {
+        ...(options.roots && { roots: { listChanged: false } }),
+        ...(options.elicit && { elicitation: {} }),
+      },
+    },
   );
+  const elicitations: string[] = [];
+  if (options.elicit) {
+    const answer = options.elicit;
+    client.setRequestHandler(ElicitRequestSchema, (request) => {
+      elicitations.push(request.params.message);
+      const action = answer(request.params.message);
+      return action === 'accept' ? { action, content: { confirm: true } } : { action };
+    });
+  }
   if (options.roots) {
     const roots = options.roots.map((dir) => ({ uri: pathToFileURL(dir).href, name: path.basename(dir) }));
     client.setRequestHandler(ListRootsRequestSchema, () => ({ roots }));
@@ -68,6 +90,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     client,
     stderr: () => stderr,
     protocolErrors,
+    elicitations,
     call: async (name, args = {}) => (await client.callTool({ name, arguments: args })) as CallToolResult,
     close: async () => {
       await client.close();

@@ -1,0 +1,132 @@
+/**
+ * The public surface: what tools/list shows (snapshotted, so a change to it is always deliberate),
+ * how configuration narrows it, and the prompts, resources and confirmations around the tools.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startStack, textOf, type Stack } from './harness.js';
+
+let stack: Stack | undefined;
+afterEach(async () => {
+  await stack?.close();
+  stack = undefined;
+});
+
+const toolNames = async (s: Stack) => (await s.client.listTools()).tools.map((t) => t.name).sort();
+
+describe('tools/list', () => {
+  it('matches the snapshot of names, schemas and annotations', async () => {
+    stack = await startStack();
+    const { tools } = await stack.client.listTools();
+    expect(tools).toMatchSnapshot();
+  });
+
+  it('VOBIZ_READ_ONLY registers only the tools that read, whatever VOBIZ_TOOLS says', async () => {
+    stack = await startStack({
+      env: { VOBIZ_READ_ONLY: 'true', VOBIZ_TOOLS: 'list_contacts,delete_contact' },
+    });
+    expect(await toolNames(stack)).toEqual(['list_contacts']);
+    await stack.close();
+    stack = await startStack({ env: { VOBIZ_READ_ONLY: 'true' } });
+    expect(await toolNames(stack)).toEqual(['get_contact', 'list_contacts', 'list_tags']);
+    const { tools } = await stack.client.listTools();
+    expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
+  });
+
+  it('VOBIZ_TOOLS registers only the named tools', async () => {
+    stack = await startStack({ env: { VOBIZ_TOOLS: 'get_contact, tag_contacts' } });
+    expect(await toolNames(stack)).toEqual(['get_contact', 'tag_contacts']);
+    const before = stack.sandbox.contacts().length;
+    const call = await stack.call('delete_contact', { id: stack.sandbox.contacts()[0]!.id });
+    expect(call.isError).toBe(true);
+    expect(textOf(call)).toMatch(/not found/);
+    expect(stack.sandbox.contacts()).toHaveLength(before);
+  });
+});
+
+describe('prompts and resources', () => {
+  it('offers the tag_segment and clean_import prompts, filled with the arguments', async () => {
+    stack = await startStack();
+    const { prompts } = await stack.client.listPrompts();
+    expect(prompts.map((p) => p.name).sort()).toEqual(['clean_import', 'tag_segment']);
+    const segment = await stack.client.getPrompt({
+      name: 'tag_segment',
+      arguments: { who: 'the Mumbai fair', tag: 'expo-2026' },
+    });
+    const text = segment.messages.map((m) => (m.content.type === 'text' ? m.content.text : '')).join('\n');
+    expect(text).toMatch(/the Mumbai fair/);
+    expect(text).toMatch(/dry_run true/);
+    const importPrompt = await stack.client.getPrompt({
+      name: 'clean_import',
+      arguments: { file_path: '/data/fair.csv', default_country: 'IN' },
+    });
+    expect(JSON.stringify(importPrompt.messages)).toMatch(/default_country \\"IN\\"/);
+  });
+
+  it('reads a contact through vobiz://contacts/{id} and lists contacts to attach', async () => {
+    stack = await startStack();
+    const contact = stack.sandbox.contacts()[0]!;
+    const { resourceTemplates } = await stack.client.listResourceTemplates();
+    expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual(['vobiz://contacts/{id}']);
+    const read = await stack.client.readResource({ uri: `vobiz://contacts/${contact.id}` });
+    const first = read.contents[0] as { text: string };
+    expect(JSON.parse(first.text)).toMatchObject({ id: contact.id, phone_number: contact.phone_number });
+    const { resources } = await stack.client.listResources();
+    expect(resources.map((r) => r.uri)).toContain(`vobiz://contacts/${contact.id}`);
+    await expect(stack.client.readResource({ uri: 'vobiz://contacts/..%2F..%2Fetc' })).rejects.toThrow();
+  });
+
+  it('drops the prompts whose tools are not registered', async () => {
+    stack = await startStack({ env: { VOBIZ_READ_ONLY: 'true' } });
+    expect(stack.client.getServerCapabilities()?.prompts).toBeUndefined();
+    await expect(stack.client.listPrompts()).rejects.toThrow(/Method not found/);
+  });
+});
+
+describe('confirmation by elicitation', () => {
+  const bulk = { tag: 'vip', add: ['confirmed-segment'] };
+
+  it('asks the user before a bulk change above the threshold, and goes ahead on accept', async () => {
+    stack = await startStack({ env: { VOBIZ_CONFIRM_THRESHOLD: '1' }, elicit: () => 'accept' });
+    const vip = stack.sandbox.contacts().filter((c) => c.tags.includes('vip')).length;
+    expect(vip).toBeGreaterThan(1);
+    const result = await stack.call('tag_contacts', bulk);
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect(stack.elicitations).toEqual([expect.stringMatching(new RegExp(`up to ${vip} contacts`))]);
+    expect(stack.sandbox.contacts().filter((c) => c.tags.includes('confirmed-segment'))).toHaveLength(vip);
+  });
+
+  it('changes nothing when the user declines', async () => {
+    stack = await startStack({ env: { VOBIZ_CONFIRM_THRESHOLD: '1' }, elicit: () => 'decline' });
+    const result = await stack.call('tag_contacts', bulk);
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/declined/);
+    expect(stack.sandbox.contacts().some((c) => c.tags.includes('confirmed-segment'))).toBe(false);
+  });
+
+  it('does not ask with VOBIZ_CONFIRM=never, nor under the threshold', async () => {
+    stack = await startStack({
+      env: { VOBIZ_CONFIRM: 'never', VOBIZ_CONFIRM_THRESHOLD: '1' },
+      elicit: () => 'decline',
+    });
+    expect((await stack.call('tag_contacts', bulk)).isError).toBeFalsy();
+    expect(stack.elicitations).toEqual([]);
+  });
+
+  it('asks before delete_contact, and keeps the contact when declined', async () => {
+    stack = await startStack({ elicit: () => 'decline' });
+    const contact = stack.sandbox.contacts()[0]!;
+    const declined = await stack.call('delete_contact', { id: contact.id });
+    expect(declined.isError).toBe(true);
+    expect(textOf(declined)).toMatch(/declined/);
+    expect(stack.elicitations[0]).toContain(contact.name);
+    expect(stack.sandbox.contacts().some((c) => c.id === contact.id)).toBe(true);
+  });
+
+  it('deletes when the user accepts', async () => {
+    stack = await startStack({ elicit: () => 'accept' });
+    const contact = stack.sandbox.contacts()[0]!;
+    const accepted = await stack.call('delete_contact', { id: contact.id });
+    expect(accepted.isError, textOf(accepted)).toBeFalsy();
+    expect(stack.sandbox.contacts().some((c) => c.id === contact.id)).toBe(false);
+  });
+});
