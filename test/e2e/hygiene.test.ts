@@ -96,10 +96,24 @@ describe('stdout and secrets under faults', () => {
       ['list_contacts', {}],
     ] as const;
     const messages = [
-      { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } },
+      {
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 'raw', version: '1' },
+        },
+      },
       { jsonrpc: '2.0', method: 'notifications/initialized' },
       { jsonrpc: '2.0', id: 1, method: 'tools/list' },
-      ...calls.map(([name, args], i) => ({ jsonrpc: '2.0', id: i + 2, method: 'tools/call', params: { name, arguments: args } })),
+      ...calls.map(([name, args], i) => ({
+        jsonrpc: '2.0',
+        id: i + 2,
+        method: 'tools/call',
+        params: { name, arguments: args },
+      })),
     ];
     const token = sandbox.credentials.authToken;
     const child = spawn(process.execPath, [CLI], {

@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 describe('tools/list', () => {
-  it('offers the six contact tools with titles, annotations and output schemas', async () => {
+  it('offers the contact tools with titles, annotations and output schemas', async () => {
     const { tools } = await stack.client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual([
       'create_contact',
@@ -28,6 +28,8 @@ describe('tools/list', () => {
       'get_contact',
       'import_contacts_csv',
       'list_contacts',
+      'list_tags',
+      'tag_contacts',
       'update_contact',
     ]);
     for (const tool of tools) {
@@ -85,7 +87,9 @@ describe('list_contacts', () => {
   it('finds contacts by name, by phone digits and by tag', async () => {
     const someone = stack.sandbox.contacts()[0]!;
     const byName = await stack.call('list_contacts', { search: someone.name.toUpperCase().slice(0, 5) });
-    expect((byName.structuredContent as { items: { id: string }[] }).items.map((c) => c.id)).toContain(someone.id);
+    expect((byName.structuredContent as { items: { id: string }[] }).items.map((c) => c.id)).toContain(
+      someone.id,
+    );
 
     const digits = someone.phone_number.slice(-6);
     const byPhone = await stack.call('list_contacts', { search: digits });
@@ -150,7 +154,10 @@ describe('create, get, update, delete', () => {
 
   it('refuses a duplicate phone number and names the existing contact', async () => {
     const existing = stack.sandbox.contacts()[1]!;
-    const result = await stack.call('create_contact', { phone_number: existing.phone_number, name: 'Someone Else' });
+    const result = await stack.call('create_contact', {
+      phone_number: existing.phone_number,
+      name: 'Someone Else',
+    });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toContain(existing.id);
     expect(stack.sandbox.contacts().filter((c) => c.phone_number === existing.phone_number)).toHaveLength(1);
@@ -169,17 +176,26 @@ describe('import_contacts_csv', () => {
     const result = await stack.call('import_contacts_csv', { csv });
     expect(result.isError, textOf(result)).toBeFalsy();
     expect(result.structuredContent).toMatchObject({ total: 3, failed: 1 });
-    const summary = result.structuredContent as { created: number; updated: number; errors: { row: number }[] };
+    const summary = result.structuredContent as {
+      created: number;
+      updated: number;
+      errors: { row: number }[];
+    };
     expect(summary.created + summary.updated).toBe(2);
     expect(summary.errors.map((e) => e.row)).toEqual([2]);
     expect(textOf(result)).toMatch(/row 2/);
-    expect(stack.sandbox.contacts().find((c) => c.phone_number === '+447911123456')?.name).toBe('Smith, Jane');
+    expect(stack.sandbox.contacts().find((c) => c.phone_number === '+447911123456')?.name).toBe(
+      'Smith, Jane',
+    );
   });
 
   it('imports a file from an allowed directory, updating the numbers that exist', async () => {
     const existing = stack.sandbox.contacts()[2]!;
     const file = path.join(workDir, 'fair.csv');
-    await writeFile(file, `phone_number,name\n${existing.phone_number},Renamed By Import\n+12125550147,Dana Whitfield\n`);
+    await writeFile(
+      file,
+      `phone_number,name\n${existing.phone_number},Renamed By Import\n+12125550147,Dana Whitfield\n`,
+    );
     const result = await stack.call('import_contacts_csv', { file_path: file });
     expect(result.isError, textOf(result)).toBeFalsy();
     expect(result.structuredContent).toMatchObject({ total: 2, created: 1, updated: 1, failed: 0 });
