@@ -64,11 +64,11 @@ export function generateContactsCsv(
   return { csv: `${lines.join('\n')}\n`, rows, invalidRows };
 }
 
-/** Unique, valid numbers: mostly Indian mobiles (a tenth written locally), some UK and US. */
+/** Valid numbers, unique for n below ten million: mostly Indian mobiles (a tenth written locally), some UK and US. */
 function phoneFor(n: number): string {
   const digits = String(n).padStart(8, '0');
-  if (n % 10 === 7) return `+447911${digits.slice(-6)}`;
-  if (n % 10 === 8) return `+1212555${digits.slice(-4)}`;
+  if (n % 10 === 7) return `+4479${digits}`;
+  if (n % 10 === 8) return `+1212${200 + (Math.floor(n / 10_000) % 700)}${digits.slice(-4)}`;
   if (n % 10 === 9) return `098${digits.slice(0, 3)} ${digits.slice(3)}`;
   return `+9198${digits}`;
 }

@@ -1,72 +1,79 @@
 /**
- * The two passes of a CSV import. `preflightCsv` reads the whole file once and reports what would be
- * sent; `uploadCsvInChunks` reads it again and uploads the valid rows in chunks, one after another,
- * so that neither pass holds more than a chunk or two of the file in memory.
+ * The passes of a CSV import, each streaming the file and none holding more than a chunk or two of it:
+ * - `scanCsv` parses the whole file once, so a file that is not CSV is refused before a byte leaves;
+ * - `uploadCsvInChunks` reads it again, checks every row, and uploads the valid ones in chunks, one
+ *   after another, while the next chunk is read and checked;
+ * - `checkCsv` (dry run) checks every row and uploads nothing.
  */
 import { stringify } from 'csv-stringify/sync';
 import type { VobizClient } from '../vobiz/client.js';
 import type { ImportSummary } from '../vobiz/schemas.js';
-import { readContactRows, type ContactRow, type RowError, type RowOptions } from './csv-rows.js';
+import {
+  forEachRecord,
+  RowChecker,
+  type CheckedRow,
+  type ContactRow,
+  type RowError,
+  type RowOptions,
+} from './csv-rows.js';
 import type { CsvShape, CsvSource } from './csv-source.js';
 
 /** Error rows kept for the result: a model needs examples and a count, not fifty thousand lines. */
 export const MAX_LISTED_ERRORS = 50;
 
-export interface Preflight {
-  total: number;
-  valid: number;
-  invalid: number;
+/** What the checks found, row by row: counts, the first errors, tags, a sample. */
+export class RowTally {
+  total = 0;
+  valid = 0;
+  invalid = 0;
   /** The first invalid rows, in file order. */
-  errors: RowError[];
+  readonly errors: RowError[] = [];
   /** Valid rows whose phone number was rewritten to E.164. */
-  normalised: number;
-  /** Invalid rows that failed only for want of a country code: `default_country` would fix them. */
-  missingCountryCode: number;
-  tagCounts: Map<string, number>;
-  /** The first valid rows, as they would be sent. */
-  sample: ContactRow[];
-}
+  normalised = 0;
+  /** Invalid rows that failed for want of a country code: `default_country` would fix them. */
+  missingCountryCode = 0;
+  readonly tagCounts = new Map<string, number>();
+  /** The first valid rows, as they are sent. */
+  readonly sample: ContactRow[] = [];
 
-export async function preflightCsv(
-  source: CsvSource,
-  shape: CsvShape,
-  options: RowOptions,
-): Promise<Preflight> {
-  const result: Preflight = {
-    total: 0,
-    valid: 0,
-    invalid: 0,
-    errors: [],
-    normalised: 0,
-    missingCountryCode: 0,
-    tagCounts: new Map(),
-    sample: [],
-  };
-  for await (const checked of readContactRows(source, shape, options)) {
-    result.total++;
+  add(checked: CheckedRow): void {
+    this.total++;
     if (!checked.ok) {
-      result.invalid++;
-      if (result.errors.length < MAX_LISTED_ERRORS) result.errors.push(checked.error);
-      if (checked.error.reason.includes('has no country code')) result.missingCountryCode++;
-      continue;
+      this.invalid++;
+      if (this.errors.length < MAX_LISTED_ERRORS) this.errors.push(checked.error);
+      if (checked.error.reason.includes('has no country code')) this.missingCountryCode++;
+      return;
     }
     const { row } = checked;
-    result.valid++;
-    if (row.normalised) result.normalised++;
-    for (const tag of row.tags) result.tagCounts.set(tag, (result.tagCounts.get(tag) ?? 0) + 1);
-    if (result.sample.length < 3) result.sample.push(row);
+    this.valid++;
+    if (row.normalised) this.normalised++;
+    for (const tag of row.tags) this.tagCounts.set(tag, (this.tagCounts.get(tag) ?? 0) + 1);
+    if (this.sample.length < 3) this.sample.push(row);
   }
-  return result;
+}
+
+/** Parses the whole file and counts its data rows; throws ImportInputError if it is not valid CSV. */
+export function scanCsv(source: CsvSource, shape: CsvShape): Promise<number> {
+  return forEachRecord(source, shape, () => undefined);
+}
+
+/** Checks every row without uploading anything: what a dry run reports. */
+export async function checkCsv(source: CsvSource, shape: CsvShape, options: RowOptions): Promise<RowTally> {
+  const tally = new RowTally();
+  const checker = new RowChecker(options);
+  await forEachRecord(source, shape, (record, row) => tally.add(checker.check(record, row)));
+  return tally;
 }
 
 export interface ChunkProgress {
-  rowsDone: number;
+  rowsRead: number;
   rowsTotal: number;
   chunksDone: number;
-  chunksTotal: number;
 }
 
 export interface UploadOutcome {
+  /** The checks here, row by row. */
+  tally: RowTally;
   created: number;
   updated: number;
   /** Rows the API refused, mapped back to the user's row numbers. */
@@ -74,18 +81,17 @@ export interface UploadOutcome {
   errors: RowError[];
   rowsSent: number;
   chunksDone: number;
-  chunksTotal: number;
   /** The client cancelled: the upload stopped after the chunk that was in flight. */
   cancelled: boolean;
-  /** A chunk failed even after retries: the upload stopped there. */
+  /** A chunk failed even after retries (or the file changed under us): the upload stopped there. */
   failure?: { error: unknown; chunk: number; firstRow: number };
 }
 
 export interface UploadOptions {
   client: VobizClient;
   chunkRows: number;
-  /** Valid rows, from the preflight: the denominator of the progress. */
-  validRows: number;
+  /** Data rows in the file, from the scan: the denominator of the progress. */
+  totalRows: number;
   signal: AbortSignal;
   onProgress: (progress: ChunkProgress) => Promise<void> | void;
 }
@@ -94,20 +100,21 @@ export async function uploadCsvInChunks(
   source: CsvSource,
   shape: CsvShape,
   rowOptions: RowOptions,
-  { client, chunkRows, validRows, signal, onProgress }: UploadOptions,
+  { client, chunkRows, totalRows, signal, onProgress }: UploadOptions,
 ): Promise<UploadOutcome> {
   const outcome: UploadOutcome = {
+    tally: new RowTally(),
     created: 0,
     updated: 0,
     failed: 0,
     errors: [],
     rowsSent: 0,
     chunksDone: 0,
-    chunksTotal: Math.ceil(validRows / chunkRows),
     cancelled: false,
   };
+  const checker = new RowChecker(rowOptions);
 
-  const sendChunk = async (chunk: ContactRow[], index: number): Promise<void> => {
+  const sendChunk = async (chunk: ContactRow[], index: number, rowsRead: number): Promise<void> => {
     const csv = stringify(
       chunk.map((r) => [r.phone_number, r.name, r.tags.join(',')]),
       { header: true, columns: ['phone_number', 'name', 'tags'] },
@@ -137,18 +144,14 @@ export async function uploadCsvInChunks(
     }
     outcome.rowsSent += chunk.length;
     outcome.chunksDone++;
-    await onProgress({
-      rowsDone: outcome.rowsSent,
-      rowsTotal: validRows,
-      chunksDone: outcome.chunksDone,
-      chunksTotal: outcome.chunksTotal,
-    });
+    await onProgress({ rowsRead, rowsTotal: totalRows, chunksDone: outcome.chunksDone });
   };
 
   // One chunk uploads while the next is read and checked: at most two chunks are in memory.
   let inFlight: Promise<void> = Promise.resolve();
   let chunk: ContactRow[] = [];
   let index = 0;
+  let rowsRead = 0;
   const stopped = () => outcome.failure !== undefined || outcome.cancelled;
   const dispatch = async () => {
     await inFlight;
@@ -157,17 +160,27 @@ export async function uploadCsvInChunks(
       outcome.cancelled = true;
       return;
     }
-    inFlight = sendChunk(chunk, index++);
+    inFlight = sendChunk(chunk, index++, rowsRead);
     chunk = [];
   };
+  /** Thrown to leave the read loop early; not an error. */
+  const stop = Symbol('stop');
 
-  for await (const checked of readContactRows(source, shape, rowOptions)) {
-    if (!checked.ok) continue;
-    chunk.push(checked.row);
-    if (chunk.length === chunkRows) await dispatch();
-    if (stopped()) break;
+  try {
+    await forEachRecord(source, shape, (record, row) => {
+      rowsRead = row;
+      const checked = checker.check(record, row);
+      outcome.tally.add(checked);
+      if (checked.ok) chunk.push(checked.row);
+      if (chunk.length < chunkRows) return;
+      return dispatch().then(() => {
+        if (stopped()) throw stop;
+      });
+    });
+    if (chunk.length > 0 && !stopped()) await dispatch();
+  } catch (error) {
+    if (error !== stop) outcome.failure ??= { error, chunk: index + 1, firstRow: rowsRead };
   }
-  if (chunk.length > 0 && !stopped()) await dispatch();
   await inFlight;
   return outcome;
 }

@@ -4,9 +4,16 @@ import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
 import { E164_EXAMPLE } from '../vobiz/contract.js';
 import type { RowError } from '../import/csv-rows.js';
-import { fileSource, sniffCsv, textSource, type CsvSource, type Delimiter } from '../import/csv-source.js';
+import {
+  fileSource,
+  sniffCsv,
+  textSource,
+  type CsvShape,
+  type CsvSource,
+  type Delimiter,
+} from '../import/csv-source.js';
 import { formatBytes, ImportInputError, resolveImportFile } from '../import/file-access.js';
-import { MAX_LISTED_ERRORS, preflightCsv, uploadCsvInChunks, type Preflight } from '../import/import-csv.js';
+import { checkCsv, MAX_LISTED_ERRORS, RowTally, scanCsv, uploadCsvInChunks } from '../import/import-csv.js';
 import { logInfo } from '../log.js';
 import type { ImportSettings, ToolContext } from './context.js';
 import { describeFailure, errorResult, successResult } from './results.js';
@@ -119,27 +126,24 @@ export function registerImportContactsCsv(
       }
       const defaultCountry = args.default_country as CountryCode | undefined;
       let source: CsvSource;
-      let shape;
-      let preflight: Preflight;
+      let shape: CsvShape;
+      let totalRows: number;
+      let dryRun: RowTally | undefined;
       try {
         source = await openSource(args, settings, () => rootDirectories(server));
         shape = await sniffCsv(source, args.delimiter && DELIMITERS[args.delimiter]);
-        preflight = await preflightCsv(source, shape, { defaultCountry });
+        // A dry run checks every row; a real run first makes sure the whole file parses, then checks
+        // the rows as it uploads them.
+        if (args.dry_run) dryRun = await checkCsv(source, shape, { defaultCountry });
+        totalRows = dryRun ? dryRun.total : await scanCsv(source, shape);
       } catch (error) {
         if (error instanceof ImportInputError) return errorResult(error.message);
         throw error;
       }
-      if (preflight.total === 0) return errorResult(`${source.label} has a header but no data rows.`);
-
-      const hint = countryHint(preflight, defaultCountry);
-      if (args.dry_run) {
-        const result = dryRunResult(preflight);
-        return successResult(result, `${formatCounts(result)}${hint}`);
-      }
-      if (preflight.valid === 0) {
-        return errorResult(
-          `No row of ${source.label} is valid, so nothing was uploaded.${hint}\n${formatErrors(preflight.errors, preflight.invalid)}`,
-        );
+      if (totalRows === 0) return errorResult(`${source.label} has a header but no data rows.`);
+      if (dryRun) {
+        const result = dryRunResult(dryRun);
+        return successResult(result, `${formatCounts(result)}${countryHint(dryRun, defaultCountry)}`);
       }
 
       const progressToken = extra._meta?.progressToken;
@@ -150,46 +154,56 @@ export function registerImportContactsCsv(
         {
           client,
           chunkRows: settings.chunkRows,
-          validRows: preflight.valid,
+          totalRows,
           signal: extra.signal,
-          onProgress: async ({ rowsDone, rowsTotal, chunksDone, chunksTotal }) => {
+          onProgress: async ({ rowsRead, rowsTotal, chunksDone }) => {
             if (progressToken === undefined) return;
             await extra.sendNotification({
               method: 'notifications/progress',
               params: {
                 progressToken,
-                progress: rowsDone,
+                progress: rowsRead,
                 total: rowsTotal,
-                message: `Imported ${rowsDone} of ${rowsTotal} rows (chunk ${chunksDone}/${chunksTotal})`,
+                message: `Read ${rowsRead} of ${rowsTotal} rows, ${chunksDone} chunks uploaded`,
               },
             });
           },
         },
       );
 
+      const { tally } = outcome;
+      const hint = countryHint(tally, defaultCountry);
+      if (tally.valid === 0 && !outcome.failure && !outcome.cancelled) {
+        return errorResult(
+          `No row of ${source.label} is valid, so nothing was uploaded.${hint}\n${formatErrors(tally.errors, tally.invalid)}`,
+        );
+      }
       const result: ImportOutput = {
         dry_run: false,
-        total: preflight.total,
-        valid: preflight.valid,
+        total: tally.total,
+        valid: tally.valid,
         created: outcome.created,
         updated: outcome.updated,
-        failed: preflight.invalid + outcome.failed,
-        ...listErrors([...preflight.errors, ...outcome.errors], preflight.invalid + outcome.failed),
-        phone_numbers_normalised: preflight.normalised,
+        failed: tally.invalid + outcome.failed,
+        ...listErrors([...tally.errors, ...outcome.errors], tally.invalid + outcome.failed),
+        phone_numbers_normalised: tally.normalised,
       };
-      const done = `${outcome.rowsSent} of ${preflight.valid} valid rows sent (${result.created} created, ${result.updated} updated)`;
+      const done = `${outcome.rowsSent} rows sent in ${outcome.chunksDone} chunks (${result.created} created, ${result.updated} updated)`;
       if (outcome.cancelled) {
         // The client no longer waits for this result; the log is how the user learns what was done.
-        const message = `Import of ${source.label} cancelled after ${outcome.chunksDone} of ${outcome.chunksTotal} chunks: ${done}.`;
+        const message = `Import of ${source.label} cancelled after ${outcome.chunksDone} chunks: ${done}, ${tally.total} of ${totalRows} rows read.`;
         logInfo(message);
         await server.sendLoggingMessage({ level: 'warning', logger: IMPORT_CONTACTS_CSV, data: message });
         return errorResult(message);
       }
       if (outcome.failure) {
         const { chunk, firstRow, error } = outcome.failure;
+        const why =
+          error instanceof ImportInputError
+            ? `${error.message} (did the file change during the import?)`
+            : describeFailure(error, { action: `upload chunk ${chunk}`, writes: true });
         return errorResult(
-          `Import stopped at chunk ${chunk} of ${outcome.chunksTotal} (rows from ${firstRow} on were not all sent): ` +
-            `${describeFailure(error, { action: `upload chunk ${chunk}`, writes: true })} Before it: ${done}. ` +
+          `Import stopped at chunk ${chunk}, rows from ${firstRow} on not all sent: ${why} Before it: ${done}. ` +
             'The import is an upsert by phone number, so running the same import again is safe.',
         );
       }
@@ -228,7 +242,7 @@ async function rootDirectories(server: McpServer): Promise<string[] | undefined>
   }
 }
 
-function dryRunResult(preflight: Preflight): ImportOutput {
+function dryRunResult(preflight: RowTally): ImportOutput {
   const topTags = [...preflight.tagCounts].sort((a, b) => b[1] - a[1]).slice(0, 20);
   return {
     dry_run: true,
@@ -249,7 +263,7 @@ function listErrors(errors: RowError[], failed: number): Pick<ImportOutput, 'err
   return { errors: listed, errors_omitted: Math.max(0, failed - listed.length) };
 }
 
-function countryHint(preflight: Preflight, defaultCountry: string | undefined): string {
+function countryHint(preflight: RowTally, defaultCountry: string | undefined): string {
   if (defaultCountry || preflight.missingCountryCode === 0) return '';
   return `\n${preflight.missingCountryCode} rows have local numbers without a country code: pass default_country (e.g. "IN") to read them.`;
 }

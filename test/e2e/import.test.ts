@@ -263,7 +263,7 @@ describe('long imports', () => {
     expect(imported % CHUNK).toBe(0);
     expect(imported).toBeGreaterThanOrEqual(2 * CHUNK);
     expect(imported).toBeLessThanOrEqual(3 * CHUNK);
-    expect(stack.stderr()).toMatch(/cancelled after \d+ of 10 chunks/);
+    expect(stack.stderr()).toMatch(new RegExp(`cancelled after ${imported / CHUNK} chunks`));
   });
 
   it('retries a chunk that failed after it was applied, without duplicates', async () => {
@@ -297,8 +297,8 @@ describe('long imports', () => {
       `phone_number,name\n${numbers.map((p) => `${p},F`).join('\n')}`,
     );
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/stopped at chunk 2 of 2/);
-    expect(textOf(result)).toMatch(/4 of 8 valid rows sent/);
+    expect(textOf(result)).toMatch(/stopped at chunk 2, rows from 5 on/);
+    expect(textOf(result)).toMatch(/Before it: 4 rows sent in 1 chunks \(4 created/);
     expect(textOf(result)).toMatch(/running the same import again is safe/);
   });
 });

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sniffCsv, textSource } from '../../src/import/csv-source.js';
-import { preflightCsv, uploadCsvInChunks } from '../../src/import/import-csv.js';
+import { checkCsv, uploadCsvInChunks } from '../../src/import/import-csv.js';
 import { VobizClient } from '../../src/vobiz/client.js';
 
 let server: Server;
@@ -54,8 +54,8 @@ it('maps the rows of each chunk back to the rows of the original file, skipping 
     lines.push(i === 3 ? 'bad,Invalid' : `+9197100000${String(i).padStart(2, '0')},N${i}`);
   const source = textSource(lines.join('\n'));
   const shape = await sniffCsv(source);
-  const preflight = await preflightCsv(source, shape, {});
-  expect(preflight).toMatchObject({ total: 9, valid: 8, invalid: 1 });
+  const checked = await checkCsv(source, shape, {});
+  expect(checked).toMatchObject({ total: 9, valid: 8, invalid: 1 });
 
   const progress: number[] = [];
   const outcome = await uploadCsvInChunks(
@@ -65,9 +65,9 @@ it('maps the rows of each chunk back to the rows of the original file, skipping 
     {
       client,
       chunkRows: 3,
-      validRows: preflight.valid,
+      totalRows: checked.total,
       signal: new AbortController().signal,
-      onProgress: (p) => void progress.push(p.rowsDone),
+      onProgress: (p) => void progress.push(p.rowsRead),
     },
   );
   // Chunks: rows [1,2,4], [5,6,7], [8,9]; the API refuses the 2nd of each: rows 2, 6, 9.
@@ -78,6 +78,8 @@ it('maps the rows of each chunk back to the rows of the original file, skipping 
     '+919710000006',
     '+919710000009',
   ]);
-  expect(outcome).toMatchObject({ created: 5, failed: 3, rowsSent: 8, chunksDone: 3, chunksTotal: 3 });
-  expect(progress).toEqual([3, 6, 8]);
+  expect(outcome).toMatchObject({ created: 5, failed: 3, rowsSent: 8, chunksDone: 3 });
+  expect(outcome.tally).toMatchObject({ total: 9, valid: 8, invalid: 1 });
+  // Progress counts rows read from the file, invalid ones included: chunks end at rows 4, 7 and 9.
+  expect(progress).toEqual([4, 7, 9]);
 });
