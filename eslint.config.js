@@ -19,7 +19,15 @@ export default tseslint.config(
   },
   {
     files: ['bench/**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    // Plain Node scripts: the Node globals they use.
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['process', 'console', 'URL', 'Buffer', 'setTimeout', 'clearTimeout', 'setImmediate'].map((name) => [
+          name,
+          'readonly',
+        ]),
+      ),
+    },
   },
   {
     rules: {

@@ -9,4 +9,6 @@ const readmePath = fileURLToPath(new URL('../../README.md', import.meta.url));
 const readme = await readFile(readmePath, 'utf8');
 const updated = withToolReference(readme, renderToolReference(await listAllTools()));
 if (updated !== readme) await writeFile(readmePath, updated);
-process.stderr.write(updated === readme ? 'README tool reference is up to date.\n' : 'README tool reference updated.\n');
+process.stderr.write(
+  updated === readme ? 'README tool reference is up to date.\n' : 'README tool reference updated.\n',
+);
