@@ -6,18 +6,24 @@
 import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { runDoctor } from './doctor.js';
+import { runHttpCli } from './http/main.js';
 import { logError, logInfo, registerSecret } from './log.js';
 import { runSandboxCli } from './sandbox/main.js';
 import { startSandbox, type Sandbox } from './sandbox/index.js';
 import { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
 import { VobizClient } from './vobiz/client.js';
 
-const HELP = `${SERVER_NAME} ${SERVER_VERSION} — MCP server for Vobiz WhatsApp contacts (stdio)
+const HELP = `${SERVER_NAME} ${SERVER_VERSION} — MCP server for Vobiz WhatsApp contacts (stdio or Streamable HTTP)
 
 Usage:
   vobiz-contacts-mcp              serve the tools over stdio against the Vobiz API
   vobiz-contacts-mcp --sandbox    serve them against a local sandbox API (no account needed)
+  vobiz-contacts-mcp --http [--port 3000] [--host 127.0.0.1]
+                                  serve them over Streamable HTTP at /mcp (stateless), GET /healthz
+                                  (add --sandbox to serve them against an in-process sandbox)
   vobiz-contacts-mcp sandbox      run the sandbox API alone (--port, --host, --persist FILE, --no-seed)
+  vobiz-contacts-mcp doctor       check the configuration and reach the API once; says what is wrong
   vobiz-contacts-mcp --help | --version
 
 Environment:
@@ -28,18 +34,42 @@ Environment:
   VOBIZ_RETRY_BASE_MS               first backoff ceiling (doubles each retry, full jitter), default 250
   VOBIZ_RETRY_MAX_WAIT_MS           longest single wait; a longer Retry-After is reported, default 10000
   VOBIZ_DEADLINE_MS                 time budget of one tool call across its retries, default 120000
+  VOBIZ_READ_ONLY                   true: only the tools that read (wins over VOBIZ_TOOLS)
+  VOBIZ_TOOLS                       comma list: only these tools, e.g. list_contacts,get_contact
+  VOBIZ_CONFIRM                     auto (ask the user before deletes and large bulk changes, when the client can) | never
+  VOBIZ_CONFIRM_THRESHOLD           bulk changes above this many contacts are confirmed, default 50
+  VOBIZ_CONCURRENCY                 contacts tag_contacts works on at once, default 4
   VOBIZ_IMPORT_DIRS                 directories import_contacts_csv may read (default: the working directory)
   VOBIZ_IMPORT_MAX_BYTES            largest CSV file accepted, default 104857600
   VOBIZ_IMPORT_CHUNK_ROWS           rows per uploaded chunk, default 5000
+
+Remote mode (--http):
+  Callers send their own Vobiz credentials as X-Vobiz-Auth-Id + X-Vobiz-Auth-Token, or
+  X-Vobiz-Bearer-Token; without them a request uses the account configured above, if any.
+  X-MCP-Readonly: true and X-MCP-Tools: a,b narrow the tools (never widen them).
+  MCP_HTTP_TOKEN                    require Authorization: Bearer <token> (needed to serve a configured
+                                    account on a non-loopback address)
+  MCP_HTTP_PORT, MCP_HTTP_HOST      as --port / --host (the flags win), default 3000 / 127.0.0.1
+  MCP_HTTP_ALLOWED_HOSTS            comma list of extra Host names accepted, e.g. mcp.example.com
+  MCP_HTTP_ALLOWED_ORIGINS          comma list of extra browser Origins accepted, e.g. https://app.example.com
+  MCP_HTTP_MAX_BODY_BYTES           largest request body, default 8388608
+  MCP_HTTP_MAX_CONCURRENT_PER_CALLER  requests one set of credentials may have in flight, default 16 (then 429)
+  MCP_HTTP_MAX_CONCURRENT           requests in flight for the whole process, default 512 (then 503)
+  MCP_HTTP_JSON_RESPONSE            true: plain JSON answers instead of SSE (no streamed progress)
+  MCP_HTTP_SHUTDOWN_GRACE_MS        how long SIGTERM waits for in-flight calls, default 25000
 `;
 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'sandbox') return runSandboxCli(argv.slice(1));
+  if (argv[0] === 'doctor') return void (process.exitCode = await runDoctor(process.env));
 
   const { values } = parseArgs({
     args: argv,
     options: {
       sandbox: { type: 'boolean', default: false },
+      http: { type: 'boolean', default: false },
+      port: { type: 'string' },
+      host: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'v', default: false },
     },
@@ -48,6 +78,11 @@ async function main(argv: string[]): Promise<void> {
   // --help and --version are for a person at a terminal, not the JSON-RPC channel: they exit at once.
   if (values.help) return void process.stdout.write(HELP);
   if (values.version) return void process.stdout.write(`${SERVER_VERSION}\n`);
+  if (values.http) return runHttpCli({ sandbox: values.sandbox, port: values.port, host: values.host });
+  if (values.port !== undefined || values.host !== undefined) {
+    process.stderr.write(`${SERVER_NAME}: --port and --host apply to --http (stdio mode has no port)\n`);
+    process.exit(2);
+  }
 
   let sandbox: Sandbox | undefined;
   let config: Config;
@@ -76,15 +111,20 @@ async function main(argv: string[]): Promise<void> {
     retry: config.retry,
     deadlineMs: config.deadlineMs,
   });
-  const server = createServer({
-    client,
-    import: {
-      allowedDirs: config.importDirs,
-      maxFileBytes: config.importMaxBytes,
-      maxInlineBytes: config.inlineCsvMaxBytes,
-      chunkRows: config.importChunkRows,
+  const server = createServer(
+    {
+      client,
+      import: {
+        allowedDirs: config.importDirs,
+        maxFileBytes: config.importMaxBytes,
+        maxInlineBytes: config.inlineCsvMaxBytes,
+        chunkRows: config.importChunkRows,
+      },
+      confirm: { mode: config.confirmMode, bulkThreshold: config.confirmThreshold },
+      bulkConcurrency: config.bulkConcurrency,
     },
-  });
+    { readOnly: config.readOnly, tools: config.tools },
+  );
 
   let closing = false;
   const shutdown = async (why: string) => {

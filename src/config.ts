@@ -8,6 +8,8 @@ import { z } from 'zod';
 import type { VobizCredentials } from './vobiz/client.js';
 import { AUTH_ID_PATTERN, DEFAULT_BASE_URL } from './vobiz/contract.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './vobiz/retry.js';
+import { TOOL_NAMES } from './tools/index.js';
+import type { ConfirmMode } from './tools/confirm.js';
 
 export interface Config {
   baseUrl: string;
@@ -16,6 +18,13 @@ export interface Config {
   retry: RetryPolicy;
   /** Overall time budget of one tool call across its retries. */
   deadlineMs: number;
+  /** Register only the tools that read; wins over `tools`. */
+  readOnly: boolean;
+  /** Register only these tools; undefined: all. */
+  tools: string[] | undefined;
+  confirmMode: ConfirmMode;
+  confirmThreshold: number;
+  bulkConcurrency: number;
   importDirs: string[];
   importMaxBytes: number;
   inlineCsvMaxBytes: number;
@@ -23,6 +32,24 @@ export interface Config {
 }
 
 const MB = 1024 * 1024;
+
+/** An integer setting with its bounds; the messages name the variable, never its value. */
+export function intVar(name: string, min: number, max: number, fallback: number) {
+  return z.coerce
+    .number({ error: `${name} must be a whole number` })
+    .int({ error: `${name} must be a whole number` })
+    .min(min, { error: `${name} must be at least ${min}` })
+    .max(max, { error: `${name} must be at most ${max}` })
+    .default(fallback);
+}
+
+/** `true`/`1` or `false`/`0`, default false. */
+export function booleanVar(name: string) {
+  return z
+    .enum(['true', 'false', '1', '0'], { error: `${name} must be true or false` })
+    .default('false')
+    .transform((value) => value === 'true' || value === '1');
+}
 
 const EnvSchema = z.object({
   VOBIZ_AUTH_ID: z
@@ -44,48 +71,30 @@ const EnvSchema = z.object({
   VOBIZ_BASE_URL: z
     .url({ protocol: /^https?$/, error: 'VOBIZ_BASE_URL must be an http(s) URL' })
     .default(DEFAULT_BASE_URL),
-  VOBIZ_TIMEOUT_MS: z.coerce
-    .number({ error: 'VOBIZ_TIMEOUT_MS must be a number of milliseconds' })
-    .int()
-    .min(100, { error: 'VOBIZ_TIMEOUT_MS must be at least 100' })
-    .max(600_000, { error: 'VOBIZ_TIMEOUT_MS must be at most 600000' })
-    .default(30_000),
-  VOBIZ_MAX_RETRIES: z.coerce
-    .number({ error: 'VOBIZ_MAX_RETRIES must be a number of retries' })
-    .int()
-    .min(0, { error: 'VOBIZ_MAX_RETRIES must be at least 0' })
-    .max(10, { error: 'VOBIZ_MAX_RETRIES must be at most 10' })
-    .default(DEFAULT_RETRY_POLICY.maxRetries),
-  VOBIZ_RETRY_BASE_MS: z.coerce
-    .number({ error: 'VOBIZ_RETRY_BASE_MS must be a number of milliseconds' })
-    .int()
-    .min(1, { error: 'VOBIZ_RETRY_BASE_MS must be at least 1' })
-    .max(60_000, { error: 'VOBIZ_RETRY_BASE_MS must be at most 60000' })
-    .default(DEFAULT_RETRY_POLICY.baseDelayMs),
-  VOBIZ_RETRY_MAX_WAIT_MS: z.coerce
-    .number({ error: 'VOBIZ_RETRY_MAX_WAIT_MS must be a number of milliseconds' })
-    .int()
-    .min(0, { error: 'VOBIZ_RETRY_MAX_WAIT_MS must be at least 0' })
-    .max(300_000, { error: 'VOBIZ_RETRY_MAX_WAIT_MS must be at most 300000' })
-    .default(DEFAULT_RETRY_POLICY.maxDelayMs),
-  VOBIZ_DEADLINE_MS: z.coerce
-    .number({ error: 'VOBIZ_DEADLINE_MS must be a number of milliseconds' })
-    .int()
-    .min(100, { error: 'VOBIZ_DEADLINE_MS must be at least 100' })
-    .max(3_600_000, { error: 'VOBIZ_DEADLINE_MS must be at most 3600000' })
-    .default(120_000),
+  VOBIZ_TIMEOUT_MS: intVar('VOBIZ_TIMEOUT_MS', 100, 600_000, 30_000),
+  VOBIZ_MAX_RETRIES: intVar('VOBIZ_MAX_RETRIES', 0, 10, DEFAULT_RETRY_POLICY.maxRetries),
+  VOBIZ_RETRY_BASE_MS: intVar('VOBIZ_RETRY_BASE_MS', 1, 60_000, DEFAULT_RETRY_POLICY.baseDelayMs),
+  VOBIZ_RETRY_MAX_WAIT_MS: intVar('VOBIZ_RETRY_MAX_WAIT_MS', 0, 300_000, DEFAULT_RETRY_POLICY.maxDelayMs),
+  VOBIZ_DEADLINE_MS: intVar('VOBIZ_DEADLINE_MS', 100, 3_600_000, 120_000),
+  VOBIZ_READ_ONLY: booleanVar('VOBIZ_READ_ONLY'),
+  VOBIZ_TOOLS: z
+    .string()
+    .transform((list) =>
+      list
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+    )
+    .refine((names) => names.every((name) => TOOL_NAMES.includes(name)), {
+      error: `VOBIZ_TOOLS must list tool names from: ${TOOL_NAMES.join(', ')}`,
+    })
+    .optional(),
+  VOBIZ_CONFIRM: z.enum(['auto', 'never'], { error: 'VOBIZ_CONFIRM must be auto or never' }).default('auto'),
+  VOBIZ_CONFIRM_THRESHOLD: intVar('VOBIZ_CONFIRM_THRESHOLD', 0, 1_000_000, 50),
+  VOBIZ_CONCURRENCY: intVar('VOBIZ_CONCURRENCY', 1, 32, 4),
   VOBIZ_IMPORT_DIRS: z.string().optional(),
-  VOBIZ_IMPORT_MAX_BYTES: z.coerce
-    .number({ error: 'VOBIZ_IMPORT_MAX_BYTES must be a number of bytes' })
-    .int()
-    .positive()
-    .default(100 * MB),
-  VOBIZ_IMPORT_CHUNK_ROWS: z.coerce
-    .number({ error: 'VOBIZ_IMPORT_CHUNK_ROWS must be a number of rows' })
-    .int()
-    .min(1, { error: 'VOBIZ_IMPORT_CHUNK_ROWS must be at least 1' })
-    .max(100_000, { error: 'VOBIZ_IMPORT_CHUNK_ROWS must be at most 100000' })
-    .default(5_000),
+  VOBIZ_IMPORT_MAX_BYTES: intVar('VOBIZ_IMPORT_MAX_BYTES', 1, Number.MAX_SAFE_INTEGER, 100 * MB),
+  VOBIZ_IMPORT_CHUNK_ROWS: intVar('VOBIZ_IMPORT_CHUNK_ROWS', 1, 100_000, 5_000),
 });
 
 export class ConfigError extends Error {
@@ -116,6 +125,11 @@ export function loadConfig(
       maxDelayMs: vars.VOBIZ_RETRY_MAX_WAIT_MS,
     },
     deadlineMs: vars.VOBIZ_DEADLINE_MS,
+    readOnly: vars.VOBIZ_READ_ONLY,
+    tools: vars.VOBIZ_TOOLS,
+    confirmMode: vars.VOBIZ_CONFIRM,
+    confirmThreshold: vars.VOBIZ_CONFIRM_THRESHOLD,
+    bulkConcurrency: vars.VOBIZ_CONCURRENCY,
     importDirs: vars.VOBIZ_IMPORT_DIRS
       ? vars.VOBIZ_IMPORT_DIRS.split(path.delimiter)
           .filter(Boolean)

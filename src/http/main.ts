@@ -1,0 +1,82 @@
+/**
+ * `vobiz-contacts-mcp --http`: reads the configuration, starts the remote server, and on SIGTERM/SIGINT
+ * lets in-flight calls finish before exiting. Everything it prints goes to stderr, as in stdio mode.
+ */
+import { ConfigError } from '../config.js';
+import { logInfo } from '../log.js';
+import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import { SERVER_NAME, SERVER_VERSION } from '../server.js';
+import { loadHttpSettings, loadRemoteConfig, type HttpSettings, type RemoteConfig } from './config.js';
+import { startRemoteServer } from './server.js';
+
+export interface HttpCliOptions {
+  sandbox: boolean;
+  port?: string | undefined;
+  host?: string | undefined;
+}
+
+export async function runHttpCli(options: HttpCliOptions): Promise<void> {
+  let settings: HttpSettings;
+  let config: RemoteConfig;
+  let sandbox: Sandbox | undefined;
+  try {
+    settings = loadHttpSettings(process.env, { port: options.port, host: options.host });
+    if (options.sandbox) {
+      sandbox = await startSandbox({ port: 0 });
+      // The sandbox's account plays the operator's configured account.
+      const { authId, authToken } = sandbox.credentials;
+      config = loadRemoteConfig(process.env, {
+        credentials: { authId, authToken },
+        baseUrl: sandbox.baseUrl,
+      });
+      logInfo(`SANDBOX mode: tools run against a local sandbox API at ${sandbox.baseUrl}, not Vobiz.`);
+    } else {
+      config = loadRemoteConfig(process.env);
+    }
+  } catch (error) {
+    await sandbox?.close();
+    if (error instanceof ConfigError) return exitWithConfigError(error);
+    throw error;
+  }
+
+  let remote;
+  try {
+    remote = await startRemoteServer({ settings, config });
+  } catch (error) {
+    await sandbox?.close();
+    if (error instanceof ConfigError) return exitWithConfigError(error);
+    throw error;
+  }
+
+  const access =
+    config.credentials === undefined
+      ? "each request uses the caller's own Vobiz credentials (X-Vobiz-* headers)"
+      : settings.token === undefined
+        ? 'requests without X-Vobiz-* headers use the configured account; no endpoint token (loopback only)'
+        : 'endpoint token required; requests without X-Vobiz-* headers use the configured account';
+  logInfo(`${SERVER_VERSION} listening on ${remote.url} (Streamable HTTP, stateless; ${access})`);
+
+  let signals = 0;
+  const shutdown = async (why: string) => {
+    signals += 1;
+    if (signals > 1) {
+      logInfo(`${why} again: exiting without waiting`);
+      process.exit(1);
+    }
+    const inFlight = remote.inFlight();
+    logInfo(
+      `shutting down (${why}): ${inFlight} request(s) in flight, waiting up to ${settings.shutdownGraceMs} ms`,
+    );
+    const { drained } = await remote.close();
+    await sandbox?.close().catch(() => undefined);
+    logInfo(drained ? 'stopped: every request finished' : 'stopped: requests past the grace period were cut');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+function exitWithConfigError(error: ConfigError): void {
+  process.stderr.write(`${SERVER_NAME}: ${error.message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,566 @@
+/**
+ * Remote mode end to end: the built CLI started with `--http --port 0`, sandboxes on loopback, and the
+ * SDK's Streamable HTTP client (or raw node:http where a test needs headers a client would never send).
+ *
+ * The sandbox knows one account. To show that two callers on one endpoint stay apart, `startAccountRouter`
+ * puts one base URL in front of two sandboxes and routes each request by the credentials it carries —
+ * what the real multi-account API does. The server under test sees one upstream, as in production.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFile, mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { CLI, textOf } from './harness.js';
+
+const MCP_ACCEPT = 'application/json, text/event-stream';
+
+interface Remote {
+  /** http://127.0.0.1:PORT/mcp, as printed by the server. */
+  url: string;
+  child: ChildProcess;
+  stderr(): string;
+  stdout(): string;
+  exit: Promise<number | null>;
+}
+
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+/** Spawns `node dist/cli.js --http --port 0 ...` and waits for the URL it prints on stderr. */
+async function startRemote(env: Record<string, string>, args: string[] = []): Promise<Remote> {
+  const child = spawn(process.execPath, [CLI, '--http', '--port', '0', ...args], {
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stderr = '';
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  const exit = once(child, 'exit').then(([code]) => code as number | null);
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL printed in 10 s; stderr:\n${stderr}`)), 10_000);
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      const match = /listening on (http:\/\/\S+\/mcp)/.exec(stderr);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    void exit.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code}) before listening; stderr:\n${stderr}`));
+    });
+  });
+  return { url, child, exit, stderr: () => stderr, stdout: () => stdout };
+}
+
+async function stopRemote(remote: Remote): Promise<void> {
+  if (remote.child.exitCode === null) remote.child.kill('SIGTERM');
+  await remote.exit;
+}
+
+/** One base URL in front of several single-account sandboxes, routing each request by its credentials. */
+async function startAccountRouter(sandboxes: Sandbox[]) {
+  const server = http.createServer((req, res) => {
+    const target =
+      sandboxes.find(
+        ({ credentials }) =>
+          req.headers['x-auth-id'] === credentials.authId ||
+          req.headers.authorization === `Bearer ${credentials.bearerToken}`,
+      ) ?? sandboxes[0];
+    if (!target) throw new Error('no sandbox');
+    const upstream = http.request(
+      { host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/api/v1/messaging`,
+    close: async () => {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+async function connect(url: string, headers: Record<string, string> = {}): Promise<Client> {
+  const client = new Client({ name: 'http-e2e', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  return client;
+}
+
+async function call(client: Client, name: string, args: Record<string, unknown> = {}) {
+  return (await client.callTool({ name, arguments: args })) as CallToolResult;
+}
+
+interface RawAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A raw HTTP request: lets a test send a foreign Host, a wrong token, an oversized body. */
+function raw(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: options.method ?? 'POST',
+        headers: { 'content-type': 'application/json', accept: MCP_ACCEPT, ...options.headers },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** A tools/call message, sent without initialize: the endpoint is stateless. */
+function toolCall(name: string, args: Record<string, unknown> = {}) {
+  return JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } });
+}
+
+/** The JSON-RPC result inside an SSE or JSON answer. */
+function resultOf(answer: RawAnswer): CallToolResult {
+  const json = answer.headers['content-type']?.startsWith('text/event-stream')
+    ? answer.body
+        .split('\n')
+        .filter((line) => line.startsWith('data: '))
+        .map((line) => JSON.parse(line.slice(6)) as { result?: CallToolResult })
+        .find((message) => message.result)
+    : (JSON.parse(answer.body) as { result?: CallToolResult });
+  if (!json?.result) throw new Error(`no result in: ${answer.body}`);
+  return json.result;
+}
+
+function rpcError(answer: RawAnswer): { code: number; message: string } {
+  const body = JSON.parse(answer.body) as { jsonrpc: string; error: { code: number; message: string } };
+  expect(body.jsonrpc).toBe('2.0');
+  return body.error;
+}
+
+function structured<T>(result: CallToolResult): T {
+  expect(result.isError, textOf(result)).toBeFalsy();
+  return result.structuredContent as T;
+}
+
+async function waitFor(condition: () => boolean, what: string, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+type ListOutput = { items: { id: string; name: string; phone_number: string }[]; total: number };
+
+describe('callers bringing their own Vobiz credentials (no account configured)', () => {
+  let alpha: Sandbox;
+  let bravo: Sandbox;
+  let router: Awaited<ReturnType<typeof startAccountRouter>>;
+  let remote: Remote;
+  let alphaHeaders: Record<string, string>;
+  let bravoHeaders: Record<string, string>;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    alpha = await startSandbox({ authId: 'MA_ALPHA001', seed: false });
+    bravo = await startSandbox({ authId: 'MA_BRAVO002', seed: false });
+    router = await startAccountRouter([alpha, bravo]);
+    remote = await startRemote({
+      VOBIZ_BASE_URL: router.baseUrl,
+      VOBIZ_MAX_RETRIES: '0',
+      VOBIZ_IMPORT_CHUNK_ROWS: '1',
+      MCP_HTTP_MAX_CONCURRENT_PER_CALLER: '2',
+      MCP_HTTP_MAX_BODY_BYTES: '4096',
+      MCP_HTTP_ALLOWED_HOSTS: 'mcp.example.com',
+    });
+    alphaHeaders = {
+      'X-Vobiz-Auth-Id': alpha.credentials.authId,
+      'X-Vobiz-Auth-Token': alpha.credentials.authToken,
+    };
+    bravoHeaders = { 'X-Vobiz-Bearer-Token': bravo.credentials.bearerToken };
+  }, 20_000);
+
+  afterEach(() => {
+    alpha.faults.clear();
+    bravo.faults.clear();
+  });
+
+  afterAll(async () => {
+    await Promise.all(clients.map((client) => client.close()));
+    await stopRemote(remote);
+    await router.close();
+    await alpha.close();
+    await bravo.close();
+  });
+
+  async function client(headers: Record<string, string>): Promise<Client> {
+    const created = await connect(remote.url, headers);
+    clients.push(created);
+    return created;
+  }
+
+  it("two callers on one endpoint work on their own accounts and never see each other's contacts", async () => {
+    const a = await client(alphaHeaders);
+    const b = await client(bravoHeaders);
+    const created = structured<{ id: string }>(
+      await call(a, 'create_contact', { phone_number: '+919800000901', name: 'Only Alpha' }),
+    );
+    structured(await call(b, 'create_contact', { phone_number: '+919800000902', name: 'Only Bravo' }));
+
+    // Interleaved, concurrent calls (two per caller, its limit here): a shared client or a leaked
+    // header would mix the answers up.
+    for (let round = 0; round < 3; round++) {
+      const lists = await Promise.all([a, b, a, b].map((caller) => call(caller, 'list_contacts')));
+      lists.forEach((result, i) => {
+        const names = structured<ListOutput>(result).items.map((item) => item.name);
+        expect(names).toEqual([i % 2 === 0 ? 'Only Alpha' : 'Only Bravo']);
+      });
+    }
+    // Bravo cannot read Alpha's contact even by its id: its request goes out with Bravo's credentials.
+    const foreign = await call(b, 'get_contact', { id: created.id });
+    expect(foreign.isError).toBe(true);
+    expect(textOf(foreign)).toMatch(/not found|no contact/i);
+    expect(alpha.contacts().map((contact) => contact.name)).toEqual(['Only Alpha']);
+    expect(bravo.contacts().map((contact) => contact.name)).toEqual(['Only Bravo']);
+
+    // The callers' secrets never reach the logs, and stdout stays empty in HTTP mode too.
+    for (const secret of [alpha.credentials.authToken, bravo.credentials.bearerToken]) {
+      expect(remote.stderr()).not.toContain(secret);
+    }
+    expect(remote.stdout()).toBe('');
+  });
+
+  it('refuses a request without credentials with 401, a JSON-RPC error and WWW-Authenticate', async () => {
+    const answer = await raw(remote.url, { body: toolCall('list_contacts') });
+    expect(answer.status).toBe(401);
+    expect(answer.headers['www-authenticate']).toMatch(/^Bearer /);
+    expect(rpcError(answer).message).toMatch(
+      /X-Vobiz-Auth-Id and X-Vobiz-Auth-Token, or X-Vobiz-Bearer-Token/,
+    );
+
+    const confused = await raw(remote.url, {
+      headers: { Authorization: `Bearer ${bravo.credentials.bearerToken}` },
+      body: toolCall('list_contacts'),
+    });
+    expect(confused.status).toBe(401);
+    expect(rpcError(confused).message).toMatch(/X-Vobiz-Bearer-Token/);
+
+    const half = await raw(remote.url, {
+      headers: { 'X-Vobiz-Auth-Id': alpha.credentials.authId },
+      body: toolCall('list_contacts'),
+    });
+    expect(half.status).toBe(401);
+    expect(rpcError(half).message).toMatch(/X-Vobiz-Auth-Token header is missing/);
+  });
+
+  it("reports a caller's wrong Vobiz credentials as the tool's error, not another account's data", async () => {
+    const wrong = await client({ 'X-Vobiz-Auth-Id': 'MA_ALPHA001', 'X-Vobiz-Auth-Token': 'not-the-token' });
+    const result = await call(wrong, 'list_contacts');
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/401|credential|auth/i);
+  });
+
+  it('refuses a foreign Host or Origin with 403 (DNS rebinding) and accepts MCP_HTTP_ALLOWED_HOSTS', async () => {
+    const foreignHost = await raw(remote.url, {
+      headers: { Host: 'evil.example:80', ...alphaHeaders },
+      body: toolCall('list_contacts'),
+    });
+    expect(foreignHost.status).toBe(403);
+    expect(rpcError(foreignHost).message).toMatch(/Host/);
+
+    const foreignOrigin = await raw(remote.url, {
+      headers: { Origin: 'https://evil.example', ...alphaHeaders },
+      body: toolCall('list_contacts'),
+    });
+    expect(foreignOrigin.status).toBe(403);
+
+    const listed = await raw(remote.url, {
+      headers: { Host: 'mcp.example.com', Origin: 'http://localhost:5173', ...alphaHeaders },
+      body: toolCall('list_contacts'),
+    });
+    expect(listed.status).toBe(200);
+    expect(resultOf(listed).isError).toBeFalsy();
+
+    // Load balancers probe by IP address: /healthz answers whatever the Host.
+    const health = await raw(remote.url.replace(/\/mcp$/, '/healthz'), {
+      method: 'GET',
+      headers: { Host: '10.0.0.7:3000' },
+    });
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.body)).toEqual({ status: 'ok' });
+  });
+
+  it("answers 429 with Retry-After past a caller's concurrency limit, without slowing other callers", async () => {
+    alpha.faults.inject({ fault: { kind: 'latency', ms: 800 }, route: 'list', times: 3 });
+    const started = alpha.requestLog.length;
+    const alphaCalls = [0, 1, 2].map(async (i) => {
+      await new Promise((resolve) => setTimeout(resolve, i * 50));
+      return raw(remote.url, { headers: alphaHeaders, body: toolCall('list_contacts') });
+    });
+    await waitFor(() => alpha.requestLog.length - started >= 2, 'two calls of alpha in flight');
+    const bravoAnswer = await raw(remote.url, { headers: bravoHeaders, body: toolCall('list_contacts') });
+    expect(bravoAnswer.status).toBe(200);
+
+    const statuses = (await Promise.all(alphaCalls)).map((answer) => answer.status);
+    expect(statuses.sort()).toEqual([200, 200, 429]);
+    const refused = (await Promise.all(alphaCalls)).find((answer) => answer.status === 429);
+    expect(refused?.headers['retry-after']).toBe('1');
+    expect(rpcError(refused as RawAnswer).message).toMatch(/concurrent/);
+
+    // The slots come back when the calls end.
+    const again = await raw(remote.url, { headers: alphaHeaders, body: toolCall('list_contacts') });
+    expect(again.status).toBe(200);
+  });
+
+  it('refuses a body over MCP_HTTP_MAX_BODY_BYTES with 413 and keeps serving', async () => {
+    const big = toolCall('list_contacts', { search: 'x'.repeat(5_000) });
+    const answer = await raw(remote.url, { headers: alphaHeaders, body: big });
+    expect(answer.status).toBe(413);
+    expect(rpcError(answer).message).toMatch(/4096 bytes/);
+    const after = await raw(remote.url, { headers: alphaHeaders, body: toolCall('list_contacts') });
+    expect(after.status).toBe(200);
+  });
+
+  it('streams progress notifications over SSE and never reads files from the server disk', async () => {
+    const a = await client(alphaHeaders);
+    const progress: number[] = [];
+    const csv = 'phone_number,name\n+919800000911,Row One\n+919800000912,Row Two\n+919800000913,Row Three\n';
+    const imported = (await a.callTool({ name: 'import_contacts_csv', arguments: { csv } }, undefined, {
+      onprogress: ({ progress: done }) => void progress.push(done),
+    })) as CallToolResult;
+    expect(structured<{ created: number }>(imported).created).toBe(3);
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress.at(-1)).toBe(3);
+
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'http-e2e-'));
+    try {
+      const file = path.join(dir, 'contacts.csv');
+      await writeFile(file, 'phone_number,name\n+919800000914,From Disk\n');
+      const before = alpha.requestLog.length;
+      const refused = await call(a, 'import_contacts_csv', { file_path: file });
+      expect(refused.isError).toBe(true);
+      expect(textOf(refused)).toMatch(/outside the directories/);
+      expect(alpha.requestLog.slice(before).filter((entry) => entry.route === 'import')).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers GET on /mcp with 405: the endpoint is stateless and keeps no stream open', async () => {
+    const answer = await raw(remote.url, { method: 'GET', headers: alphaHeaders });
+    expect(answer.status).toBe(405);
+    expect(answer.headers.allow).toBe('POST');
+  });
+});
+
+describe('an account configured by the operator, protected by MCP_HTTP_TOKEN', () => {
+  const TOKEN = 'endpoint-token-0123456789abcdef';
+  let sandbox: Sandbox;
+  let remote: Remote;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+    remote = await startRemote({
+      VOBIZ_BASE_URL: sandbox.baseUrl,
+      VOBIZ_AUTH_ID: sandbox.credentials.authId,
+      VOBIZ_AUTH_TOKEN: sandbox.credentials.authToken,
+      MCP_HTTP_TOKEN: TOKEN,
+    });
+  }, 20_000);
+
+  afterAll(async () => {
+    await stopRemote(remote);
+    await sandbox.close();
+  });
+
+  it('refuses a missing or wrong token with 401 and WWW-Authenticate: Bearer', async () => {
+    const missing = await raw(remote.url, { body: toolCall('list_contacts') });
+    expect(missing.status).toBe(401);
+    expect(missing.headers['www-authenticate']).toMatch(/^Bearer realm=/);
+    expect(rpcError(missing).message).toMatch(/Authorization: Bearer/);
+
+    const wrong = await raw(remote.url, {
+      headers: { Authorization: 'Bearer not-the-endpoint-token' },
+      body: toolCall('list_contacts'),
+    });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers['www-authenticate']).toMatch(/error="invalid_token"/);
+
+    await expect(connect(remote.url, { Authorization: 'Bearer not-the-endpoint-token' })).rejects.toThrow();
+    expect(sandbox.requestLog).toEqual([]); // nothing reached the account
+  });
+
+  it('serves the configured account to a caller with the token', async () => {
+    const client = await connect(remote.url, { Authorization: `Bearer ${TOKEN}` });
+    try {
+      const page = structured<ListOutput>(await call(client, 'list_contacts'));
+      expect(page.total).toBe(sandbox.contacts().length);
+      expect(page.total).toBeGreaterThan(0);
+    } finally {
+      await client.close();
+    }
+    expect(remote.stderr()).not.toContain(TOKEN);
+    expect(remote.stderr()).not.toContain(sandbox.credentials.authToken);
+  });
+});
+
+describe('the operator bounds what a request may do', () => {
+  let sandbox: Sandbox;
+  afterAll(async () => sandbox.close());
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+  });
+
+  const env = () => ({
+    VOBIZ_BASE_URL: sandbox.baseUrl,
+    VOBIZ_AUTH_ID: sandbox.credentials.authId,
+    VOBIZ_AUTH_TOKEN: sandbox.credentials.authToken,
+  });
+  const toolNames = async (client: Client) =>
+    (await client.listTools()).tools.map((tool) => tool.name).sort();
+
+  it('keeps VOBIZ_READ_ONLY: a header cannot bring a write tool back', async () => {
+    const remote = await startRemote({ ...env(), VOBIZ_READ_ONLY: 'true' });
+    const client = await connect(remote.url, {
+      'X-MCP-Readonly': 'false',
+      'X-MCP-Tools': 'list_contacts,create_contact',
+    });
+    try {
+      expect(await toolNames(client)).toEqual(['list_contacts']);
+      const before = sandbox.contacts().length;
+      const attempt = client.callTool({
+        name: 'create_contact',
+        arguments: { phone_number: '+919800000921', name: 'Should Not Exist' },
+      });
+      const outcome = await attempt.then(
+        (result) => (result as CallToolResult).isError === true,
+        () => true,
+      );
+      expect(outcome).toBe(true);
+      expect(sandbox.contacts()).toHaveLength(before);
+      expect(sandbox.requestLog.filter((entry) => entry.method === 'POST')).toEqual([]);
+    } finally {
+      await client.close();
+      await stopRemote(remote);
+    }
+  });
+
+  it('lets X-MCP-Readonly and X-MCP-Tools narrow VOBIZ_TOOLS, never widen it', async () => {
+    const remote = await startRemote({ ...env(), VOBIZ_TOOLS: 'list_contacts,get_contact,create_contact' });
+    const opened: Client[] = [];
+    const open = async (headers: Record<string, string>) => {
+      const client = await connect(remote.url, headers);
+      opened.push(client);
+      return client;
+    };
+    try {
+      expect(await toolNames(await open({}))).toEqual(['create_contact', 'get_contact', 'list_contacts']);
+      expect(await toolNames(await open({ 'X-MCP-Readonly': 'true' }))).toEqual([
+        'get_contact',
+        'list_contacts',
+      ]);
+      expect(await toolNames(await open({ 'X-MCP-Tools': 'create_contact,delete_contact' }))).toEqual([
+        'create_contact',
+      ]);
+      const typo = await raw(remote.url, { headers: { 'X-MCP-Tools': 'list_contact' }, body: toolCall('x') });
+      expect(typo.status).toBe(400);
+      expect(rpcError(typo).message).toMatch(/unknown tools \(list_contact\)/);
+    } finally {
+      await Promise.all(opened.map((client) => client.close()));
+      await stopRemote(remote);
+    }
+  });
+});
+
+describe('start-up and shutdown', () => {
+  it('serves an in-process sandbox with --sandbox --http, printing its URL for --port 0', async () => {
+    const remote = await startRemote({}, ['--sandbox']);
+    expect(remote.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    const client = await connect(remote.url);
+    try {
+      expect(structured<ListOutput>(await call(client, 'list_contacts')).total).toBeGreaterThan(0);
+    } finally {
+      await client.close();
+      await stopRemote(remote);
+    }
+    expect(remote.stderr()).toMatch(/SANDBOX mode/);
+  });
+
+  it('refuses to listen beyond loopback with a configured account and no MCP_HTTP_TOKEN', async () => {
+    const child = spawn(process.execPath, [CLI, '--http', '--port', '0', '--host', '0.0.0.0'], {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        VOBIZ_AUTH_ID: 'MA_SANDBOX1',
+        VOBIZ_AUTH_TOKEN: 'tok_abcdef123456',
+      },
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/refusing to listen on 0\.0\.0\.0.*MCP_HTTP_TOKEN/);
+    expect(stderr).not.toMatch(/listening on/);
+    expect(stderr).not.toContain('tok_abcdef123456');
+  });
+
+  it('finishes an in-flight call on SIGTERM, refuses new connections, then exits 0', async () => {
+    const sandbox = await startSandbox();
+    const remote = await startRemote({
+      VOBIZ_BASE_URL: sandbox.baseUrl,
+      VOBIZ_AUTH_ID: sandbox.credentials.authId,
+      VOBIZ_AUTH_TOKEN: sandbox.credentials.authToken,
+    });
+    const client = await connect(remote.url);
+    try {
+      sandbox.faults.inject({ fault: { kind: 'latency', ms: 1_500 }, route: 'list' });
+      const inFlight = call(client, 'list_contacts');
+      await waitFor(
+        () => sandbox.requestLog.some((entry) => entry.route === 'list'),
+        'the call to reach the API',
+      );
+      remote.child.kill('SIGTERM');
+      await waitFor(() => /shutting down \(SIGTERM\): 1 request/.test(remote.stderr()), 'the drain to start');
+
+      await expect(raw(remote.url, { body: toolCall('list_contacts') })).rejects.toThrow(/ECONNREFUSED/);
+      expect(remote.child.exitCode).toBeNull(); // still draining
+
+      const result = await inFlight;
+      expect(structured<ListOutput>(result).items.length).toBeGreaterThan(0);
+      expect(await remote.exit).toBe(0);
+      expect(remote.stderr()).toMatch(/stopped: every request finished/);
+    } finally {
+      await client.close();
+      await sandbox.close();
+    }
+  }, 15_000);
+});
