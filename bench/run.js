@@ -26,6 +26,7 @@ const { values } = parseArgs({
     calls: { type: 'string', default: '2000' },
     'import-rows': { type: 'string', default: '100000' },
     'startup-runs': { type: 'string', default: '15' },
+    only: { type: 'string' },
   },
 });
 const CALLS = Number(values.calls);
@@ -121,7 +122,9 @@ async function perCall(sandbox, server, direct) {
     await callOk(server.client, 'get_contact', { id: ids[i % ids.length] }); // warm-up both paths
   }
   const viaHttp = await timeEach(CALLS, (i) => direct.get(`/contacts/${ids[i % ids.length]}`));
-  const viaMcp = await timeEach(CALLS, (i) => callOk(server.client, 'get_contact', { id: ids[i % ids.length] }));
+  const viaMcp = await timeEach(CALLS, (i) =>
+    callOk(server.client, 'get_contact', { id: ids[i % ids.length] }),
+  );
   const overhead = viaMcp.median - viaHttp.median;
   row(
     `get_contact × ${CALLS}, median (p99)`,
@@ -236,19 +239,21 @@ async function main() {
 
     const server = await connectServer(sandbox);
     const direct = directClient(sandbox);
-    await perCall(sandbox, server, direct);
+    if (!values.only || values.only === 'calls') await perCall(sandbox, server, direct);
     await textSize(sandbox, server);
     await direct.agent.close();
     await server.client.close();
-    await startup(sandbox);
-    await importBench(dir);
+    if (!values.only || values.only === 'startup') await startup(sandbox);
+    if (!values.only || values.only === 'import') await importBench(dir);
   } finally {
     await sandbox.close();
     await rm(dir, { recursive: true, force: true });
     clearTimeout(deadline);
   }
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`\nMachine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}\n`);
+  console.log(
+    `\nMachine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}\n`,
+  );
   console.log('| benchmark | through the MCP server | plain HTTP, same sandbox | result |');
   console.log('|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.benchmark} | ${r.ours} | ${r.direct} | ${r.verdict} |`);

@@ -61,7 +61,9 @@ export function scanCsv(source: CsvSource, shape: CsvShape): Promise<number> {
 export async function checkCsv(source: CsvSource, shape: CsvShape, options: RowOptions): Promise<RowTally> {
   const tally = new RowTally();
   const checker = new RowChecker(options);
-  await forEachRecord(source, shape, (record, row) => tally.add(checker.check(record, row)));
+  await forEachRecord(source, shape, (record, row, columns) =>
+    tally.add(checker.check(record, row, columns)),
+  );
   return tally;
 }
 
@@ -167,12 +169,13 @@ export async function uploadCsvInChunks(
   const stop = Symbol('stop');
 
   try {
-    await forEachRecord(source, shape, (record, row) => {
+    await forEachRecord(source, shape, (record, row, columns) => {
       rowsRead = row;
-      const checked = checker.check(record, row);
+      const checked = checker.check(record, row, columns);
       outcome.tally.add(checked);
       if (checked.ok) chunk.push(checked.row);
-      if (chunk.length < chunkRows) return;
+      // Let the chunk in flight make progress: its request and answer need the event loop too.
+      if (chunk.length < chunkRows) return row % 256 === 0 ? yieldToEventLoop() : undefined;
       return dispatch().then(() => {
         if (stopped()) throw stop;
       });
@@ -184,3 +187,5 @@ export async function uploadCsvInChunks(
   await inFlight;
   return outcome;
 }
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
