@@ -4,6 +4,7 @@
  * every tool, so the same upstream failure always reads the same way.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { InvalidContactIdError } from '../vobiz/client.js';
 import { VobizCancelledError, VobizHttpError, VobizNetworkError } from '../vobiz/errors.js';
 import { classifyFailure, DEADLINE_CAUSE, retryRecordOf } from '../vobiz/retry.js';
 import { logError, redact } from '../log.js';
@@ -65,6 +66,9 @@ export function describeFailure(error: unknown, context: FailureContext): string
     return error.kind === 'timeout'
       ? `Vobiz did not answer in time${tries} (each request may take VOBIZ_TIMEOUT_MS; raise it if this keeps happening); could not ${action}.${gaveUpEarly}${outcome}`
       : `${error.message} Could not ${action}${tries}. Check VOBIZ_BASE_URL and the network.${gaveUpEarly}${outcome}`;
+  }
+  if (error instanceof InvalidContactIdError) {
+    return `Not a contact id: ${error.message}. Nothing was sent. Find the contact's id with list_contacts.`;
   }
   if (!(error instanceof VobizHttpError)) {
     logError(`unexpected failure while trying to ${action}`, error);

@@ -131,7 +131,7 @@ export class VobizClient {
     return this.send('GET', `/contacts${qs}`, undefined, ContactPageSchema, options);
   }
 
-  getContact(id: string, options: CallOptions = {}): Promise<Contact> {
+  async getContact(id: string, options: CallOptions = {}): Promise<Contact> {
     return this.send('GET', contactPath(id), undefined, ContactSchema, options);
   }
 
@@ -139,7 +139,7 @@ export class VobizClient {
     return this.send('POST', '/contacts', { json: contact }, ContactSchema, options);
   }
 
-  updateContact(id: string, patch: ContactPatch, options: CallOptions = {}): Promise<Contact> {
+  async updateContact(id: string, patch: ContactPatch, options: CallOptions = {}): Promise<Contact> {
     return this.send('PUT', contactPath(id), { json: patch }, ContactSchema, options);
   }
 
@@ -272,11 +272,22 @@ export class VobizClient {
   }
 }
 
+/** Segments under `/contacts/` that name routes, not contacts: `POST /contacts/import` is the CSV import. */
+const RESERVED_CONTACT_SEGMENTS: ReadonlySet<string> = new Set(['import']);
+
+/** An id that must not go into a URL; thrown before any request is sent. */
+export class InvalidContactIdError extends RangeError {
+  override readonly name = 'InvalidContactIdError';
+}
+
 /** `/contacts/{id}`, with the id checked and percent-encoded so that no id can change the route called. */
 export function contactPath(id: string): string {
   if (!CONTACT_ID_PATTERN.test(id)) {
-    // The tools validate ids first; reaching this is a programming error, never a request to a wrong path.
-    throw new RangeError('Refusing a contact id outside the safe id charset.');
+    // The tools validate ids first; only a caller that skipped them gets here, and never to a wrong path.
+    throw new InvalidContactIdError('the id has characters no contact id has');
+  }
+  if (RESERVED_CONTACT_SEGMENTS.has(id.toLowerCase())) {
+    throw new InvalidContactIdError(`"${id}" is the path of another API route, not a contact id`);
   }
   return `/contacts/${encodeURIComponent(id)}`;
 }

@@ -4,71 +4,40 @@
  * again, that a DELETE whose first attempt landed reads as deleted, and that cancellation, the deadline
  * and close() each end a request at once — on the wire, not only in the promise.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { VobizClient } from '../../src/vobiz/client.js';
+import { InvalidContactIdError, VobizClient } from '../../src/vobiz/client.js';
 import { VobizCancelledError, VobizHttpError, VobizNetworkError } from '../../src/vobiz/errors.js';
 import { DEADLINE_CAUSE, retryRecordOf } from '../../src/vobiz/retry.js';
+import {
+  apiError,
+  drop,
+  hang,
+  json,
+  noContent,
+  startScriptedApi,
+  waitFor,
+  type ScriptedApi,
+} from './scripted-api.js';
 
-type Responder = (req: IncomingMessage, res: ServerResponse, body: string) => void;
-interface Received {
-  method: string;
-  url: string;
-  body: string;
-  /** Resolves when the client closed the connection before the answer was complete. */
-  abandoned: Promise<void>;
-}
-
-let server: Server;
-let baseUrl: string;
-let script: Responder[] = [];
-let received: Received[] = [];
+let api: ScriptedApi;
 const clients: VobizClient[] = [];
 
 const contact = { id: 'c1', phone_number: '+919812340000', name: 'A', tags: [], custom_attributes: {} };
 
-const json =
-  (status: number, body: unknown, headers: Record<string, string> = {}): Responder =>
-  (_req, res) => {
-    res.writeHead(status, { 'content-type': 'application/json', ...headers });
-    res.end(JSON.stringify(body));
-  };
-const apiError = (status: number, code: string, headers: Record<string, string> = {}) =>
-  json(status, { status: 'error', error: { code, message: code.toLowerCase() } }, headers);
-const noContent: Responder = (_req, res) => res.writeHead(204).end();
-/** Never answers: the client has to give up. */
-const hang: Responder = () => undefined;
-
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = '';
-    let answered = false;
-    res.on('finish', () => (answered = true));
-    const abandoned = new Promise<void>((resolve) => res.on('close', () => !answered && resolve()));
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    req.on('end', () => {
-      received.push({ method: req.method ?? '', url: req.url ?? '', body, abandoned });
-      const respond = script.shift() ?? apiError(500, 'UNSCRIPTED');
-      respond(req, res, body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/messaging`;
+  api = await startScriptedApi();
 });
 afterEach(async () => {
-  script = [];
-  received = [];
+  api.reset();
   await Promise.all(clients.splice(0).map((c) => c.close()));
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => api.close());
 
 function newClient(options: Partial<ConstructorParameters<typeof VobizClient>[0]> = {}) {
   const client = new VobizClient({
-    baseUrl,
+    baseUrl: api.baseUrl,
     credentials: { authId: 'MA_TEST', authToken: 'token-for-tests' },
     retry: { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 2_000 },
     ...options,
@@ -79,28 +48,28 @@ function newClient(options: Partial<ConstructorParameters<typeof VobizClient>[0]
 
 describe('what is sent again', () => {
   it('a GET through 503 and a dropped connection, to the answer', async () => {
-    script = [apiError(503, 'SERVICE_UNAVAILABLE'), (req) => req.socket.destroy(), json(200, contact)];
+    api.script = [apiError(503, 'SERVICE_UNAVAILABLE'), drop, json(200, contact)];
     await expect(newClient().getContact('c1')).resolves.toMatchObject({ id: 'c1' });
-    expect(received.map((r) => r.method)).toEqual(['GET', 'GET', 'GET']);
+    expect(api.received.map((r) => r.method)).toEqual(['GET', 'GET', 'GET']);
   });
 
   it('a create: once after a 502, but again after a 429', async () => {
-    script = [apiError(502, 'BAD_GATEWAY')];
+    api.script = [apiError(502, 'BAD_GATEWAY')];
     const error = await newClient()
       .createContact({ phone_number: '+919812340000', name: 'A' })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(VobizHttpError);
-    expect(received).toHaveLength(1);
+    expect(api.received).toHaveLength(1);
 
-    received = [];
-    script = [apiError(429, 'RATE_LIMIT_EXCEEDED', { 'retry-after': '0' }), json(201, contact)];
+    api.received = [];
+    api.script = [apiError(429, 'RATE_LIMIT_EXCEEDED', { 'retry-after': '0' }), json(201, contact)];
     await expect(
       newClient().createContact({ phone_number: '+919812340000', name: 'A' }),
     ).resolves.toMatchObject({
       id: 'c1',
     });
-    expect(received.map((r) => r.method)).toEqual(['POST', 'POST']);
-    expect(received[1]!.body).toBe(received[0]!.body);
+    expect(api.received.map((r) => r.method)).toEqual(['POST', 'POST']);
+    expect(api.received[1]!.body).toBe(api.received[0]!.body);
   });
 
   it('a create when the connection was refused (nothing was sent)', async () => {
@@ -118,63 +87,75 @@ describe('what is sent again', () => {
 
   it('an import after a 503, with the whole file in the second upload', async () => {
     const csv = 'phone_number,name\n+919812340000,A\n';
-    script = [
+    api.script = [
       apiError(503, 'SERVICE_UNAVAILABLE'),
       json(200, { total: 1, created: 1, updated: 0, failed: 0 }),
     ];
     const summary = await newClient().importContactsCsv(new Blob([csv]), 'c.csv');
     expect(summary.created).toBe(1);
-    expect(received).toHaveLength(2);
-    expect(received[1]!.body).toContain(csv);
+    expect(api.received).toHaveLength(2);
+    expect(api.received[1]!.body).toContain(csv);
   });
 
   it('a GET after its own timeout, not a PUT', async () => {
-    script = [hang, json(200, contact)];
+    api.script = [hang, json(200, contact)];
     await expect(newClient({ timeoutMs: 150 }).getContact('c1')).resolves.toMatchObject({ id: 'c1' });
-    expect(received).toHaveLength(2);
+    expect(api.received).toHaveLength(2);
 
-    received = [];
-    script = [hang];
+    api.received = [];
+    api.script = [hang];
     const error = await newClient({ timeoutMs: 150 })
       .updateContact('c1', { name: 'B' })
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'timeout' });
-    expect(received).toHaveLength(1);
+    expect(api.received).toHaveLength(1);
+  });
+});
+
+describe('ids never change the route called', () => {
+  it('refuses, before sending, an id that is another route or outside the safe charset', async () => {
+    const client = newClient();
+    for (const id of ['import', 'IMPORT', '../contacts', 'a/b', '%2F', 'x?limit=1', '']) {
+      await expect(client.getContact(id), id).rejects.toBeInstanceOf(InvalidContactIdError);
+      await expect(client.deleteContact(id), id).rejects.toBeInstanceOf(InvalidContactIdError);
+      await expect(client.updateContact(id, { name: 'X' }), id).rejects.toBeInstanceOf(InvalidContactIdError);
+    }
+    expect(api.received).toEqual([]);
   });
 });
 
 describe('DELETE', () => {
   it('a 404 on the retry after a 503 means the first attempt deleted it', async () => {
-    script = [apiError(503, 'SERVICE_UNAVAILABLE'), apiError(404, 'NOT_FOUND')];
+    api.script = [apiError(503, 'SERVICE_UNAVAILABLE'), apiError(404, 'NOT_FOUND')];
     await expect(newClient().deleteContact('c1')).resolves.toEqual({ deletedByEarlierAttempt: true });
-    expect(received.map((r) => r.method)).toEqual(['DELETE', 'DELETE']);
+    expect(api.received.map((r) => r.method)).toEqual(['DELETE', 'DELETE']);
   });
 
   it('a 404 after a 429 (nothing applied) stays a 404', async () => {
-    script = [apiError(429, 'RATE_LIMIT_EXCEEDED'), apiError(404, 'NOT_FOUND')];
+    api.script = [apiError(429, 'RATE_LIMIT_EXCEEDED'), apiError(404, 'NOT_FOUND')];
     await expect(newClient().deleteContact('c1')).rejects.toMatchObject({ status: 404 });
   });
 
   it('a plain 204 is a plain delete', async () => {
-    script = [noContent];
+    api.script = [noContent];
     await expect(newClient().deleteContact('c1')).resolves.toEqual({ deletedByEarlierAttempt: false });
   });
 });
 
 describe('ending a request at once', () => {
   it('the caller cancelling aborts the HTTP request itself', async () => {
-    script = [hang];
+    api.script = [hang];
     const controller = new AbortController();
     const call = newClient().getContact('c1', { signal: controller.signal });
-    await waitFor(() => received.length === 1);
+    await waitFor(() => api.received.length === 1);
     controller.abort();
     await expect(call).rejects.toBeInstanceOf(VobizCancelledError);
-    await received[0]!.abandoned; // the server saw the connection go
-    expect(received).toHaveLength(1);
+    await api.received[0]!.abandoned; // the server saw the connection go
+    expect(api.received).toHaveLength(1);
   });
 
   it('the deadline bounds the whole call, the last attempt included', async () => {
-    script = [apiError(503, 'SERVICE_UNAVAILABLE'), hang];
+    api.script = [apiError(503, 'SERVICE_UNAVAILABLE'), hang];
     const started = Date.now();
     const error = await newClient({ timeoutMs: 10_000 })
       .getContact('c1', { deadline: Date.now() + 400 })
@@ -185,21 +166,13 @@ describe('ending a request at once', () => {
   });
 
   it('close() ends what is in flight instead of waiting for it', async () => {
-    script = [hang];
+    api.script = [hang];
     const client = newClient({ timeoutMs: 10_000 });
     const call = client.listContacts().catch((e: unknown) => e);
-    await waitFor(() => received.length === 1);
+    await waitFor(() => api.received.length === 1);
     const started = Date.now();
     await client.close();
     expect(await call).toBeInstanceOf(VobizCancelledError);
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

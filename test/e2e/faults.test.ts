@@ -1,0 +1,445 @@
+/**
+ * The fault suite: the built server over stdio against the sandbox's fault injection. For every fault
+ * kind × every contact tool it checks what a user would notice — the tool's answer, the sandbox's final
+ * state (no duplicate phone, nothing lost, a write applied exactly once), no token in any result or log,
+ * and no protocol error on the stdio channel. The table below is the suite: the README's Reliability
+ * section is generated from these same arrays (`VOBIZ_PRINT_COVERAGE=1 npx vitest run test/e2e/faults`).
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Fault, SandboxRoute } from '../../src/sandbox/index.js';
+import { CLI, startStack, textOf, type Stack } from './harness.js';
+
+/** Small, honest settings: the same code paths as the defaults, in milliseconds instead of seconds. */
+const TIMEOUT_MS = 300;
+const MAX_RETRIES = 3;
+const ENV = {
+  VOBIZ_TIMEOUT_MS: String(TIMEOUT_MS),
+  VOBIZ_MAX_RETRIES: String(MAX_RETRIES),
+  VOBIZ_RETRY_BASE_MS: '10',
+  VOBIZ_RETRY_MAX_WAIT_MS: '2000',
+  VOBIZ_DEADLINE_MS: '10000',
+};
+const ATTEMPTS = MAX_RETRIES + 1;
+
+const TOOLS = ['create_contact', 'update_contact', 'delete_contact', 'get_contact', 'list_contacts'] as const;
+type Tool = (typeof TOOLS)[number];
+const ROUTE: Record<Tool, SandboxRoute> = {
+  create_contact: 'create',
+  update_contact: 'update',
+  delete_contact: 'delete',
+  get_contact: 'get',
+  list_contacts: 'list',
+};
+const WRITES: readonly Tool[] = ['create_contact', 'update_contact', 'delete_contact'];
+
+/**
+ * What the user sees. `applied`: whether the write took effect (created once / renamed / deleted),
+ * checked in the sandbox after the call — and after any delayed request has landed. Reads must leave
+ * the state as it was. `requests`: how many requests reached the tool's own route.
+ */
+interface Expect {
+  ok: boolean;
+  text: RegExp[];
+  applied?: boolean;
+  requests?: number;
+}
+
+interface FaultCase {
+  name: string;
+  fault: Fault;
+  times: number;
+  expect: Record<Tool, Expect>;
+}
+
+const ok = (text: RegExp[] = [], more: Partial<Expect> = {}): Expect => ({
+  ok: true,
+  text,
+  applied: true,
+  ...more,
+});
+const fail = (text: RegExp[], more: Partial<Expect> = {}): Expect => ({ ok: false, text, ...more });
+/** The same expectation for every tool, with per-tool overrides. */
+const all = (expectation: Expect, overrides: Partial<Record<Tool, Expect>> = {}) =>
+  Object.fromEntries(
+    TOOLS.map((tool) => [
+      tool,
+      overrides[tool] ?? { ...expectation, ...(!WRITES.includes(tool) && { applied: undefined }) },
+    ]),
+  ) as Record<Tool, Expect>;
+
+const UNKNOWN = /outcome is unknown/;
+const UNCHANGED = /[Nn]othing was changed/;
+const FIRST_APPLIED = /the first attempt had been applied/;
+
+export const FAULT_CASES: readonly FaultCase[] = [
+  {
+    name: '429 once (Retry-After: 0)',
+    fault: { kind: 'rate_limit', retryAfterSeconds: 0 },
+    times: 1,
+    expect: all(ok([], { requests: 2 })),
+  },
+  {
+    name: '429 on every attempt',
+    fault: { kind: 'rate_limit', retryAfterSeconds: 0 },
+    times: Infinity,
+    expect: all(
+      fail([/rate limit/, new RegExp(`after ${ATTEMPTS} attempts`)], { applied: false, requests: ATTEMPTS }),
+      {
+        create_contact: fail([/rate limit/, new RegExp(`after ${ATTEMPTS} attempts`), UNCHANGED], {
+          applied: false,
+          requests: ATTEMPTS,
+        }),
+      },
+    ),
+  },
+  {
+    name: '429 with Retry-After: 120 (over the cap)',
+    fault: { kind: 'rate_limit', retryAfterSeconds: 120 },
+    times: Infinity,
+    expect: all(fail([/Wait 120 s/], { applied: false, requests: 1 })),
+  },
+  {
+    name: '503 once',
+    fault: { kind: 'server_error', status: 503 },
+    times: 1,
+    expect: all(ok([], { requests: 2 })),
+  },
+  {
+    name: '503 on every attempt',
+    fault: { kind: 'server_error', status: 503 },
+    times: Infinity,
+    expect: all(
+      fail([/503/, new RegExp(`after ${ATTEMPTS} attempts`), /Try again/], { requests: ATTEMPTS }),
+      {
+        create_contact: fail(
+          [/503/, new RegExp(`after ${ATTEMPTS} attempts`), /had not been applied/, UNCHANGED],
+          {
+            applied: false,
+            requests: ATTEMPTS,
+          },
+        ),
+        update_contact: fail([/503/, UNKNOWN], { applied: false, requests: ATTEMPTS }),
+        delete_contact: fail([/503/, UNKNOWN, /safe/], { applied: false, requests: ATTEMPTS }),
+      },
+    ),
+  },
+  {
+    name: '500 once (not retried: usually repeats)',
+    fault: { kind: 'server_error', status: 500 },
+    times: 1,
+    expect: all(fail([/500/, /Try again/], { requests: 1 }), {
+      create_contact: ok([/Created/], { requests: 2 }),
+      update_contact: fail([/500/, UNKNOWN], { applied: false, requests: 1 }),
+      delete_contact: fail([/500/, UNKNOWN, /safe to repeat|Repeating the same call is safe/], {
+        applied: false,
+        requests: 1,
+      }),
+    }),
+  },
+  {
+    name: 'applied, then 503',
+    fault: { kind: 'error_after_write', status: 503 },
+    times: 1,
+    expect: all(ok([], { requests: 2 }), {
+      create_contact: ok([FIRST_APPLIED], { requests: 1 }),
+      delete_contact: ok([FIRST_APPLIED], { requests: 2 }),
+    }),
+  },
+  {
+    name: 'applied, then 500',
+    fault: { kind: 'error_after_write', status: 500 },
+    times: 1,
+    expect: all(fail([/500/], { requests: 1 }), {
+      create_contact: ok([FIRST_APPLIED], { requests: 1 }),
+      update_contact: fail([/500/, UNKNOWN], { applied: true, requests: 1 }),
+      delete_contact: fail([/500/, UNKNOWN], { applied: true, requests: 1 }),
+    }),
+  },
+  {
+    name: 'applied, then a truncated JSON body',
+    fault: { kind: 'malformed_body' },
+    times: 1,
+    expect: all(fail([/not the expected JSON/], { requests: 1 }), {
+      create_contact: ok([FIRST_APPLIED], { requests: 1 }),
+      update_contact: fail([/not the expected JSON/, UNKNOWN], { applied: true, requests: 1 }),
+      // A DELETE's success has no body to read: the status says it all.
+      delete_contact: ok([/Deleted/], { requests: 1 }),
+    }),
+  },
+  {
+    name: "a proxy's HTML 502 page",
+    fault: { kind: 'html', status: 502 },
+    times: 1,
+    expect: all(ok([], { requests: 2 })),
+  },
+  {
+    name: 'dropped connection once',
+    fault: { kind: 'drop_connection' },
+    times: 1,
+    expect: all(ok([], { requests: 2 })),
+  },
+  {
+    name: 'dropped connection every time',
+    fault: { kind: 'drop_connection' },
+    times: Infinity,
+    expect: all(
+      fail([/Could not reach the Vobiz API/, new RegExp(`after ${ATTEMPTS} attempts`)], {
+        requests: ATTEMPTS,
+      }),
+      {
+        create_contact: fail([/Could not reach/, /had not been applied/, UNCHANGED], {
+          applied: false,
+          requests: ATTEMPTS,
+        }),
+        update_contact: fail([/Could not reach/, UNKNOWN], { applied: false, requests: ATTEMPTS }),
+        delete_contact: fail([/Could not reach/, UNKNOWN], { applied: false, requests: ATTEMPTS }),
+      },
+    ),
+  },
+  {
+    name: `latency ${TIMEOUT_MS * 2} ms (over the ${TIMEOUT_MS} ms timeout), once`,
+    fault: { kind: 'latency', ms: TIMEOUT_MS * 2 },
+    times: 1,
+    expect: all(ok([], { requests: 2 }), {
+      // The sandbox drops a create or update whose client left before its body was read: the create's
+      // lookup finds nothing and it is sent again; the update is reported as unknown, and was not applied.
+      // A DELETE has no body to wait for: it lands after the client gave up.
+      create_contact: ok([/Created/], { requests: 2 }),
+      update_contact: fail([/did not answer in time/, UNKNOWN], { applied: false, requests: 1 }),
+      delete_contact: fail([/did not answer in time/, UNKNOWN], { applied: true, requests: 1 }),
+    }),
+  },
+  {
+    name: 'latency 100 ms (under the timeout)',
+    fault: { kind: 'latency', ms: 100 },
+    times: 1,
+    expect: all(ok([], { requests: 1 })),
+  },
+];
+
+let stack: Stack;
+let serial = 0;
+const covered = new Set<string>();
+
+beforeAll(async () => {
+  stack = await startStack({ env: ENV });
+});
+afterAll(async () => {
+  await stack?.close();
+  if (process.env['VOBIZ_PRINT_COVERAGE']) process.stderr.write(`${coverageMarkdown()}\n`);
+});
+
+/** A phone number no other case uses (Indian mobile numbers: +91 97xxxxxxxx). */
+function freshPhone(): string {
+  serial += 1;
+  return `+9197${String(10_000_000 + serial).slice(-8)}`;
+}
+
+async function createTarget(): Promise<{ id: string; phone: string; name: string }> {
+  const phone = freshPhone();
+  const name = `Target ${serial}`;
+  const result = await stack.call('create_contact', { phone_number: phone, name, tags: ['faults'] });
+  expect(result.isError, textOf(result)).toBeFalsy();
+  return { id: (result.structuredContent as { id: string }).id, phone, name };
+}
+
+async function runCase(c: FaultCase, tool: Tool): Promise<void> {
+  const expected = c.expect[tool];
+  const target = tool === 'create_contact' ? undefined : await createTarget();
+  const phone = target?.phone ?? freshPhone();
+  const newName = `Renamed ${serial}`;
+  const args: Record<Tool, Record<string, unknown>> = {
+    create_contact: {
+      phone_number: phone,
+      name: `Created ${serial}`,
+      tags: ['faults'],
+      custom_attributes: { n: serial },
+    },
+    update_contact: { id: target?.id, name: newName },
+    delete_contact: { id: target?.id },
+    get_contact: { id: target?.id },
+    list_contacts: { search: phone },
+  };
+  const before = stack.sandbox.contacts();
+  const logFrom = stack.sandbox.requestLog.length;
+
+  stack.sandbox.faults.inject({ fault: c.fault, route: ROUTE[tool], times: c.times });
+  let result: CallToolResult;
+  try {
+    result = await stack.call(tool, args[tool]);
+  } finally {
+    stack.sandbox.faults.clear();
+  }
+  // A request that timed out may still land: let it, before looking at the state.
+  if (c.fault.kind === 'latency' && c.fault.ms > TIMEOUT_MS) await delay(c.fault.ms + 100);
+
+  const text = textOf(result);
+  expect(Boolean(result.isError), text).toBe(!expected.ok);
+  for (const pattern of expected.text) expect(text).toMatch(pattern);
+  if (expected.ok && tool !== 'list_contacts' && tool !== 'delete_contact') {
+    expect(result.structuredContent).toMatchObject({ phone_number: phone });
+  }
+
+  const after = stack.sandbox.contacts();
+  const withPhone = after.filter((contact) => contact.phone_number === phone);
+  switch (tool) {
+    case 'create_contact':
+      // Exactly once, or not at all: never twice.
+      expect(withPhone.length).toBe(expected.applied ? 1 : 0);
+      if (expected.applied)
+        expect(withPhone[0]).toMatchObject({ name: `Created ${serial}`, tags: ['faults'] });
+      break;
+    case 'update_contact':
+      expect(withPhone).toHaveLength(1);
+      expect(withPhone[0]!.name).toBe(expected.applied ? newName : target!.name);
+      break;
+    case 'delete_contact':
+      expect(withPhone).toHaveLength(expected.applied ? 0 : 1);
+      break;
+    default:
+      expect(after).toEqual(before);
+  }
+  // Nothing else changed: every other contact is as it was.
+  const others = (list: typeof after) => list.filter((contact) => contact.phone_number !== phone);
+  expect(others(after)).toEqual(others(before));
+
+  const requests = stack.sandbox.requestLog.slice(logFrom);
+  if (expected.requests !== undefined) {
+    expect(requests.filter((r) => r.route === ROUTE[tool]).length, JSON.stringify(requests)).toBe(
+      expected.requests,
+    );
+  }
+  for (const r of requests) expect(r.path).toMatch(/^\/api\/v1\/messaging\/contacts(\/[A-Za-z0-9_-]+)?$/);
+  expect(JSON.stringify(result)).not.toContain(stack.sandbox.credentials.authToken);
+  covered.add(`${c.name}|${tool}`);
+}
+
+describe.each(FAULT_CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+  it.each(TOOLS)('%s', async (tool) => {
+    await runCase(c, tool);
+  });
+});
+
+describe('after every fault', () => {
+  it('no phone number twice, no token in the log, no protocol error, and the server still serves', async () => {
+    expect(covered.size).toBe(FAULT_CASES.length * TOOLS.length);
+    const phones = stack.sandbox.contacts().map((contact) => contact.phone_number);
+    expect(new Set(phones).size).toBe(phones.length);
+    expect(stack.stderr()).not.toContain(stack.sandbox.credentials.authToken);
+    expect(stack.protocolErrors).toEqual([]);
+    const result = await stack.call('list_contacts', { limit: 1 });
+    expect(result.isError, textOf(result)).toBeFalsy();
+  });
+});
+
+describe('cancellation and shutdown while a request hangs upstream', () => {
+  // A long per-request timeout, so that only the cancellation (or the signal) can end the request.
+  let slow: Stack;
+  beforeAll(async () => {
+    slow = await startStack({ env: { ...ENV, VOBIZ_TIMEOUT_MS: '10000' } });
+  });
+  afterAll(() => slow?.close());
+
+  it('a cancelled call aborts its HTTP request: not answered, not applied, not retried; the server keeps serving', async () => {
+    const target = slow.sandbox.contacts()[0]!;
+    const latencyMs = 800;
+    slow.sandbox.faults.inject({ fault: { kind: 'latency', ms: latencyMs }, route: 'update', times: 1 });
+    const logFrom = slow.sandbox.requestLog.length;
+    const controller = new AbortController();
+    const call = slow.client.callTool(
+      { name: 'update_contact', arguments: { id: target.id, name: 'Never' } },
+      undefined,
+      {
+        signal: controller.signal,
+      },
+    );
+    await waitFor(() => slow.sandbox.requestLog.slice(logFrom).some((r) => r.route === 'update'));
+    const cancelledAt = Date.now();
+    controller.abort();
+    await expect(call).rejects.toThrow();
+
+    const next = await slow.call('get_contact', { id: target.id });
+    expect(next.isError, textOf(next)).toBeFalsy();
+    expect(Date.now() - cancelledAt).toBeLessThan(latencyMs / 2);
+
+    await delay(latencyMs + 100);
+    const updates = slow.sandbox.requestLog.slice(logFrom).filter((r) => r.route === 'update');
+    // Status 0: the sandbox found its client gone when it came to read the body — the abort reached HTTP.
+    expect(updates).toEqual([expect.objectContaining({ status: 0 })]);
+    expect(slow.sandbox.contacts().find((c) => c.id === target.id)?.name).toBe(target.name);
+    expect(slow.protocolErrors).toEqual([]);
+  });
+
+  it('SIGTERM with a request in flight: exits 0 at once, stdout nothing but JSON-RPC', async () => {
+    slow.sandbox.faults.inject({ fault: { kind: 'latency', ms: 5_000 }, route: 'list', times: 1 });
+    const logFrom = slow.sandbox.requestLog.length;
+    const child = spawn(process.execPath, [CLI], {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        ...ENV,
+        VOBIZ_TIMEOUT_MS: '10000',
+        VOBIZ_BASE_URL: slow.sandbox.baseUrl,
+        VOBIZ_AUTH_ID: slow.sandbox.credentials.authId,
+        VOBIZ_AUTH_TOKEN: slow.sandbox.credentials.authToken,
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    for (const message of [
+      {
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 'raw', version: '1' },
+        },
+      },
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_contacts', arguments: {} } },
+    ]) {
+      child.stdin.write(`${JSON.stringify(message)}\n`);
+    }
+    await waitFor(() => slow.sandbox.requestLog.slice(logFrom).some((r) => r.route === 'list'));
+    const signalledAt = Date.now();
+    child.kill('SIGTERM');
+    const [code, signal] = await exited;
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(Date.now() - signalledAt).toBeLessThan(1_500);
+    for (const line of stdout.split('\n').filter(Boolean))
+      expect(JSON.parse(line)).toMatchObject({ jsonrpc: '2.0' });
+    expect(stderr).toMatch(/shutting down \(SIGTERM\)/);
+    expect(stderr).not.toContain(slow.sandbox.credentials.authToken);
+    slow.sandbox.faults.clear();
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await delay(5);
+  }
+}
+
+/** The README's table of faults survived, from the arrays above. */
+function coverageMarkdown(): string {
+  const mark = (e: Expect) => (e.ok ? 'ok' : 'isError');
+  const lines = [
+    `| Fault | ${TOOLS.join(' | ')} |`,
+    `|---|${TOOLS.map(() => '---').join('|')}|`,
+    ...FAULT_CASES.map((c) => `| ${c.name} | ${TOOLS.map((tool) => mark(c.expect[tool])).join(' | ')} |`),
+  ];
+  return `${FAULT_CASES.length} faults × ${TOOLS.length} tools = ${FAULT_CASES.length * TOOLS.length} cases (${covered.size} run)\n\n${lines.join('\n')}`;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,88 @@
+/**
+ * A loopback HTTP server that answers each request with the next responder of its script, and records
+ * what it received: for client tests that need an exact sequence of answers (503, then 404, …).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Responder = (req: IncomingMessage, res: ServerResponse, body: string) => void;
+
+export interface Received {
+  method: string;
+  url: string;
+  body: string;
+  /** Resolves when the client closed the connection before the answer was complete. */
+  abandoned: Promise<void>;
+}
+
+export interface ScriptedApi {
+  /** e.g. http://127.0.0.1:PORT/api/v1/messaging */
+  baseUrl: string;
+  /** The answers still to give, in order; an unscripted request gets a 500 `UNSCRIPTED`. */
+  script: Responder[];
+  received: Received[];
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startScriptedApi(): Promise<ScriptedApi> {
+  const api = {
+    script: [] as Responder[],
+    received: [] as Received[],
+  };
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    let answered = false;
+    res.on('finish', () => (answered = true));
+    const abandoned = new Promise<void>((resolve) => res.on('close', () => !answered && resolve()));
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('end', () => {
+      api.received.push({ method: req.method ?? '', url: req.url ?? '', body, abandoned });
+      const respond = api.script.shift() ?? apiError(500, 'UNSCRIPTED');
+      respond(req, res, body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return Object.assign(api, {
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/messaging`,
+    reset() {
+      api.script = [];
+      api.received = [];
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  });
+}
+
+export const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}): Responder =>
+  (_req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
+
+/** The documented error body. */
+export const apiError = (status: number, code: string, headers: Record<string, string> = {}, details = {}) =>
+  json(status, { status: 'error', error: { code, message: code.toLowerCase(), details } }, headers);
+
+export const noContent: Responder = (_req, res) => res.writeHead(204).end();
+
+/** Never answers: the client has to give up. */
+export const hang: Responder = () => undefined;
+
+/** Destroys the connection without an answer. */
+export const drop: Responder = (req) => req.socket.destroy();
+
+/** A list page holding these contacts. */
+export const page = (...items: unknown[]) =>
+  json(200, { items, total: items.length, page: 1, limit: 100, has_more: false });
+
+export async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
