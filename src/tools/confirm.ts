@@ -18,13 +18,18 @@ export interface ConfirmSettings {
 
 export type Confirmation = 'confirmed' | 'declined' | 'not_asked';
 
+/** Whether confirmWithUser would put a question to the user (so a tool can skip preparing one). */
+export function canConfirm(server: McpServer, settings: ConfirmSettings): boolean {
+  return settings.mode !== 'never' && Boolean(server.server.getClientCapabilities()?.elicitation);
+}
+
 export async function confirmWithUser(
   server: McpServer,
   extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
   settings: ConfirmSettings,
   message: string,
 ): Promise<Confirmation> {
-  if (settings.mode === 'never' || !server.server.getClientCapabilities()?.elicitation) return 'not_asked';
+  if (!canConfirm(server, settings)) return 'not_asked';
   const answer = await server.server.elicitInput(
     {
       message,

@@ -1,12 +1,13 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import { canConfirm, confirmWithUser } from './confirm.js';
 import type { ToolContext } from './context.js';
 import { contactIdField } from './fields.js';
-import { failureResult, successResult } from './results.js';
+import { errorResult, failureResult, successResult } from './results.js';
 
 export const DELETE_CONTACT = 'delete_contact';
 
-export function registerDeleteContact(server: McpServer, { client }: ToolContext): void {
+export function registerDeleteContact(server: McpServer, { client, confirm }: ToolContext): void {
   server.registerTool(
     DELETE_CONTACT,
     {
@@ -14,7 +15,8 @@ export function registerDeleteContact(server: McpServer, { client }: ToolContext
       description:
         'Permanently delete one WhatsApp contact from the Vobiz account, with its tags and attributes. ' +
         'This cannot be undone: confirm the id with get_contact first. To take a contact out of a ' +
-        'campaign, remove its tag with update_contact instead.',
+        'campaign, remove its tag with tag_contacts instead. When the client supports it, the user is ' +
+        'asked to confirm first.',
       inputSchema: { id: contactIdField },
       outputSchema: {
         id: z.string(),
@@ -24,6 +26,19 @@ export function registerDeleteContact(server: McpServer, { client }: ToolContext
     },
     async ({ id }, extra) => {
       try {
+        if (canConfirm(server, confirm)) {
+          // The person confirming should see who goes, not an opaque id.
+          const contact = await client.getContact(id, { signal: extra.signal });
+          const answer = await confirmWithUser(
+            server,
+            extra,
+            confirm,
+            `Permanently delete the contact ${contact.name} (${contact.phone_number})?`,
+          );
+          if (answer === 'declined') {
+            return errorResult(`Not deleted: the user declined to delete ${contact.name} (${id}).`);
+          }
+        }
         const { deletedByEarlierAttempt } = await client.deleteContact(id, { signal: extra.signal });
         return successResult(
           { id, deleted: true as const },
