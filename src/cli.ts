@@ -61,7 +61,10 @@ Remote mode (--http):
 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'sandbox') return runSandboxCli(argv.slice(1));
-  if (argv[0] === 'doctor') return void (process.exitCode = await runDoctor(process.env));
+  if (argv[0] === 'doctor') {
+    process.exitCode = await runDoctor(process.env);
+    return;
+  }
 
   const { values } = parseArgs({
     args: argv,
