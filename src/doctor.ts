@@ -13,7 +13,7 @@ import { redact, registerSecret } from './log.js';
 import { SERVER_NAME, SERVER_VERSION } from './server.js';
 import { VobizClient } from './vobiz/client.js';
 import { DEFAULT_BASE_URL } from './vobiz/contract.js';
-import { VobizHttpError, VobizNetworkError } from './vobiz/errors.js';
+import { isTlsErrorCode, VobizHttpError, VobizNetworkError } from './vobiz/errors.js';
 
 export interface DoctorIo {
   write: (text: string) => void;
@@ -192,7 +192,7 @@ export function diagnose(error: unknown, context: AttemptContext): Diagnosis {
         fix: 'check the host and port in VOBIZ_BASE_URL; for a local sandbox, start it first (vobiz-contacts-mcp sandbox)',
       };
     }
-    if (isTlsCode(code)) {
+    if (isTlsErrorCode(code)) {
       // An https:// URL on a plain-http server (a local sandbox) fails this way, not with a certificate error.
       const plainHttp = /WRONG_VERSION_NUMBER|EPROTO/.test(code);
       return {
@@ -212,14 +212,6 @@ export function diagnose(error: unknown, context: AttemptContext): Diagnosis {
     cause: `unexpected error: ${oneLine(error instanceof Error ? error.message : String(error))}`,
     fix: 'this is a bug in vobiz-contacts-mcp: please report it with this output',
   };
-}
-
-function isTlsCode(code: string): boolean {
-  return (
-    /^ERR_(TLS|SSL)_|CERT|EPROTO/.test(code) ||
-    code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' ||
-    code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'
-  );
 }
 
 /** host + path (with the scheme, when asked): never user info or a query, which may carry a secret. */

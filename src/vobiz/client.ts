@@ -6,7 +6,7 @@
 import { Agent, FormData, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { CONTACT_ID_PATTERN, IMPORT_FILE_FIELD, IMPORT_UPSERTS_BY_PHONE } from './contract.js';
-import { VobizCancelledError, VobizHttpError, VobizNetworkError } from './errors.js';
+import { isTlsErrorCode, VobizCancelledError, VobizHttpError, VobizNetworkError } from './errors.js';
 import {
   DEADLINE_CAUSE,
   DEFAULT_RETRY_POLICY,
@@ -380,7 +380,7 @@ function toNetworkError(error: unknown, state: { timedOut: boolean }, client: Vo
       ? `the host ${host} could not be resolved (DNS)`
       : code === 'ECONNREFUSED'
         ? `${host} refused the connection`
-        : code?.startsWith('ERR_TLS') || code?.includes('CERT')
+        : isTlsErrorCode(code)
           ? `the TLS handshake with ${host} failed`
           : `the connection to ${host} failed or was dropped before a full answer`;
   return new VobizNetworkError('connection', `Could not reach the Vobiz API: ${reason}.`, code);

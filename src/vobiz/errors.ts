@@ -40,6 +40,16 @@ export class VobizNetworkError extends Error {
   }
 }
 
+/** Whether a low-level error code is a TLS failure: a refused certificate, or https:// to a plain-http server. */
+export function isTlsErrorCode(code: string | undefined): boolean {
+  return (
+    code !== undefined &&
+    (/^ERR_(TLS|SSL)_|CERT|EPROTO/.test(code) ||
+      code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' ||
+      code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY')
+  );
+}
+
 /** The caller (the MCP client) cancelled the call; the request was aborted. */
 export class VobizCancelledError extends Error {
   override readonly name = 'VobizCancelledError';
