@@ -1,0 +1,212 @@
+/**
+ * The package as a user gets it: `npm pack` of the built tree, installed into an empty project with no
+ * network, and run through its bin — what `npx vobiz-contacts-mcp` runs after it installs the package.
+ *
+ * Packs with --ignore-scripts: `prepack` rebuilds dist/ from scratch, which would pull the files from
+ * under the other test files running beside this one. So this tests the dist/ that `npm test` (pretest)
+ * or `npm run build` left, and fails when that build is missing a module of src/.
+ *
+ * Offline install: `npm install --offline <tarball>` alone cannot work after `npm ci`, which caches the
+ * tarballs it downloads but not the registry metadata needed to resolve version ranges. So the project
+ * gets a lockfile: the repo's own locked production tree, each entry with the registry URL of its
+ * tarball (npm's cache key; this repo's lockfile omits them). npm then only fetches tarballs, from the
+ * cache. It installs the very versions the rest of the suite tests against.
+ */
+import { execFile } from 'node:child_process';
+import { readdir, readFile, mkdtemp, rm, stat, writeFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TIMEOUT_MS = 120_000;
+
+const TOOLS = [
+  'list_contacts',
+  'get_contact',
+  'list_tags',
+  'create_contact',
+  'update_contact',
+  'tag_contacts',
+  'delete_contact',
+  'import_contacts_csv',
+];
+
+interface PackageJson {
+  name: string;
+  version: string;
+  license: string;
+  bin: Record<string, string>;
+  engines: Record<string, string>;
+  dependencies: Record<string, string>;
+}
+interface LockEntry {
+  name?: string;
+  version?: string;
+  resolved?: string;
+  link?: boolean;
+  dev?: boolean;
+}
+interface PackResult {
+  filename: string;
+  size: number;
+  unpackedSize: number;
+  entryCount: number;
+  files: { path: string }[];
+}
+
+const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as PackageJson;
+const BIN_NAME = Object.keys(pkg.bin)[0] ?? '';
+
+/**
+ * npm for the child processes: the cache and registry of this run, but none of the settings an
+ * enclosing `npm test` exports for the repo itself (npm_config_local_prefix would point the install
+ * at the repo).
+ */
+const npmEnv: NodeJS.ProcessEnv = Object.fromEntries(
+  Object.entries(process.env).filter(
+    ([key]) => !/^npm_/i.test(key) || /^npm_config_(cache|registry|userconfig|globalconfig)$/i.test(key),
+  ),
+);
+const npm = (args: string[], cwd: string) =>
+  run('npm', args, { cwd, env: npmEnv, maxBuffer: 16 * 1024 * 1024 });
+
+/** The repo's locked production packages, each with the URL npm caches its tarball under. */
+async function lockfileFor(spec: string, registry: string): Promise<object> {
+  const lock = JSON.parse(await readFile(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockEntry>;
+  };
+  const base = registry.endsWith('/') ? registry : `${registry}/`;
+  const packages: Record<string, object> = {
+    '': { dependencies: { [pkg.name]: spec } },
+    [`node_modules/${pkg.name}`]: {
+      version: pkg.version,
+      resolved: spec,
+      license: pkg.license,
+      dependencies: pkg.dependencies,
+      bin: pkg.bin,
+      engines: pkg.engines,
+    },
+  };
+  for (const [location, entry] of Object.entries(lock.packages)) {
+    if (location === '' || entry.dev || entry.link) continue;
+    const name = entry.name ?? location.slice(location.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    const file = `${name.split('/').pop()}-${entry.version}.tgz`;
+    packages[location] = { ...entry, resolved: entry.resolved ?? `${base}${name}/-/${file}` };
+  }
+  return { name: 'pack-test', lockfileVersion: 3, requires: true, packages };
+}
+
+/** The runtime modules of src/ (the dev-only demo and docs programs are not shipped). */
+async function runtimeModules(): Promise<string[]> {
+  const files = await readdir(path.join(ROOT, 'src'), { recursive: true });
+  return files
+    .map((file) => file.split(path.sep).join('/'))
+    .filter((file) => file.endsWith('.ts') && !/^(demo|docs)\//.test(file))
+    .map((file) => `dist/${file.replace(/\.ts$/, '.js')}`);
+}
+
+describe('the npm package', { timeout: TIMEOUT_MS }, () => {
+  let tmp = '';
+  let project = '';
+  let packed: PackResult;
+  let bin = '';
+  let installMs = 0;
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'vobiz-pack-'));
+    project = path.join(tmp, 'project');
+    await mkdir(project);
+    const [packOut, registryOut] = await Promise.all([
+      npm(['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], ROOT),
+      npm(['config', 'get', 'registry'], ROOT),
+    ]);
+    const results = JSON.parse(packOut.stdout) as PackResult[];
+    packed = results[0] as PackResult;
+    const spec = `file:../${packed.filename}`;
+    await writeFile(
+      path.join(project, 'package.json'),
+      JSON.stringify({ name: 'pack-test', private: true, dependencies: { [pkg.name]: spec } }),
+    );
+    await writeFile(
+      path.join(project, 'package-lock.json'),
+      JSON.stringify(await lockfileFor(spec, registryOut.stdout.trim())),
+    );
+    const started = Date.now();
+    await npm(['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], project);
+    installMs = Date.now() - started;
+    bin = path.join(project, 'node_modules', '.bin', BIN_NAME);
+  }, TIMEOUT_MS);
+
+  afterAll(async () => {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('ships the built server and its docs, not tests, sources, source maps or dev-only programs', async () => {
+    const files = packed.files.map((file) => file.path);
+    expect(files).toEqual(
+      expect.arrayContaining(['package.json', 'README.md', 'manifest.json', 'dist/cli.js']),
+    );
+    expect(files.filter((file) => /^(test|src|bench|\.ci)\//.test(file))).toEqual([]);
+    expect(files.filter((file) => file.endsWith('.map') || file.endsWith('.ts'))).toEqual([]);
+    expect(files.filter((file) => /^dist\/(demo|docs)\//.test(file))).toEqual([]);
+    const missing = (await runtimeModules()).filter((file) => !files.includes(file));
+    expect(missing, 'dist/ is older than src/: run `npm run build`').toEqual([]);
+    console.info(
+      `${packed.filename}: ${packed.entryCount} files, ${(packed.size / 1024).toFixed(1)} KB packed, ` +
+        `${(packed.unpackedSize / 1024).toFixed(1)} KB unpacked; offline install ${installMs} ms`,
+    );
+  });
+
+  it('installs an executable bin with its shebang', async () => {
+    const target = path.join(project, 'node_modules', pkg.name, pkg.bin[BIN_NAME] ?? '');
+    expect((await stat(target)).mode & 0o111).not.toBe(0);
+    expect((await readFile(target, 'utf8')).startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect((await stat(bin)).isFile()).toBe(true);
+  });
+
+  // The two runs of the bin are independent: side by side they take the time of one.
+  it.concurrent('prints the package version with --version', async ({ expect }) => {
+    const { stdout } = await run(bin, ['--version'], { cwd: project, env: childEnv() });
+    expect(stdout.trim()).toBe(pkg.version);
+  });
+
+  it.concurrent('serves the eight tools over stdio with --sandbox', async ({ expect }) => {
+    const transport = new StdioClientTransport({
+      command: bin,
+      args: ['--sandbox'],
+      cwd: project,
+      env: childEnv(),
+      stderr: 'pipe',
+    });
+    let stderr = '';
+    transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const client = new Client({ name: 'pack-test', version: '1.0.0' });
+    try {
+      await client.connect(transport);
+      const { tools } = await client.listTools();
+      expect(tools.map((tool) => tool.name).sort()).toEqual([...TOOLS].sort());
+    } catch (error) {
+      throw new Error(`${String(error)}\nserver stderr:\n${stderr}`);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+/** The bin's `#!/usr/bin/env node` finds the node running the tests; no VOBIZ_* settings leak in. */
+function childEnv(): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env['PATH'] ?? ''}`,
+  };
+  for (const key of ['HOME', 'TMPDIR', 'SystemRoot']) {
+    const value = process.env[key];
+    if (value) env[key] = value;
+  }
+  return env;
+}
