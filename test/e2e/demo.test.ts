@@ -1,0 +1,49 @@
+/**
+ * `npm run demo` is the README's "see it work" command: run the built demo as a user does and check
+ * that the session it prints did the main job — tools listed, a contact created and found, the
+ * generated CSV imported with its bad rows reported, a segment tagged once (a re-run changes nothing)
+ * and listed by tag.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+import { generateContactsCsv } from '../../src/demo/sample-csv.js';
+
+const DEMO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/demo/demo.js');
+
+it('walks through the main job against the sandbox and exits 0', { timeout: 60_000 }, async () => {
+  const child = spawn(process.execPath, [DEMO], {
+    env: { PATH: process.env['PATH'] ?? '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const [code] = await once(child, 'exit');
+  expect(code, stderr).toBe(0);
+
+  for (const tool of [
+    'list_contacts',
+    'get_contact',
+    'create_contact',
+    'tag_contacts',
+    'import_contacts_csv',
+  ]) {
+    expect(stdout).toContain(tool);
+  }
+  expect(stdout).toMatch(/\+919820055501 +Meera Nair/);
+
+  const { invalidRows } = generateContactsCsv(2_000, { invalidEvery: 97 });
+  expect(stdout).toContain(`2000 rows: ${2_000 - invalidRows} valid, ${invalidRows} invalid`);
+  expect(stdout).toContain(`created ${2_000 - invalidRows}, updated 0, failed ${invalidRows}`);
+
+  const tagged = /first run: (\d+) changed; second run: 0 changed, (\d+) unchanged/.exec(stdout);
+  expect(tagged, stdout).not.toBeNull();
+  expect(Number(tagged![1])).toBeGreaterThan(0);
+  expect(tagged![2]).toBe(tagged![1]);
+  expect(stdout).toContain(`${tagged![1]} contacts carry expo-2026`);
+  expect(stdout).toContain('Done.');
+});
