@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fault, SandboxRoute } from '../../src/sandbox/index.js';
@@ -333,6 +334,12 @@ describe('after every fault', () => {
     const result = await stack.call('list_contacts', { limit: 1 });
     expect(result.isError, textOf(result)).toBeFalsy();
   });
+
+  it("the README's Reliability table is this suite's table", async () => {
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    // VOBIZ_PRINT_COVERAGE=1 prints it, to paste into the README after a change to the cases.
+    expect(readme).toContain(faultTable());
+  });
 });
 
 describe('cancellation and shutdown while a request hangs upstream', () => {
@@ -430,14 +437,17 @@ async function waitFor(condition: () => boolean, timeoutMs = 3_000): Promise<voi
 }
 
 /** The README's table of faults survived, from the arrays above. */
-function coverageMarkdown(): string {
+function faultTable(): string {
   const mark = (e: Expect) => (e.ok ? 'ok' : 'isError');
-  const lines = [
+  return [
     `| Fault | ${TOOLS.join(' | ')} |`,
     `|---|${TOOLS.map(() => '---').join('|')}|`,
     ...FAULT_CASES.map((c) => `| ${c.name} | ${TOOLS.map((tool) => mark(c.expect[tool])).join(' | ')} |`),
-  ];
-  return `${FAULT_CASES.length} faults × ${TOOLS.length} tools = ${FAULT_CASES.length * TOOLS.length} cases (${covered.size} run)\n\n${lines.join('\n')}`;
+  ].join('\n');
+}
+
+function coverageMarkdown(): string {
+  return `${FAULT_CASES.length} faults × ${TOOLS.length} tools = ${FAULT_CASES.length * TOOLS.length} cases (${covered.size} run)\n\n${faultTable()}`;
 }
 
 function delay(ms: number): Promise<void> {
