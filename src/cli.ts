@@ -6,11 +6,8 @@
 import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { runDoctor } from './doctor.js';
-import { runHttpCli } from './http/main.js';
 import { logError, logInfo, registerSecret } from './log.js';
-import { runSandboxCli } from './sandbox/main.js';
-import { startSandbox, type Sandbox } from './sandbox/index.js';
+import type { Sandbox } from './sandbox/index.js';
 import { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
 import { VobizClient } from './vobiz/client.js';
 
@@ -59,10 +56,12 @@ Remote mode (--http):
   MCP_HTTP_SHUTDOWN_GRACE_MS        how long SIGTERM waits for in-flight calls, default 25000
 `;
 
+// The sandbox, remote mode and doctor are loaded only when asked for: a stdio server, started anew by
+// the MCP client for every session, should not parse what it will not run.
 async function main(argv: string[]): Promise<void> {
-  if (argv[0] === 'sandbox') return runSandboxCli(argv.slice(1));
+  if (argv[0] === 'sandbox') return (await import('./sandbox/main.js')).runSandboxCli(argv.slice(1));
   if (argv[0] === 'doctor') {
-    process.exitCode = await runDoctor(process.env);
+    process.exitCode = await (await import('./doctor.js')).runDoctor(process.env);
     return;
   }
 
@@ -81,7 +80,10 @@ async function main(argv: string[]): Promise<void> {
   // --help and --version are for a person at a terminal, not the JSON-RPC channel: they exit at once.
   if (values.help) return void process.stdout.write(HELP);
   if (values.version) return void process.stdout.write(`${SERVER_VERSION}\n`);
-  if (values.http) return runHttpCli({ sandbox: values.sandbox, port: values.port, host: values.host });
+  if (values.http) {
+    const { runHttpCli } = await import('./http/main.js');
+    return runHttpCli({ sandbox: values.sandbox, port: values.port, host: values.host });
+  }
   if (values.port !== undefined || values.host !== undefined) {
     process.stderr.write(`${SERVER_NAME}: --port and --host apply to --http (stdio mode has no port)\n`);
     process.exit(2);
@@ -91,6 +93,7 @@ async function main(argv: string[]): Promise<void> {
   let config: Config;
   try {
     if (values.sandbox) {
+      const { startSandbox } = await import('./sandbox/index.js');
       sandbox = await startSandbox({ port: 0 });
       config = loadConfig(process.env, { credentials: sandbox.credentials, baseUrl: sandbox.baseUrl });
       logInfo(`SANDBOX mode: tools run against a local sandbox API at ${sandbox.baseUrl}, not Vobiz.`);

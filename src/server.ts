@@ -1,14 +1,13 @@
 /**
  * Builds the MCP server: the tools the configuration selects, wired to one Vobiz client.
  */
-import { createRequire } from 'node:module';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import packageJson from '../package.json' with { type: 'json' };
 import { registerPrompts } from './prompts.js';
 import { registerContactResource } from './resources.js';
 import type { ToolContext } from './tools/context.js';
 import { TOOLS } from './tools/index.js';
 
-const packageJson = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
 export const SERVER_NAME = packageJson.name;
 export const SERVER_VERSION = packageJson.version;
 
