@@ -64,10 +64,12 @@ export async function runHttpCli(options: HttpCliOptions): Promise<void> {
       process.exit(1);
     }
     const inFlight = remote.inFlight();
+    // close() stops listening before its first await: once this line is logged, new connections are refused.
+    const closed = remote.close();
     logInfo(
       `shutting down (${why}): ${inFlight} request(s) in flight, waiting up to ${settings.shutdownGraceMs} ms`,
     );
-    const { drained } = await remote.close();
+    const { drained } = await closed;
     await sandbox?.close().catch(() => undefined);
     logInfo(drained ? 'stopped: every request finished' : 'stopped: requests past the grace period were cut');
     process.exit(0);
