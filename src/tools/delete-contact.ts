@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { canConfirm, confirmWithUser } from './confirm.js';
+import { canConfirm, confirmWithUser, notConfirmedText } from './confirm.js';
 import type { ToolContext } from './context.js';
 import { contactIdField } from './fields.js';
 import { errorResult, failureResult, successResult } from './results.js';
@@ -35,8 +35,8 @@ export function registerDeleteContact(server: McpServer, { client, confirm }: To
             confirm,
             `Permanently delete the contact ${contact.name} (${contact.phone_number})?`,
           );
-          if (answer === 'declined') {
-            return errorResult(`Not deleted: the user declined to delete ${contact.name} (${id}).`);
+          if (answer === 'declined' || answer === 'unanswered') {
+            return errorResult(notConfirmedText(answer, `delete ${contact.name} (${id})`));
           }
         }
         const { deletedByEarlierAttempt } = await client.deleteContact(id, { signal: extra.signal });

@@ -8,7 +8,7 @@ import {
   type TargetOutcome,
 } from '../bulk/retag.js';
 import { logInfo } from '../log.js';
-import { confirmWithUser } from './confirm.js';
+import { confirmWithUser, notConfirmedText } from './confirm.js';
 import type { ToolContext } from './context.js';
 import { acceptJsonText, contactIdField, tagListField } from './fields.js';
 import { describeFailure, errorResult, successResult } from './results.js';
@@ -140,8 +140,8 @@ export function registerTagContacts(server: McpServer, context: ToolContext): vo
           context.confirm,
           `Change the tags of up to ${toChange} contacts (${summary})?`,
         );
-        if (answer === 'declined')
-          return errorResult(`Not changed: the user declined to ${summary} on ${toChange} contacts.`);
+        if (answer === 'declined' || answer === 'unanswered')
+          return errorResult(notConfirmedText(answer, `${summary} on ${toChange} contacts`));
       }
 
       const result: TagOutput = {

@@ -37,7 +37,7 @@ export interface StackOptions {
   /** Directories the client offers as its roots; without it the client declares no roots capability. */
   roots?: string[];
   /** Answers elicitation requests (declares the capability); records each message it was asked. */
-  elicit?: (message: string) => 'accept' | 'decline' | 'cancel';
+  elicit?: (message: string) => 'accept' | 'decline' | 'cancel' | 'fail';
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -76,6 +76,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     client.setRequestHandler(ElicitRequestSchema, (request) => {
       elicitations.push(request.params.message);
       const action = answer(request.params.message);
+      if (action === 'fail') throw new Error('the client could not show the question');
       return action === 'accept' ? { action, content: { confirm: true } } : { action };
     });
   }

@@ -122,6 +122,16 @@ describe('confirmation by elicitation', () => {
     expect(stack.sandbox.contacts().some((c) => c.id === contact.id)).toBe(true);
   });
 
+  it('deletes nothing when the question cannot be asked, and says so', async () => {
+    stack = await startStack({ elicit: () => 'fail' });
+    const contact = stack.sandbox.contacts()[0]!;
+    const result = await stack.call('delete_contact', { id: contact.id });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/could not be asked/);
+    expect(textOf(result)).toMatch(/Nothing was changed/);
+    expect(stack.sandbox.contacts().some((c) => c.id === contact.id)).toBe(true);
+  });
+
   it('deletes when the user accepts', async () => {
     stack = await startStack({ elicit: () => 'accept' });
     const contact = stack.sandbox.contacts()[0]!;
