@@ -60,16 +60,23 @@ const EnvSchema = z.object({
   VOBIZ_AUTH_TOKEN: z
     .string()
     .trim()
-    .min(1)
-    .regex(/^\S+$/, { error: 'VOBIZ_AUTH_TOKEN must not contain spaces' })
+    .regex(/^\S+$/, { error: 'VOBIZ_AUTH_TOKEN must be one token, not blank and without spaces' })
     .optional(),
   VOBIZ_BEARER_TOKEN: z
     .string()
     .trim()
-    .regex(/^\S+$/, { error: 'VOBIZ_BEARER_TOKEN must not contain spaces' })
+    .regex(/^\S+$/, { error: 'VOBIZ_BEARER_TOKEN must be one token, not blank and without spaces' })
     .optional(),
   VOBIZ_BASE_URL: z
     .url({ protocol: /^https?$/, error: 'VOBIZ_BASE_URL must be an http(s) URL' })
+    // Paths are appended to it, and it is logged: no credentials, query or fragment belong in it.
+    .refine(
+      (raw) => {
+        const url = new URL(raw);
+        return !url.username && !url.password && !url.search && !url.hash;
+      },
+      { error: 'VOBIZ_BASE_URL must be a plain base URL, without user:password@, ?query or #fragment' },
+    )
     .default(DEFAULT_BASE_URL),
   VOBIZ_TIMEOUT_MS: intVar('VOBIZ_TIMEOUT_MS', 100, 600_000, 30_000),
   VOBIZ_MAX_RETRIES: intVar('VOBIZ_MAX_RETRIES', 0, 10, DEFAULT_RETRY_POLICY.maxRetries),

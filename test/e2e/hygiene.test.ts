@@ -46,6 +46,18 @@ describe('start-up', () => {
     expect(stderr).not.toContain('not-an-account');
   });
 
+  it('refuses a blank token and a base URL carrying credentials, naming each variable only', async () => {
+    const { code, stderr } = await runCli([], {
+      VOBIZ_AUTH_ID: 'MA_ABCDEFGH',
+      VOBIZ_AUTH_TOKEN: '   ',
+      VOBIZ_BASE_URL: 'https://user:pa55word@api.vobiz.ai/api/v1/messaging?key=k3y',
+    });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/VOBIZ_AUTH_TOKEN must be one token, not blank/);
+    expect(stderr).toMatch(/VOBIZ_BASE_URL must be a plain base URL/);
+    for (const secret of ['pa55word', 'k3y']) expect(stderr).not.toContain(secret);
+  });
+
   it('answers --version and --help', async () => {
     expect((await runCli(['--version'], {})).stdout.trim()).toBe(version);
     const help = await runCli(['--help'], {});
