@@ -14,7 +14,8 @@ import type { Fault, SandboxRoute } from '../../src/sandbox/index.js';
 import { CLI, startStack, textOf, type Stack } from './harness.js';
 
 /** Small, honest settings: the same code paths as the defaults, in milliseconds instead of seconds. */
-const TIMEOUT_MS = 300;
+// Long enough that a loaded 2-core CI machine never times out a request the case did not slow down.
+const TIMEOUT_MS = 1_000;
 const MAX_RETRIES = 3;
 const ENV = {
   VOBIZ_TIMEOUT_MS: String(TIMEOUT_MS),
@@ -352,7 +353,7 @@ describe('cancellation and shutdown while a request hangs upstream', () => {
 
   it('a cancelled call aborts its HTTP request: not answered, not applied, not retried; the server keeps serving', async () => {
     const target = slow.sandbox.contacts()[0]!;
-    const latencyMs = 800;
+    const latencyMs = 3_000;
     slow.sandbox.faults.inject({ fault: { kind: 'latency', ms: latencyMs }, route: 'update', times: 1 });
     const logFrom = slow.sandbox.requestLog.length;
     const controller = new AbortController();
