@@ -57,6 +57,20 @@ export const CONTACT_RESPONSE_IS_BARE = true;
 /** [assumed] PUT `tags` replaces the whole list (so tagging is read-modify-write). */
 export const UPDATE_TAGS_REPLACES = true;
 
+/**
+ * [assumed] A contact field the API has no value for may come as `null` as well as absent; the client
+ * reads both as absent (no tags, no attributes, no timestamp) rather than failing the whole page.
+ */
+export const CONTACT_NULL_MEANS_ABSENT = true;
+
+/**
+ * [assumed] `search` matches a phone number as a substring of the stored E.164 number, so a search for
+ * the full number finds its contact (among any longer numbers it prefixes, filtered out exactly). The
+ * lookup by phone rests on it: get_contact by phone_number, and create_contact's check after an unknown
+ * outcome that keeps it from creating a duplicate.
+ */
+export const SEARCH_FINDS_FULL_PHONE_NUMBER = true;
+
 /** [doc] Required and optional CSV columns of POST /contacts/import; `tags` is one comma-separated cell. */
 export const CSV_REQUIRED_COLUMNS = ['phone_number', 'name'] as const;
 export const CSV_OPTIONAL_COLUMNS = ['tags'] as const;

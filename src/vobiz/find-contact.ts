@@ -1,6 +1,7 @@
 /**
  * Finding a contact by its exact phone number. The API has no such lookup, only `search` over names
- * and numbers, so the search is narrowed to the number and its results are matched exactly.
+ * and numbers, so the search is narrowed to the number and its results are matched exactly
+ * (SEARCH_FINDS_FULL_PHONE_NUMBER in contract.ts).
  */
 import type { CallOptions, VobizClient } from './client.js';
 import { MAX_PAGE_SIZE } from './contract.js';

@@ -5,16 +5,30 @@
  */
 import { z } from 'zod';
 
+// Null read as absent (CONTACT_NULL_MEANS_ABSENT in contract.ts): one such contact must not make a
+// whole page unreadable.
+const optionalText = z
+  .string()
+  .nullish()
+  .transform((value) => value ?? undefined)
+  .optional();
+
 export const ContactSchema = z.looseObject({
   id: z.string(),
-  account_id: z.string().optional(),
+  account_id: optionalText,
   phone_number: z.string(),
   name: z.string(),
-  tags: z.array(z.string()).default([]),
-  custom_attributes: z.record(z.string(), z.unknown()).default({}),
-  last_active_at: z.string().optional(),
-  created_at: z.string().optional(),
-  updated_at: z.string().optional(),
+  tags: z
+    .array(z.string())
+    .nullish()
+    .transform((tags) => tags ?? []),
+  custom_attributes: z
+    .record(z.string(), z.unknown())
+    .nullish()
+    .transform((attributes) => attributes ?? {}),
+  last_active_at: optionalText,
+  created_at: optionalText,
+  updated_at: optionalText,
 });
 export type Contact = z.infer<typeof ContactSchema>;
 
