@@ -30,7 +30,7 @@ Environment:
   VOBIZ_MAX_RETRIES                 retries after a 429, 502/503/504 or a broken connection, default 3
   VOBIZ_RETRY_BASE_MS               first backoff ceiling (doubles each retry, full jitter), default 250
   VOBIZ_RETRY_MAX_WAIT_MS           longest single wait; a longer Retry-After is reported, default 10000
-  VOBIZ_DEADLINE_MS                 time budget of one tool call across its retries, default 120000
+  VOBIZ_DEADLINE_MS                 time budget of one tool call (of each contact or chunk in bulk tools), default 120000
   VOBIZ_READ_ONLY                   true: only the tools that read (wins over VOBIZ_TOOLS)
   VOBIZ_TOOLS                       comma list: only these tools, e.g. list_contacts,get_contact
   VOBIZ_CONFIRM                     auto (ask the user before deletes and large bulk changes, when the client can) | never

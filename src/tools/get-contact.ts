@@ -31,9 +31,11 @@ export function registerGetContact(server: McpServer, { client }: ToolContext): 
         return errorResult('Give exactly one of id or phone_number.');
       }
       try {
+        // One deadline for the call: a lookup by phone may read several pages.
+        const call = client.startCall(extra.signal);
         const found = id
-          ? await client.getContact(id, { signal: extra.signal })
-          : await findContactByPhone(client, phone_number ?? '', { signal: extra.signal });
+          ? await client.getContact(id, call)
+          : await findContactByPhone(client, phone_number ?? '', call);
         if (!found) {
           return errorResult(`No contact has the phone number ${phone_number}. create_contact adds it.`);
         }

@@ -46,9 +46,10 @@ export function registerListTags(server: McpServer, { client }: ToolContext): vo
       let untagged = 0;
       let total = 0;
       let complete = false;
+      const call = client.startCall(extra.signal); // one deadline across the pages
       try {
         for (let page = 1; scanned < max_contacts; page++) {
-          const result = await client.listContacts({ page, limit: MAX_PAGE_SIZE }, { signal: extra.signal });
+          const result = await client.listContacts({ page, limit: MAX_PAGE_SIZE }, call);
           total = result.total;
           for (const contact of result.items.slice(0, max_contacts - scanned)) {
             scanned++;
