@@ -104,6 +104,16 @@ const EnvSchema = z.object({
   VOBIZ_IMPORT_CHUNK_ROWS: intVar('VOBIZ_IMPORT_CHUNK_ROWS', 1, 100_000, 5_000),
 });
 
+/**
+ * The working directory, unless it is the filesystem root — where some MCP clients start servers, and
+ * from where every file on the machine would be in reach. Then no directory: file imports need
+ * VOBIZ_IMPORT_DIRS or the client's roots.
+ */
+function defaultImportDirs(): string[] {
+  const cwd = process.cwd();
+  return path.parse(cwd).root === cwd ? [] : [cwd];
+}
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
@@ -141,7 +151,7 @@ export function loadConfig(
       ? vars.VOBIZ_IMPORT_DIRS.split(path.delimiter)
           .filter(Boolean)
           .map((dir) => path.resolve(dir))
-      : [process.cwd()],
+      : defaultImportDirs(),
     importMaxBytes: vars.VOBIZ_IMPORT_MAX_BYTES,
     inlineCsvMaxBytes: 5 * MB,
     importChunkRows: vars.VOBIZ_IMPORT_CHUNK_ROWS,

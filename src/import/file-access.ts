@@ -10,6 +10,8 @@ export class ImportInputError extends Error {
   override readonly name = 'ImportInputError';
 }
 
+const CSV_EXTENSION = /\.csv$/i;
+
 export interface AllowedFile {
   realPath: string;
   size: number;
@@ -23,11 +25,21 @@ export async function resolveImportFile(
   if (!path.isAbsolute(filePath)) {
     throw new ImportInputError(`file_path must be an absolute path, e.g. ${path.resolve('contacts.csv')}.`);
   }
+  if (allowedDirs.length === 0) {
+    throw new ImportInputError(
+      'This server reads no files: no directory is allowed (VOBIZ_IMPORT_DIRS, or the client’s roots; ' +
+        'remote mode never reads files). Pass the content as `csv` instead.',
+    );
+  }
   let realPath: string;
   try {
     realPath = await realpath(filePath);
   } catch {
     throw new ImportInputError(`No file at ${filePath}.`);
+  }
+  // Checked on the real path too: a link named contacts.csv must not lead the model to ~/.ssh/id_rsa.
+  if (!CSV_EXTENSION.test(filePath) || !CSV_EXTENSION.test(realPath)) {
+    throw new ImportInputError(`${filePath} is not a .csv file: only .csv files are read.`);
   }
   const roots = await Promise.all(allowedDirs.map((dir) => realpath(dir).catch(() => path.resolve(dir))));
   if (!roots.some((root) => isInside(realPath, root))) {

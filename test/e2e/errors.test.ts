@@ -99,6 +99,37 @@ describe('validation before any request is sent', () => {
     const link = path.join(allowedDir, 'innocent.csv');
     await symlink(outside, link);
     await expectRefusedLocally('import_contacts_csv', { file_path: link }, /outside the directories/);
+
+    // Only .csv files, by name and by what a link points at: never a key or a dotfile quoted back.
+    const notes = path.join(allowedDir, '.env');
+    await writeFile(notes, 'API_KEY=abc\n');
+    await expectRefusedLocally('import_contacts_csv', { file_path: notes }, /not a \.csv file/);
+    const disguised = path.join(allowedDir, 'contacts.csv');
+    await symlink(notes, disguised);
+    const refused = await expectRefusedLocally(
+      'import_contacts_csv',
+      { file_path: disguised },
+      /not a \.csv/,
+    );
+    expect(textOf(refused)).not.toContain('API_KEY');
+  });
+
+  it('reads no files when started from the filesystem root without VOBIZ_IMPORT_DIRS', async () => {
+    const fromRoot = await startStack({
+      cwd: path.parse(process.cwd()).root,
+      env: { VOBIZ_IMPORT_DIRS: null },
+    });
+    try {
+      const file = path.join(allowedDir, 'fine.csv');
+      await writeFile(file, 'phone_number,name\n+919812340005,Fine\n');
+      const result = await fromRoot.call('import_contacts_csv', { file_path: file });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/reads no files/);
+      expect(textOf(result)).toMatch(/VOBIZ_IMPORT_DIRS/);
+      expect(fromRoot.sandbox.requestLog).toEqual([]);
+    } finally {
+      await fromRoot.close();
+    }
   });
 });
 
