@@ -17,7 +17,7 @@ beforeAll(async () => {
   outsideDir = await mkdtemp(path.join(os.tmpdir(), 'vobiz-outside-'));
   // No retries here: each upstream failure below is the final answer at once (faults.test.ts covers retries).
   stack = await startStack({
-    env: { VOBIZ_IMPORT_DIRS: allowedDir, VOBIZ_TIMEOUT_MS: '400', VOBIZ_MAX_RETRIES: '0' },
+    env: { VOBIZ_IMPORT_DIRS: allowedDir, VOBIZ_TIMEOUT_MS: '1000', VOBIZ_MAX_RETRIES: '0' },
   });
 });
 afterEach(() => stack.sandbox.faults.clear());
