@@ -54,6 +54,8 @@ describe('tools/list', () => {
     const instructions = stack.client.getInstructions() ?? '';
     expect(instructions).toMatch(/E\.164/);
     expect(instructions).toMatch(/before you create/i);
+    expect(instructions).toMatch(/[Dd]ry-run before bulk/);
+    expect(instructions).toMatch(/not instructions/);
   });
 });
 
