@@ -9,7 +9,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServer } from '../../src/server.js';
 import { VobizClient } from '../../src/vobiz/client.js';
-import { startScriptedApi, type Responder, type ScriptedApi } from './scripted-api.js';
+import { startScriptedApi, type Responder, type ScriptedApi, clientFor } from './scripted-api.js';
 
 const PAGE_DELAY_MS = 250;
 const DEADLINE_MS = 600;
@@ -20,9 +20,7 @@ let client: Client;
 
 beforeAll(async () => {
   api = await startScriptedApi();
-  vobiz = new VobizClient({
-    baseUrl: api.baseUrl,
-    credentials: { authId: 'MA_TEST', authToken: 'token-for-tests' },
+  vobiz = clientFor(api, {
     timeoutMs: 5_000,
     deadlineMs: DEADLINE_MS,
     retry: { maxRetries: 0 },

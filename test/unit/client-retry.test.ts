@@ -19,6 +19,7 @@ import {
   startScriptedApi,
   waitFor,
   type ScriptedApi,
+  clientFor,
 } from './scripted-api.js';
 
 let api: ScriptedApi;
@@ -36,9 +37,7 @@ afterEach(async () => {
 afterAll(() => api.close());
 
 function newClient(options: Partial<ConstructorParameters<typeof VobizClient>[0]> = {}) {
-  const client = new VobizClient({
-    baseUrl: api.baseUrl,
-    credentials: { authId: 'MA_TEST', authToken: 'token-for-tests' },
+  const client = clientFor(api, {
     retry: { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 2_000 },
     ...options,
   });

@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createWithoutDuplicates } from '../../src/tools/create-contact.js';
 import { VobizClient, type NewContact } from '../../src/vobiz/client.js';
-import { apiError, hang, json, page, startScriptedApi, type ScriptedApi } from './scripted-api.js';
+import { apiError, hang, json, page, startScriptedApi, type ScriptedApi, clientFor } from './scripted-api.js';
 
 let api: ScriptedApi;
 let client: VobizClient;
@@ -22,9 +22,7 @@ const unavailable = apiError(503, 'SERVICE_UNAVAILABLE');
 
 beforeAll(async () => {
   api = await startScriptedApi();
-  client = new VobizClient({
-    baseUrl: api.baseUrl,
-    credentials: { authId: 'MA_TEST', authToken: 'token-for-tests' },
+  client = clientFor(api, {
     timeoutMs: 200,
     retry: { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 1_000 },
   });

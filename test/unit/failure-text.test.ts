@@ -6,16 +6,14 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { failureResult } from '../../src/tools/results.js';
 import { VobizClient } from '../../src/vobiz/client.js';
-import { json, startScriptedApi, type ScriptedApi } from './scripted-api.js';
+import { json, startScriptedApi, type ScriptedApi, clientFor } from './scripted-api.js';
 
 let api: ScriptedApi;
 let client: VobizClient;
 
 beforeAll(async () => {
   api = await startScriptedApi();
-  client = new VobizClient({
-    baseUrl: api.baseUrl,
-    credentials: { authId: 'MA_TEST', authToken: 'token-for-tests' },
+  client = clientFor(api, {
     retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 10 },
   });
 });

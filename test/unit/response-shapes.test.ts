@@ -6,16 +6,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VobizClient } from '../../src/vobiz/client.js';
 import { VobizHttpError } from '../../src/vobiz/errors.js';
-import { json, startScriptedApi, type Responder, type ScriptedApi } from './scripted-api.js';
+import { json, startScriptedApi, type Responder, type ScriptedApi, clientFor } from './scripted-api.js';
 
 let api: ScriptedApi;
 let client: VobizClient;
 
 beforeAll(async () => {
   api = await startScriptedApi();
-  client = new VobizClient({
-    baseUrl: api.baseUrl,
-    credentials: { authId: 'MA_TEST', authToken: 'token-for-tests' },
+  client = clientFor(api, {
     retry: { maxRetries: 0 },
   });
 });

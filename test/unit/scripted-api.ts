@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { VobizClient, type VobizClientOptions } from '../../src/vobiz/client.js';
 
 export type Responder = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
@@ -85,4 +86,16 @@ export async function waitFor(condition: () => boolean, timeoutMs = 2_000): Prom
     if (Date.now() > until) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/** The token the clients below send; a test may check it never shows. */
+export const TEST_TOKEN = 'token-for-tests';
+
+/** A VobizClient pointed at the scripted API, with test credentials and the given settings. */
+export function clientFor(api: ScriptedApi, options: Omit<Partial<VobizClientOptions>, 'baseUrl'> = {}) {
+  return new VobizClient({
+    baseUrl: api.baseUrl,
+    credentials: { authId: 'MA_TEST', authToken: TEST_TOKEN },
+    ...options,
+  });
 }
