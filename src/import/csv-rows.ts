@@ -7,6 +7,7 @@ import { parse, CsvError } from 'csv-parse';
 import type { CountryCode } from 'libphonenumber-js';
 import {
   CSV_TAG_SEPARATOR,
+  MAX_CSV_RECORD_BYTES,
   MAX_NAME_LENGTH,
   MAX_TAGS_PER_CONTACT,
   MAX_TAG_LENGTH,
@@ -24,6 +25,8 @@ export interface ColumnIndex {
   phone_number: number;
   name: number;
   tags: number;
+  /** Cells in the header: a row with more was split by an unquoted comma. */
+  count: number;
 }
 
 export interface ContactRow {
@@ -61,7 +64,17 @@ export async function forEachRecord(
 ): Promise<number> {
   const input = source.open();
   const parser = input.pipe(
-    parse({ delimiter: shape.delimiter, bom: true, relax_column_count: true, skip_empty_lines: true }),
+    // Read as the API reads an import (contract.ts: MAX_CSV_RECORD_BYTES and the notes above it), so
+    // that the row numbers here are the API's and the pre-flight refuses what the upload would.
+    parse({
+      delimiter: shape.delimiter,
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      record_delimiter: ['\r\n', '\n', '\r'],
+      // An unclosed quote must not swallow the rest of a 100 MB file into one field in memory.
+      max_record_size: MAX_CSV_RECORD_BYTES,
+    }),
   );
   // pipe() forwards neither a read error nor an early stop: do both by hand, so no descriptor leaks.
   input.on('error', (error) => parser.destroy(error));
@@ -73,6 +86,8 @@ export async function forEachRecord(
         columns = columnIndex(record, source.label);
         continue;
       }
+      // A row of empty cells (`,,,` at the end of a spreadsheet export) is no row: skipped, not counted.
+      if (isBlank(record)) continue;
       const pending = onRecord(record, ++row, columns);
       if (pending) await pending;
     }
@@ -93,12 +108,17 @@ export async function forEachRecord(
   }
 }
 
+function isBlank(record: CsvRecord): boolean {
+  return record.every((cell) => cell === '' || cell.trim() === '');
+}
+
 function columnIndex(header: string[], label: string): ColumnIndex {
   const names = header.map(normaliseHeader);
   const index = {
     phone_number: names.indexOf('phone_number'),
     name: names.indexOf('name'),
     tags: names.indexOf('tags'),
+    count: header.length,
   };
   if (index.phone_number === -1 || index.name === -1) {
     // The sniff read the header as plain text; a quoted header can still read differently as CSV.
@@ -123,6 +143,12 @@ export class RowChecker {
       error: { row, phone_number: rawPhone.length > 40 ? `${rawPhone.slice(0, 40)}…` : rawPhone, reason },
     });
 
+    if (record.length > columns.count) {
+      // `Sharma, Rahul` unquoted shifts every later cell: refuse the row rather than import it wrong.
+      return fail(
+        `the row has ${record.length} cells but the header has ${columns.count}; quote cells that contain commas`,
+      );
+    }
     const phone = toE164(rawPhone, this.options.defaultCountry);
     if (!phone.ok) return fail(phone.reason);
     const name = (record[columns.name] ?? '').trim();

@@ -109,6 +109,31 @@ describe('a mixed file', () => {
     expect(stack.sandbox.contacts().find((c) => c.phone_number === good[3])?.name).toBe('Multi\nLine, Name');
   });
 
+  it('refuses a row split by an unquoted comma, and skips blank rows without counting them', async () => {
+    const good = phones(3, 9_720_000_000);
+    const csv = [
+      'phone_number,name,tags',
+      `${good[0]},Good 1,vip`, // row 1
+      '', // a blank line: not a row
+      `${good[1]},Sharma, Rahul,vip`, // row 2: four cells under three headers
+      ',,', // an empty spreadsheet row: not a row
+      `${good[2]},Good 3,`, // row 3
+      ',,',
+      ' , , ',
+    ].join('\n');
+    const { result, out } = await importFile('spreadsheet.csv', csv);
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect(out).toMatchObject({ total: 3, created: 2, failed: 1 });
+    expect(out.errors).toEqual([
+      expect.objectContaining({
+        row: 2,
+        phone_number: good[1],
+        reason: expect.stringMatching(/quote cells/),
+      }),
+    ]);
+    expect(stack.sandbox.contacts().some((c) => c.phone_number === good[1])).toBe(false);
+  });
+
   it('reads local numbers with default_country and uploads them as E.164', async () => {
     const csv =
       'Phone_Number , NAME\n098765 43211,Local One\n(0)98765-43212,Local Two\n+919876543213,Already E164\n';
