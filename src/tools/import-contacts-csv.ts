@@ -236,7 +236,9 @@ async function rootDirectories(server: McpServer): Promise<string[] | undefined>
   if (!server.server.getClientCapabilities()?.roots) return undefined;
   try {
     const { roots } = await server.server.listRoots();
-    return roots.filter((root) => root.uri.startsWith('file://')).map((root) => fileURLToPath(root.uri));
+    const dirs = roots.filter((root) => root.uri.startsWith('file://')).map((root) => fileURLToPath(root.uri));
+    // A client with no folder open offers no roots: then the server's own setting applies.
+    return dirs.length > 0 ? dirs : undefined;
   } catch {
     return undefined;
   }

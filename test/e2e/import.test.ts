@@ -350,4 +350,20 @@ describe('roots', () => {
       await rm(rootDir, { recursive: true, force: true });
     }
   });
+
+  it('falls back to the configured directories when the client offers no roots', async () => {
+    const rootless = await startStack({
+      sandbox: { seed: false },
+      roots: [],
+      env: { VOBIZ_IMPORT_DIRS: dir },
+    });
+    try {
+      const configured = await fileWith('no-roots.csv', 'phone_number,name\n+919800000003,Configured\n');
+      const result = await rootless.call('import_contacts_csv', { file_path: configured });
+      expect(result.isError, textOf(result)).toBeFalsy();
+      expect(rootless.sandbox.contacts().map((c) => c.name)).toEqual(['Configured']);
+    } finally {
+      await rootless.close();
+    }
+  });
 });
