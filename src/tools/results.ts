@@ -86,7 +86,8 @@ export function describeFailure(error: unknown, context: FailureContext): string
   const said = `${details.unreadableBody ? error.message.replace(/\.$/, '') : `${label}: ${error.message}`}${ref}`;
 
   if (status === 401 || status === 403) {
-    return `Vobiz refused the credentials (${said}). Check ${CREDENTIAL_VARIABLES} in the server's environment, and that VOBIZ_BASE_URL points at the Vobiz API.${outcome}`;
+    // The same text serves both modes: the tool cannot tell whose credentials a remote request carried.
+    return `Vobiz refused the credentials (${said}). Check ${CREDENTIAL_VARIABLES} in the server's environment (in remote mode, the X-Vobiz-Auth-Id and X-Vobiz-Auth-Token or X-Vobiz-Bearer-Token headers, when the request sent them), and that VOBIZ_BASE_URL points at the Vobiz API.${outcome}`;
   }
   if (status === 404) {
     return `Not found (${said}): could not ${action}.${notFoundHint ? ` ${notFoundHint}` : ''}${outcome}`;
