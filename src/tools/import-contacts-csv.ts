@@ -105,8 +105,9 @@ export function registerImportContactsCsv(
         'Bulk-create or update WhatsApp contacts on Vobiz from a CSV with the columns phone_number and name, ' +
         'and optionally tags (comma-separated in one quoted cell: "vip,newsletter"). Phone numbers must be ' +
         `E.164 (e.g. ${E164_EXAMPLE}), or local numbers with default_country. A number that already exists ` +
-        'updates that contact, so running the same import twice is safe. Every row is checked before ' +
-        'anything is uploaded; a file without the required columns is refused whole. Run with dry_run first ' +
+        'updates that contact, so running the same import twice is safe. A file that is not CSV or lacks the ' +
+        'required columns is refused before anything is uploaded; each row is checked before it is sent, and ' +
+        'bad rows are reported, never uploaded. Run with dry_run first ' +
         'for a large or unfamiliar file. Returns counts of created, updated and failed rows, with the row ' +
         'number and reason of each failure (first 50). Sends progress notifications for large files.',
       inputSchema,
@@ -236,7 +237,9 @@ async function rootDirectories(server: McpServer): Promise<string[] | undefined>
   if (!server.server.getClientCapabilities()?.roots) return undefined;
   try {
     const { roots } = await server.server.listRoots();
-    const dirs = roots.filter((root) => root.uri.startsWith('file://')).map((root) => fileURLToPath(root.uri));
+    const dirs = roots
+      .filter((root) => root.uri.startsWith('file://'))
+      .map((root) => fileURLToPath(root.uri));
     // A client with no folder open offers no roots: then the server's own setting applies.
     return dirs.length > 0 ? dirs : undefined;
   } catch {
