@@ -34,14 +34,20 @@ export function toContactOutput(contact: Contact): ContactOutput {
 
 /**
  * `id · +919876543210 · Rahul Sharma · tags: vip,enterprise · attrs: {"city":"Mumbai"} · active 2025-…`
- * Names are JSON-quoted so that a name containing a separator or a newline cannot forge another field.
+ * Names are JSON-quoted, and so is any tag beyond plain words, so that text from the account containing
+ * a separator or a newline cannot forge another field or line.
  */
 export function formatContactLine(contact: ContactOutput): string {
   const parts = [contact.id, contact.phone_number, JSON.stringify(contact.name)];
-  if (contact.tags.length > 0) parts.push(`tags: ${contact.tags.join(',')}`);
+  if (contact.tags.length > 0) parts.push(`tags: ${contact.tags.map(plainOrQuoted).join(',')}`);
   if (Object.keys(contact.custom_attributes).length > 0) {
     parts.push(`attrs: ${JSON.stringify(contact.custom_attributes)}`);
   }
   if (contact.last_active_at) parts.push(`active ${contact.last_active_at}`);
   return parts.join(' · ');
+}
+
+/** `vip` stays `vip`; `a,b` or a tag with a newline or `·` becomes `"a,b"`. */
+function plainOrQuoted(tag: string): string {
+  return /^[\p{L}\p{N}_.:/+-]+$/u.test(tag) ? tag : JSON.stringify(tag);
 }
