@@ -75,20 +75,34 @@ export const tagsField = acceptJsonText(tagListField).describe(
 
 export const customAttributesField = acceptJsonText(
   z
-    .record(
-      z
-        .string()
-        .min(1)
-        .max(MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH)
-        // These keys would reach Object.prototype in naive consumers downstream; no real attribute needs them.
-        .refine((key) => !['__proto__', 'constructor', 'prototype'].includes(key), {
-          error: 'custom_attributes keys "__proto__", "constructor" and "prototype" are not allowed',
-        }),
-      z.union([z.string(), z.number(), z.boolean(), z.null()]),
-    )
-    .refine((attrs) => Object.keys(attrs).length <= MAX_CUSTOM_ATTRIBUTES, {
-      error: `at most ${MAX_CUSTOM_ATTRIBUTES} custom attributes`,
-    }),
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+    // Keys are checked here, not by a key schema: zod would put a refused key into the error's path, and
+    // a 10 kB key would come back whole into the model's context. This message clips it.
+    .superRefine((attrs, ctx) => {
+      const keys = Object.keys(attrs);
+      if (keys.length > MAX_CUSTOM_ATTRIBUTES) {
+        ctx.addIssue({ code: 'custom', message: `at most ${MAX_CUSTOM_ATTRIBUTES} custom attributes` });
+      }
+      for (const key of keys) {
+        const problem = customAttributeKeyProblem(key);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }
+    })
+    // What the key checks above enforce, stated in the JSON Schema a model reads.
+    .meta({ propertyNames: { type: 'string', minLength: 1, maxLength: MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH } }),
 ).describe(
   'Key/value metadata with string, number, boolean or null values, e.g. {"city": "Mumbai", "plan": "pro"}.',
 );
+
+function customAttributeKeyProblem(key: string): string | undefined {
+  const shown = key.length > 40 ? `${JSON.stringify(key.slice(0, 40))}…` : JSON.stringify(key);
+  if (key.length === 0) return 'custom_attributes keys must not be empty';
+  if (key.length > MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH) {
+    return `custom_attributes key ${shown} is longer than ${MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH} characters`;
+  }
+  // These keys would reach Object.prototype in naive consumers downstream; no real attribute needs them.
+  if (['__proto__', 'constructor', 'prototype'].includes(key)) {
+    return 'custom_attributes keys "__proto__", "constructor" and "prototype" are not allowed';
+  }
+  return undefined;
+}
