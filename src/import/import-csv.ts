@@ -5,7 +5,6 @@
  *   after another, while the next chunk is read and checked;
  * - `checkCsv` (dry run) checks every row and uploads nothing.
  */
-import { stringify } from 'csv-stringify/sync';
 import type { VobizClient } from '../vobiz/client.js';
 import type { ImportSummary } from '../vobiz/schemas.js';
 import {
@@ -17,6 +16,7 @@ import {
   type RowOptions,
 } from './csv-rows.js';
 import type { CsvShape, CsvSource } from './csv-source.js';
+import { UploadChunk } from './upload-chunk.js';
 
 /** Error rows kept for the result: a model needs examples and a count, not fifty thousand lines. */
 export const MAX_LISTED_ERRORS = 50;
@@ -116,24 +116,16 @@ export async function uploadCsvInChunks(
   };
   const checker = new RowChecker(rowOptions);
 
-  const sendChunk = async (chunk: ContactRow[], index: number, rowsRead: number): Promise<void> => {
-    const csv = stringify(
-      chunk.map((r) => [r.phone_number, r.name, r.tags.join(',')]),
-      { header: true, columns: ['phone_number', 'name', 'tags'] },
-    );
+  const sendChunk = async (chunk: UploadChunk, index: number, rowsRead: number): Promise<void> => {
     let summary: ImportSummary;
     try {
       // Not given the caller's signal: a cancel stops the import *after* this chunk, never inside it,
       // so that every chunk's outcome is known. The import is an upsert, so the client may retry it.
-      summary = await client.importContactsCsv(
-        new Blob([csv], { type: 'text/csv' }),
-        `chunk-${index + 1}.csv`,
-        {
-          retrySafe: true,
-        },
-      );
+      summary = await client.importContactsCsv(chunk.toBlob(), `chunk-${index + 1}.csv`, {
+        retrySafe: true,
+      });
     } catch (error) {
-      outcome.failure = { error, chunk: index + 1, firstRow: chunk[0]?.row ?? 0 };
+      outcome.failure = { error, chunk: index + 1, firstRow: chunk.firstRow };
       return;
     }
     outcome.created += summary.created;
@@ -141,17 +133,16 @@ export async function uploadCsvInChunks(
     outcome.failed += summary.failed;
     for (const e of summary.errors) {
       if (outcome.errors.length >= MAX_LISTED_ERRORS) break;
-      // The API numbers rows within the chunk it was sent; the user knows them by their file's numbers.
-      outcome.errors.push({ ...e, row: chunk[e.row - 1]?.row ?? e.row });
+      outcome.errors.push({ ...e, row: chunk.fileRow(e.row) });
     }
-    outcome.rowsSent += chunk.length;
+    outcome.rowsSent += chunk.size;
     outcome.chunksDone++;
     await onProgress({ rowsRead, rowsTotal: totalRows, chunksDone: outcome.chunksDone });
   };
 
   // One chunk uploads while the next is read and checked: at most two chunks are in memory.
   let inFlight: Promise<void> = Promise.resolve();
-  let chunk: ContactRow[] = [];
+  let chunk = new UploadChunk();
   let index = 0;
   let rowsRead = 0;
   const stopped = () => outcome.failure !== undefined || outcome.cancelled;
@@ -163,7 +154,7 @@ export async function uploadCsvInChunks(
       return;
     }
     inFlight = sendChunk(chunk, index++, rowsRead);
-    chunk = [];
+    chunk = new UploadChunk();
   };
   /** Thrown to leave the read loop early; not an error. */
   const stop = Symbol('stop');
@@ -173,14 +164,14 @@ export async function uploadCsvInChunks(
       rowsRead = row;
       const checked = checker.check(record, row, columns);
       outcome.tally.add(checked);
-      if (checked.ok) chunk.push(checked.row);
+      if (checked.ok) chunk.add(checked.row);
       // Let the chunk in flight make progress: its request and answer need the event loop too.
-      if (chunk.length < chunkRows) return row % 256 === 0 ? yieldToEventLoop() : undefined;
+      if (chunk.size < chunkRows) return row % 256 === 0 ? yieldToEventLoop() : undefined;
       return dispatch().then(() => {
         if (stopped()) throw stop;
       });
     });
-    if (chunk.length > 0 && !stopped()) await dispatch();
+    if (chunk.size > 0 && !stopped()) await dispatch();
   } catch (error) {
     if (error !== stop) outcome.failure ??= { error, chunk: index + 1, firstRow: rowsRead };
   }
