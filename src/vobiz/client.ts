@@ -17,10 +17,12 @@ import {
   type RetryPolicy,
 } from './retry.js';
 import {
-  ContactPageSchema,
-  ContactSchema,
+  ContactBodySchema,
+  ContactListBodySchema,
   ErrorBodySchema,
   ImportSummarySchema,
+  toContact,
+  toContactPage,
   type Contact,
   type ContactPage,
   type ImportSummary,
@@ -122,25 +124,25 @@ export class VobizClient {
     return { ...(signal && { signal }), deadline: Date.now() + this.deadlineMs };
   }
 
-  listContacts(query: ListContactsQuery = {}, options: CallOptions = {}): Promise<ContactPage> {
+  async listContacts(query: ListContactsQuery = {}, options: CallOptions = {}): Promise<ContactPage> {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) {
       if (value !== undefined && value !== '') params.set(key, String(value));
     }
     const qs = params.size > 0 ? `?${params}` : '';
-    return this.send('GET', `/contacts${qs}`, undefined, ContactPageSchema, options);
+    return toContactPage(await this.send('GET', `/contacts${qs}`, undefined, ContactListBodySchema, options));
   }
 
   async getContact(id: string, options: CallOptions = {}): Promise<Contact> {
-    return this.send('GET', contactPath(id), undefined, ContactSchema, options);
+    return toContact(await this.send('GET', contactPath(id), undefined, ContactBodySchema, options));
   }
 
-  createContact(contact: NewContact, options: CallOptions = {}): Promise<Contact> {
-    return this.send('POST', '/contacts', { json: contact }, ContactSchema, options);
+  async createContact(contact: NewContact, options: CallOptions = {}): Promise<Contact> {
+    return toContact(await this.send('POST', '/contacts', { json: contact }, ContactBodySchema, options));
   }
 
   async updateContact(id: string, patch: ContactPatch, options: CallOptions = {}): Promise<Contact> {
-    return this.send('PUT', contactPath(id), { json: patch }, ContactSchema, options);
+    return toContact(await this.send('PUT', contactPath(id), { json: patch }, ContactBodySchema, options));
   }
 
   /** Deletes one contact; a 404 after a retried attempt of unknown outcome counts as deleted. */
@@ -203,17 +205,20 @@ export class VobizClient {
     schema: z.ZodType<T> | null,
     options: CallOptions,
   ): Promise<T | undefined> {
-    const cancel = options.signal
-      ? AbortSignal.any([options.signal, this.closing.signal])
-      : this.closing.signal;
+    // The caller's signal or close() ends the request in flight and any retry wait.
+    const call = linkedController([options.signal, this.closing.signal]);
     const deadline = options.deadline ?? Date.now() + this.deadlineMs;
-    return withRetries(() => this.attempt(method, path, body, schema, cancel, deadline), {
-      policy: this.retryPolicy,
-      safety: requestSafety(method, options.retrySafe),
-      signal: cancel,
-      deadline,
-      ...(options.onRetry && { onRetry: options.onRetry }),
-    });
+    try {
+      return await withRetries(() => this.attempt(method, path, body, schema, call.signal, deadline), {
+        policy: this.retryPolicy,
+        safety: requestSafety(method, options.retrySafe),
+        signal: call.signal,
+        deadline,
+        ...(options.onRetry && { onRetry: options.onRetry }),
+      });
+    } finally {
+      call.unlink();
+    }
   }
 
   private async attempt<T>(
@@ -229,8 +234,16 @@ export class VobizClient {
     if (remainingMs <= 0) throw deadlineError();
     // The last attempt before the deadline gets only the time that is left.
     const cutByDeadline = remainingMs < this.timeoutMs;
-    const timeout = AbortSignal.timeout(Math.min(this.timeoutMs, remainingMs));
-    const signal = AbortSignal.any([cancel, timeout]);
+    // A timer cleared when the attempt ends: AbortSignal.timeout's would stay pending for its whole delay.
+    const attempt = linkedController([cancel]);
+    let timedOut = false;
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        attempt.abort();
+      },
+      Math.min(this.timeoutMs, remainingMs),
+    );
     const headers: Record<string, string> = {
       accept: 'application/json',
       'user-agent': this.userAgent,
@@ -252,7 +265,7 @@ export class VobizClient {
         method,
         headers,
         body: payload,
-        signal,
+        signal: attempt.signal,
         dispatcher: this.dispatcher,
       });
       status = response.statusCode;
@@ -260,8 +273,11 @@ export class VobizClient {
       text = await response.body.text();
     } catch (error) {
       if (cancel.aborted) throw new VobizCancelledError();
-      if (timeout.aborted && cutByDeadline) throw deadlineError();
-      throw toNetworkError(error, { timedOut: timeout.aborted }, this);
+      if (timedOut && cutByDeadline) throw deadlineError();
+      throw toNetworkError(error, { timedOut }, this);
+    } finally {
+      clearTimeout(timer);
+      attempt.unlink();
     }
 
     if (status >= 200 && status < 300) {
@@ -270,6 +286,26 @@ export class VobizClient {
     }
     throw parseErrorResponse(status, responseHeaders, text);
   }
+}
+
+/**
+ * An abort controller that follows `sources` (aborts when one of them does) until `unlink()`. This is
+ * AbortSignal.any without its cost on Node 20, where every signal it makes stays on each source's list
+ * of dependants for good (nodejs/node#55351): one more entry per call on the client's `closing` signal.
+ */
+function linkedController(sources: readonly (AbortSignal | undefined)[]) {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  const linked = sources.filter((source) => source !== undefined);
+  for (const source of linked) {
+    if (source.aborted) controller.abort();
+    else source.addEventListener('abort', abort, { once: true });
+  }
+  return {
+    signal: controller.signal,
+    abort,
+    unlink: () => linked.forEach((source) => source.removeEventListener('abort', abort)),
+  };
 }
 
 /** Segments under `/contacts/` that name routes, not contacts: `POST /contacts/import` is the CSV import. */

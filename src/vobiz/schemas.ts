@@ -5,32 +5,64 @@
  */
 import { z } from 'zod';
 
-// Null read as absent (CONTACT_NULL_MEANS_ABSENT in contract.ts): one such contact must not make a
-// whole page unreadable.
-const optionalText = z
-  .string()
-  .nullish()
-  .transform((value) => value ?? undefined)
-  .optional();
-
-export const ContactSchema = z.looseObject({
+/**
+ * A contact as the API sends it. A field it has no value for may be `null` (CONTACT_NULL_MEANS_ABSENT in
+ * contract.ts): accepted here, so that one such contact does not make a whole page unreadable, and read
+ * as absent by `toContact`.
+ */
+export const ContactBodySchema = z.looseObject({
   id: z.string(),
-  account_id: optionalText,
+  account_id: z.string().nullish(),
   phone_number: z.string(),
   name: z.string(),
-  tags: z
-    .array(z.string())
-    .nullish()
-    .transform((tags) => tags ?? []),
-  custom_attributes: z
-    .record(z.string(), z.unknown())
-    .nullish()
-    .transform((attributes) => attributes ?? {}),
-  last_active_at: optionalText,
-  created_at: optionalText,
-  updated_at: optionalText,
+  tags: z.array(z.string()).nullish(),
+  custom_attributes: z.record(z.string(), z.unknown()).nullish(),
+  last_active_at: z.string().nullish(),
+  created_at: z.string().nullish(),
+  updated_at: z.string().nullish(),
 });
-export type Contact = z.infer<typeof ContactSchema>;
+export type ContactBody = z.infer<typeof ContactBodySchema>;
+
+/** A contact as the client returns it: no tags and no attributes are empty, other missing fields absent. */
+export interface Contact {
+  id: string;
+  account_id?: string;
+  phone_number: string;
+  name: string;
+  tags: string[];
+  custom_attributes: Record<string, unknown>;
+  last_active_at?: string;
+  created_at?: string;
+  updated_at?: string;
+  /** Fields the API added that this client does not know, kept as they came. */
+  [field: string]: unknown;
+}
+
+export function toContact({
+  id,
+  account_id,
+  phone_number,
+  name,
+  tags,
+  custom_attributes,
+  last_active_at,
+  created_at,
+  updated_at,
+  ...unknownFields
+}: ContactBody): Contact {
+  return {
+    id,
+    ...(account_id != null && { account_id }),
+    phone_number,
+    name,
+    tags: tags ?? [],
+    custom_attributes: custom_attributes ?? {},
+    ...(last_active_at != null && { last_active_at }),
+    ...(created_at != null && { created_at }),
+    ...(updated_at != null && { updated_at }),
+    ...unknownFields,
+  };
+}
 
 /** The list page, normalised from either envelope to the current flat one. */
 export interface ContactPage {
@@ -41,9 +73,13 @@ export interface ContactPage {
   has_more: boolean;
 }
 
-/** [doc] Current envelope: `{items,total,page,limit,has_more}`. */
-const FlatListSchema = z.looseObject({
-  items: z.array(ContactSchema),
+/**
+ * [doc] Current envelope: `{items,total,page,limit,has_more}`. The envelopes drop unknown fields rather
+ * than pass them on (they accept them all the same): the page keeps none, and `toContactPage` tells the
+ * two apart by `items`.
+ */
+const FlatListSchema = z.object({
+  items: z.array(ContactBodySchema),
   total: z.number().int().nonnegative(),
   page: z.number().int().positive(),
   limit: z.number().int().positive(),
@@ -51,8 +87,8 @@ const FlatListSchema = z.looseObject({
 });
 
 /** [doc, older] `{data:[...], meta:{total,page,limit}}`. */
-const LegacyListSchema = z.looseObject({
-  data: z.array(ContactSchema),
+const LegacyListSchema = z.object({
+  data: z.array(ContactBodySchema),
   meta: z.looseObject({
     total: z.number().int().nonnegative(),
     page: z.number().int().positive(),
@@ -60,23 +96,28 @@ const LegacyListSchema = z.looseObject({
   }),
 });
 
-export const ContactPageSchema: z.ZodType<ContactPage> = z.union([
-  FlatListSchema.transform(({ items, total, page, limit, has_more }): ContactPage => ({
-    items,
-    total,
-    page,
-    limit,
-    has_more: has_more ?? page * limit < total,
-  })),
+/** A list body in either envelope, checked; `toContactPage` normalises it. */
+export const ContactListBodySchema = z.union([FlatListSchema, LegacyListSchema]);
+export type ContactListBody = z.infer<typeof ContactListBodySchema>;
+
+export function toContactPage(body: ContactListBody): ContactPage {
+  if ('items' in body) {
+    const { items, total, page, limit, has_more } = body;
+    return { items: items.map(toContact), total, page, limit, has_more: has_more ?? page * limit < total };
+  }
   // The older envelope never carried has_more: derive it.
-  LegacyListSchema.transform(({ data, meta: { total, page, limit } }): ContactPage => ({
-    items: data,
-    total,
-    page,
-    limit,
-    has_more: page * limit < total,
-  })),
-]);
+  const { total, page, limit } = body.meta;
+  return { items: body.data.map(toContact), total, page, limit, has_more: page * limit < total };
+}
+
+/**
+ * Checking and normalising in one schema each, for callers that want one step. The client takes the two
+ * steps itself (a body schema, then `toContact` or `toContactPage`): with zod 4.6 a `.transform` costs
+ * far more than the check before it, mostly in garbage collection, and reading a page of 100 contacts
+ * with a transform per field or per page took 0.1 to 0.5 ms longer than the two steps.
+ */
+export const ContactSchema: z.ZodType<Contact> = ContactBodySchema.transform(toContact);
+export const ContactPageSchema: z.ZodType<ContactPage> = ContactListBodySchema.transform(toContactPage);
 
 export const ImportRowErrorSchema = z.looseObject({
   row: z.number().int(),
