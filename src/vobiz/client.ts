@@ -3,7 +3,7 @@
  * request, ids percent-encoded into paths, responses checked with zod, every failure turned into one of
  * the typed errors in `errors.ts`, and every request retried by the one policy in `retry.ts`.
  */
-import { Agent, FormData, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { CONTACT_ID_PATTERN, IMPORT_FILE_FIELD, IMPORT_UPSERTS_BY_PHONE } from './contract.js';
 import { isTlsErrorCode, VobizCancelledError, VobizHttpError, VobizNetworkError } from './errors.js';
@@ -89,7 +89,7 @@ export type ContactPatch = Partial<Pick<NewContact, 'name' | 'tags' | 'custom_at
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_DEADLINE_MS = 120_000;
 
-type RequestBody = { json: unknown } | { form: FormData } | undefined;
+type RequestBody = { json: unknown } | { file: { blob: Blob; filename: string } } | undefined;
 
 export class VobizClient {
   readonly baseUrl: string;
@@ -100,7 +100,8 @@ export class VobizClient {
   /** Aborted by close(): in-flight requests and retry waits end at once instead of holding shutdown. */
   private readonly closing = new AbortController();
   private closed: Promise<void> | undefined;
-  private readonly dispatcher: Dispatcher;
+  /** Made with the first request when not given (see loadUndici). */
+  private dispatcher: Dispatcher | undefined;
   private readonly ownsDispatcher: boolean;
   private readonly userAgent: string;
 
@@ -114,8 +115,7 @@ export class VobizClient {
     this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.ownsDispatcher = options.dispatcher === undefined;
-    // One keep-alive pool per client: an agent calling tools in a loop reuses warm connections.
-    this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: 16 });
+    this.dispatcher = options.dispatcher;
     this.userAgent = options.userAgent ?? 'vobiz-contacts-mcp';
   }
 
@@ -168,9 +168,7 @@ export class VobizClient {
    * after a 5xx or a dropped connection: replaying rows leaves the same contacts.
    */
   importContactsCsv(csv: Blob, filename: string, options: CallOptions = {}): Promise<ImportSummary> {
-    const form = new FormData();
-    form.append(IMPORT_FILE_FIELD, csv, filename);
-    return this.send('POST', '/contacts/import', { form }, ImportSummarySchema, {
+    return this.send('POST', '/contacts/import', { file: { blob: csv, filename } }, ImportSummarySchema, {
       retrySafe: IMPORT_UPSERTS_BY_PHONE,
       ...options,
     });
@@ -179,7 +177,7 @@ export class VobizClient {
   /** Aborts what is in flight (the callers get VobizCancelledError) and closes the connections; idempotent. */
   close(): Promise<void> {
     this.closing.abort();
-    this.closed ??= this.ownsDispatcher ? this.dispatcher.close() : Promise.resolve();
+    this.closed ??= this.ownsDispatcher && this.dispatcher ? this.dispatcher.close() : Promise.resolve();
     return this.closed;
   }
 
@@ -249,19 +247,23 @@ export class VobizClient {
       'user-agent': this.userAgent,
       ...this.authHeaders,
     };
-    let payload: string | FormData | undefined;
+    const undici = await loadUndici();
+    // One keep-alive pool per client: an agent calling tools in a loop reuses warm connections.
+    this.dispatcher ??= new undici.Agent({ keepAliveTimeout: 30_000, connections: 16 });
+    let payload: string | InstanceType<typeof undici.FormData> | undefined;
     if (body && 'json' in body) {
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(body.json);
     } else if (body) {
-      payload = body.form; // undici sets the multipart content type with its boundary
+      payload = new undici.FormData(); // undici sets the multipart content type with its boundary
+      payload.append(IMPORT_FILE_FIELD, body.file.blob, body.file.filename);
     }
 
     let status: number;
     let responseHeaders: Record<string, string | string[] | undefined>;
     let text: string;
     try {
-      const response = await request(`${this.baseUrl}${path}`, {
+      const response = await undici.request(`${this.baseUrl}${path}`, {
         method,
         headers,
         body: payload,
@@ -307,6 +309,13 @@ function linkedController(sources: readonly (AbortSignal | undefined)[]) {
     unlink: () => linked.forEach((source) => source.removeEventListener('abort', abort)),
   };
 }
+
+/**
+ * undici is loaded with the first request, not at start-up: with what it pulls in, it is a fifth of a
+ * stdio server's start, and an MCP client starts the server for every session (bench/run.js start-up).
+ */
+let undiciModule: Promise<typeof import('./undici.js')> | undefined;
+const loadUndici = () => (undiciModule ??= import('./undici.js'));
 
 /** Segments under `/contacts/` that name routes, not contacts: `POST /contacts/import` is the CSV import. */
 const RESERVED_CONTACT_SEGMENTS: ReadonlySet<string> = new Set(['import']);
