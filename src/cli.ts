@@ -151,6 +151,13 @@ async function main(argv: string[]): Promise<void> {
   logInfo(`${SERVER_VERSION} ready on stdio (${config.baseUrl})`);
 }
 
+// A client that went away leaves broken pipes. Writing to them must end the server: left to the
+// handler below, each failed log write would raise another error and spin the process for good.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') process.exit(0);
+  });
+}
 process.on('uncaughtException', (error) => logError('uncaught exception', error));
 process.on('unhandledRejection', (error) => logError('unhandled rejection', error));
 

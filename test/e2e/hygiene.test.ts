@@ -187,3 +187,25 @@ describe('stdout and secrets under faults', () => {
     }
   });
 });
+
+describe('when the client goes away', () => {
+  it('exits once its stdout and stderr are broken pipes, instead of spinning on the write errors', async () => {
+    const child = spawn(process.execPath, [CLI, '--sandbox'], { env: { PATH: process.env['PATH'] ?? '' } });
+    await new Promise<void>((resolve) =>
+      child.stderr.on('data', (c: Buffer) => /ready on stdio/.test(c.toString()) && resolve()),
+    );
+    // The client is gone: nobody reads the server's output any more.
+    child.stdout.destroy();
+    child.stderr.destroy();
+    const exited = once(child, 'exit');
+    // Ask for an answer: writing it meets the broken pipe.
+    child.stdin.write(
+      `${JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'gone', version: '1' } } })}\n`,
+    );
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
+    clearTimeout(timer);
+    expect(signal).toBeNull(); // it was not killed by the timer above
+    expect(code).toBe(0);
+  });
+});
