@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fault, SandboxRoute } from '../../src/sandbox/index.js';
-import { CLI, startStack, textOf, type Stack } from './harness.js';
+import { CLI, startStack, textOf, type Stack, OPENING_MESSAGES } from './harness.js';
 
 /** Small, honest settings: the same code paths as the defaults, in milliseconds instead of seconds. */
 // Long enough that a loaded 2-core CI machine never times out a request the case did not slow down.
@@ -400,17 +400,7 @@ describe('cancellation and shutdown while a request hangs upstream', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     for (const message of [
-      {
-        jsonrpc: '2.0',
-        id: 0,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-06-18',
-          capabilities: {},
-          clientInfo: { name: 'raw', version: '1' },
-        },
-      },
-      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      ...OPENING_MESSAGES,
       { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_contacts', arguments: {} } },
     ]) {
       child.stdin.write(`${JSON.stringify(message)}\n`);

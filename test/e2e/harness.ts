@@ -110,3 +110,14 @@ export function textOf(result: CallToolResult): string {
 export function requestsSince(sandbox: Sandbox, from: number) {
   return sandbox.requestLog.slice(from);
 }
+
+/** The JSON-RPC messages that open a session, for tests that speak to the server's stdin directly. */
+export const OPENING_MESSAGES = [
+  {
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  },
+  { jsonrpc: '2.0', method: 'notifications/initialized' },
+] as const;

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { CLI, startStack, textOf } from './harness.js';
+import { CLI, startStack, textOf, OPENING_MESSAGES } from './harness.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -108,17 +108,7 @@ describe('stdout and secrets under faults', () => {
       ['list_contacts', {}],
     ] as const;
     const messages = [
-      {
-        jsonrpc: '2.0',
-        id: 0,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-06-18',
-          capabilities: {},
-          clientInfo: { name: 'raw', version: '1' },
-        },
-      },
-      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      ...OPENING_MESSAGES,
       { jsonrpc: '2.0', id: 1, method: 'tools/list' },
       ...calls.map(([name, args], i) => ({
         jsonrpc: '2.0',
@@ -199,9 +189,7 @@ describe('when the client goes away', () => {
     child.stderr.destroy();
     const exited = once(child, 'exit');
     // Ask for an answer: writing it meets the broken pipe.
-    child.stdin.write(
-      `${JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'gone', version: '1' } } })}\n`,
-    );
+    child.stdin.write(`${JSON.stringify(OPENING_MESSAGES[0])}\n`);
     const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
     const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
     clearTimeout(timer);
