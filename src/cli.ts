@@ -36,7 +36,8 @@ Environment:
   VOBIZ_CONFIRM                     auto (ask the user before deletes and large bulk changes, when the client can) | never
   VOBIZ_CONFIRM_THRESHOLD           bulk changes above this many contacts are confirmed, default 50
   VOBIZ_CONCURRENCY                 contacts tag_contacts works on at once, default 4
-  VOBIZ_IMPORT_DIRS                 directories import_contacts_csv may read (default: the working directory)
+  VOBIZ_IMPORT_DIRS                 directories import_contacts_csv may read .csv files from (default: the
+                                    working directory; none when that is /)
   VOBIZ_IMPORT_MAX_BYTES            largest CSV file accepted, default 104857600
   VOBIZ_IMPORT_CHUNK_ROWS           rows per uploaded chunk, default 5000
 
