@@ -43,6 +43,19 @@ export function intVar(name: string, min: number, max: number, fallback: number)
     .default(fallback);
 }
 
+/** `a, b,,c` → `['a', 'b', 'c']`: the comma lists of settings and headers. */
+export function splitCommaList(list: string): string[] {
+  return list
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+/** A comma-list setting, read with splitCommaList. */
+export function commaListVar() {
+  return z.string().transform(splitCommaList);
+}
+
 /** `true`/`1` or `false`/`0`, default false. */
 export function booleanVar(name: string) {
   return z
@@ -84,14 +97,7 @@ const EnvSchema = z.object({
   VOBIZ_RETRY_MAX_WAIT_MS: intVar('VOBIZ_RETRY_MAX_WAIT_MS', 0, 300_000, DEFAULT_RETRY_POLICY.maxDelayMs),
   VOBIZ_DEADLINE_MS: intVar('VOBIZ_DEADLINE_MS', 100, 3_600_000, 120_000),
   VOBIZ_READ_ONLY: booleanVar('VOBIZ_READ_ONLY'),
-  VOBIZ_TOOLS: z
-    .string()
-    .transform((list) =>
-      list
-        .split(',')
-        .map((name) => name.trim())
-        .filter(Boolean),
-    )
+  VOBIZ_TOOLS: commaListVar()
     .refine((names) => names.every((name) => TOOL_NAMES.includes(name)), {
       error: `VOBIZ_TOOLS must list tool names from: ${TOOL_NAMES.join(', ')}`,
     })

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { splitCommaList } from '../config.js';
 import type { ServerOptions } from '../server.js';
 import { TOOL_NAMES } from '../tools/index.js';
 import type { VobizCredentials } from '../vobiz/client.js';
@@ -100,10 +101,7 @@ export function narrowSelection(
   let tools = operator.tools;
   const toolsHeader = single(headers[HEADERS.tools]);
   if (toolsHeader !== undefined) {
-    const asked = toolsHeader
-      .split(',')
-      .map((name) => name.trim())
-      .filter(Boolean);
+    const asked = splitCommaList(toolsHeader);
     const unknown = asked.filter((name) => !TOOL_NAMES.includes(name));
     if (unknown.length > 0) {
       return fail(

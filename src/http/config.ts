@@ -3,7 +3,7 @@
  * checked with zod at start-up like the rest of the configuration. Messages name variables, never values.
  */
 import { z } from 'zod';
-import { booleanVar, ConfigError, intVar, loadConfig, type Config } from '../config.js';
+import { booleanVar, commaListVar, ConfigError, intVar, loadConfig, type Config } from '../config.js';
 import type { VobizCredentials } from '../vobiz/client.js';
 
 export interface HttpSettings {
@@ -31,18 +31,6 @@ export const DEFAULT_HTTP_PORT = 3000;
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
 const MB = 1024 * 1024;
 
-function listVar() {
-  return z
-    .string()
-    .transform((list) =>
-      list
-        .split(',')
-        .map((item) => item.trim())
-        .filter(Boolean),
-    )
-    .default([]);
-}
-
 const HttpEnvSchema = z.object({
   MCP_HTTP_PORT: intVar('MCP_HTTP_PORT (or --port)', 0, 65_535, DEFAULT_HTTP_PORT),
   MCP_HTTP_HOST: z
@@ -56,10 +44,12 @@ const HttpEnvSchema = z.object({
     .regex(/^[\x21-\x7e]+$/, { error: 'MCP_HTTP_TOKEN must be printable ASCII without spaces' })
     .min(16, { error: 'MCP_HTTP_TOKEN must be at least 16 characters (e.g. openssl rand -hex 32)' })
     .optional(),
-  MCP_HTTP_ALLOWED_HOSTS: listVar(),
-  MCP_HTTP_ALLOWED_ORIGINS: listVar().refine((origins) => origins.every(isOrigin), {
-    error: 'MCP_HTTP_ALLOWED_ORIGINS must be a comma list of origins such as https://app.example.com',
-  }),
+  MCP_HTTP_ALLOWED_HOSTS: commaListVar().default([]),
+  MCP_HTTP_ALLOWED_ORIGINS: commaListVar()
+    .default([])
+    .refine((origins) => origins.every(isOrigin), {
+      error: 'MCP_HTTP_ALLOWED_ORIGINS must be a comma list of origins such as https://app.example.com',
+    }),
   MCP_HTTP_MAX_BODY_BYTES: intVar('MCP_HTTP_MAX_BODY_BYTES', 1024, 64 * MB, 8 * MB),
   MCP_HTTP_MAX_CONCURRENT_PER_CALLER: intVar('MCP_HTTP_MAX_CONCURRENT_PER_CALLER', 1, 10_000, 16),
   MCP_HTTP_MAX_CONCURRENT: intVar('MCP_HTTP_MAX_CONCURRENT', 1, 100_000, 512),
