@@ -41,7 +41,7 @@ export class UploadChunk {
   }
 }
 
-/** A field as RFC 4180 (and csv-stringify) writes it: quoted when it holds a comma, quote or line break. */
+/** A field as RFC 4180 writes it: quoted when it holds a comma, quote or line break. */
 function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
