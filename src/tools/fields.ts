@@ -75,26 +75,32 @@ export const tagsField = acceptJsonText(tagListField).describe(
 
 export const customAttributesField = acceptJsonText(
   z
-    .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
-    // Keys are checked here, not by a key schema: zod would put a refused key into the error's path, and
-    // a 10 kB key would come back whole into the model's context. This message clips it.
+    .record(z.string(), z.unknown())
+    // Keys and values are checked here, not by a key or value schema: zod would put the key into the
+    // error's path, and a 10 kB key would come back whole into the model's context. These messages clip it.
     .superRefine((attrs, ctx) => {
       const keys = Object.keys(attrs);
       if (keys.length > MAX_CUSTOM_ATTRIBUTES) {
         ctx.addIssue({ code: 'custom', message: `at most ${MAX_CUSTOM_ATTRIBUTES} custom attributes` });
       }
       for (const key of keys) {
-        const problem = customAttributeKeyProblem(key);
+        const problem = customAttributeProblem(key, attrs[key]);
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       }
     })
-    // What the key checks above enforce, stated in the JSON Schema a model reads.
-    .meta({ propertyNames: { type: 'string', minLength: 1, maxLength: MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH } }),
+    // What the checks above enforce, stated in the JSON Schema a model reads.
+    .meta({
+      propertyNames: { type: 'string', minLength: 1, maxLength: MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH },
+      additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
+    }) as z.ZodType<Record<string, AttributeValue>>,
 ).describe(
   'Key/value metadata with string, number, boolean or null values, e.g. {"city": "Mumbai", "plan": "pro"}.',
 );
 
-function customAttributeKeyProblem(key: string): string | undefined {
+/** What a custom attribute value may be. */
+export type AttributeValue = string | number | boolean | null;
+
+function customAttributeProblem(key: string, value: unknown): string | undefined {
   const shown = key.length > 40 ? `${JSON.stringify(key.slice(0, 40))}…` : JSON.stringify(key);
   if (key.length === 0) return 'custom_attributes keys must not be empty';
   if (key.length > MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH) {
@@ -103,6 +109,9 @@ function customAttributeKeyProblem(key: string): string | undefined {
   // These keys would reach Object.prototype in naive consumers downstream; no real attribute needs them.
   if (['__proto__', 'constructor', 'prototype'].includes(key)) {
     return 'custom_attributes keys "__proto__", "constructor" and "prototype" are not allowed';
+  }
+  if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
+    return `custom_attributes ${shown} must be a string, number, boolean or null`;
   }
   return undefined;
 }
