@@ -15,8 +15,8 @@ export const MAX_RENDERED_CHARS = 200;
  * and paragraph separators, the bidi embeddings, overrides and isolates, the directional marks, the
  * zero-width characters, the interlinear annotation marks and the BOM.
  */
-// eslint-disable-next-line no-control-regex -- control characters are exactly what this matches
 const UNSAFE =
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this matches
   /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]/gu;
 
 /** A tag, an attribute key, a number: letters, digits and a few joiners, nothing that reads as structure. */
