@@ -236,7 +236,8 @@ async function allowedDirectories({ server, context }: ToolCall, warnings: strin
   const configured = context.import.allowedDirs;
   if (!server.server.getClientCapabilities()?.roots) return configured;
   try {
-    const { roots } = await server.server.listRoots(undefined, { timeout: ROOTS_TIMEOUT_MS });
+    const timeout = context.import.rootsTimeoutMs ?? ROOTS_TIMEOUT_MS;
+    const { roots } = await server.server.listRoots(undefined, { timeout });
     const dirs = roots
       .filter((root) => root.uri.startsWith('file://'))
       .map((root) => fileURLToPath(root.uri));
