@@ -116,9 +116,11 @@ export function describeFailure(error: unknown, context: FailureContext): string
     return `Vobiz rate limit reached${tries} (${said}). ${wait} before calling again.${gaveUpEarly}${outcome}`;
   }
   if (status >= 500 || details.unreadableBody) {
-    const body = details.unreadableBody
-      ? " The answer was not the API's JSON (a proxy or gateway page?); if this persists, check VOBIZ_BASE_URL."
-      : '';
+    const body = details.tooLarge
+      ? ' An answer that large points at a broken upstream or proxy; if this persists, check VOBIZ_BASE_URL.'
+      : details.unreadableBody
+        ? " The answer was not the API's JSON (a proxy or gateway page?); if this persists, check VOBIZ_BASE_URL."
+        : '';
     return `Vobiz failed to ${action}${tries} (${said}).${body}${gaveUpEarly}${outcome}`;
   }
   if (status === 400 || status === 413 || status === 422) {

@@ -352,7 +352,7 @@ function tooLargeError(status: number, method: string, path: string, limit: numb
     status,
     'RESPONSE_TOO_LARGE',
     `The API answered ${method} ${route} with HTTP ${status} and a body over ${Math.round(limit / 1024 / 1024)} MB, more than any answer of this API; it was not read.`,
-    { unreadableBody: true },
+    { unreadableBody: true, tooLarge: true },
   );
 }
 
