@@ -13,8 +13,8 @@ export const deleteContact = defineTool({
   description:
     'Permanently delete one WhatsApp contact from the Vobiz account, with its tags and attributes. ' +
     'This cannot be undone: confirm the id with get_contact first. To take a contact out of a ' +
-    'campaign, remove its tag with tag_contacts instead. When the client supports it, the user is ' +
-    'asked to confirm first.',
+    'campaign, remove its tag with tag_contacts instead. It reads the contact first and names it; when the ' +
+    'client supports it, the user is asked to confirm. "Deleted" means it was seen and is now gone.',
   input: { id: contactIdField },
   output: { id: z.string(), deleted: z.literal(true) },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
