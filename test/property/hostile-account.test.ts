@@ -12,6 +12,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ElicitRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import fc from 'fast-check';
+import './seed.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer as createMcpServer } from '../../src/server.js';
 import { VobizClient } from '../../src/vobiz/client.js';

@@ -8,6 +8,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import fc from 'fast-check';
+import './seed.js';
 import { isPossiblePhoneNumber } from 'libphonenumber-js/min';
 import metadata from 'libphonenumber-js/min/metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,7 +71,7 @@ describe('the phone rule', () => {
   });
 
   it('is the same in the tools and in the sandbox, over thousands of numbers across calling codes', async () => {
-    const numbers = [...new Set(fc.sample(e164ish, { numRuns: 3_000, seed: 1127 }))];
+    const numbers = [...new Set(fc.sample(e164ish, { numRuns: 3_000 }))];
     const csv = `phone_number,name\n${numbers.map((n, i) => `${n},N${i}`).join('\n')}\n`;
 
     const dryRun = (await client.callTool({
