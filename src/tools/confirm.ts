@@ -1,33 +1,92 @@
 /**
- * Asking the user — not the model — before a destructive or large change. A `confirm: true` argument
- * would be the model confirming with itself; elicitation puts the question in front of the person.
- * Clients without elicitation are not asked: the tools' destructiveHint is what they act on.
+ * The user's yes before a destructive or large change, asked where the server can reach the user.
+ *
+ * - stdio (`auto`): by elicitation, which puts the question in front of the person, not the model.
+ *   Clients without elicitation are not asked: the tools' destructiveHint is what they act on.
+ * - remote mode (`argument`): a stateless request cannot receive the user's answer, so the change needs
+ *   `confirm: true`, which the argument's description tells the model to send only once the user has
+ *   said yes. A call without it changes nothing and says what to ask. The argument is declared only in
+ *   this mode: in stdio it would be the model confirming with itself.
+ * - `never` (VOBIZ_CONFIRM=never): no confirmation.
+ *
+ * A tool calls `confirmChange` once, before the change, and goes on only on 'go'.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
 import { logError } from '../log.js';
+import { errorResult } from './results.js';
 
 export type ConfirmMode = 'auto' | 'never';
 
 export interface ConfirmSettings {
-  /** `auto`: ask when the client can; `never`: do not ask. */
-  mode: ConfirmMode;
+  /** `auto`: ask when the client can; `argument`: require `confirm: true` (remote mode); `never`: do not ask. */
+  mode: ConfirmMode | 'argument';
   /** Bulk changes touching more contacts than this are confirmed. */
   bulkThreshold: number;
 }
 
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
 /** `unanswered`: the question could not be put or got no answer (the client failed or timed out). */
 export type Confirmation = 'confirmed' | 'declined' | 'not_asked' | 'unanswered';
 
+/** The change, as the user is asked about it and as a refusal names it. */
+export interface ChangeToConfirm {
+  /** e.g. `Permanently delete the contact "Asha" (+919800000001)?` */
+  question: string;
+  /** e.g. `delete "Asha" (c_123)` */
+  what: string;
+}
+
+/**
+ * The `confirm` argument, to spread into a tool's input schema: present only in `argument` mode, so the
+ * stdio tool surface does not change. `description` says when the model may set it.
+ */
+export function confirmArgument(
+  settings: ConfirmSettings,
+  description: string,
+): { confirm?: z.ZodOptional<z.ZodBoolean> } {
+  return settings.mode === 'argument' ? { confirm: z.boolean().optional().describe(description) } : {};
+}
+
+/**
+ * Whether the change may go ahead: 'go', or the isError result to return instead. `describe` is called
+ * only when a question is put or a refusal written (it may look the contact up).
+ */
+export async function confirmChange(
+  server: McpServer,
+  extra: Extra,
+  settings: ConfirmSettings,
+  confirmed: boolean | undefined,
+  describe: () => ChangeToConfirm | Promise<ChangeToConfirm>,
+): Promise<'go' | CallToolResult> {
+  if (settings.mode === 'never') return 'go';
+  if (settings.mode === 'argument') {
+    if (confirmed === true) return 'go';
+    const { question, what } = await describe();
+    return errorResult(
+      `Not done: this server needs the user's yes to ${what}, and nothing was changed. Ask the user: ` +
+        `${question} Only if they agree, call this tool again with the same arguments plus confirm: true.`,
+    );
+  }
+  if (!canConfirm(server, settings)) return 'go';
+  const { question, what } = await describe();
+  const answer = await confirmWithUser(server, extra, settings, question);
+  return answer === 'declined' || answer === 'unanswered'
+    ? errorResult(notConfirmedText(answer, what))
+    : 'go';
+}
+
 /** Whether confirmWithUser would put a question to the user (so a tool can skip preparing one). */
 export function canConfirm(server: McpServer, settings: ConfirmSettings): boolean {
-  return settings.mode !== 'never' && Boolean(server.server.getClientCapabilities()?.elicitation);
+  return settings.mode === 'auto' && Boolean(server.server.getClientCapabilities()?.elicitation);
 }
 
 export async function confirmWithUser(
   server: McpServer,
-  extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
+  extra: Extra,
   settings: ConfirmSettings,
   message: string,
 ): Promise<Confirmation> {

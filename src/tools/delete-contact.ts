@@ -1,9 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { canConfirm, confirmWithUser, notConfirmedText } from './confirm.js';
+import { confirmArgument, confirmChange } from './confirm.js';
 import type { ToolContext } from './context.js';
 import { contactIdField } from './fields.js';
-import { errorResult, failureResult, successResult } from './results.js';
+import { failureResult, successResult } from './results.js';
 
 export const DELETE_CONTACT = 'delete_contact';
 
@@ -17,28 +17,31 @@ export function registerDeleteContact(server: McpServer, { client, confirm }: To
         'This cannot be undone: confirm the id with get_contact first. To take a contact out of a ' +
         'campaign, remove its tag with tag_contacts instead. When the client supports it, the user is ' +
         'asked to confirm first.',
-      inputSchema: { id: contactIdField },
+      inputSchema: {
+        id: contactIdField,
+        ...confirmArgument(
+          confirm,
+          'Set true only once the user has said yes to deleting this contact. Without it nothing is deleted, and the answer says what to ask.',
+        ),
+      },
       outputSchema: {
         id: z.string(),
         deleted: z.literal(true),
       },
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     },
-    async ({ id }, extra) => {
+    async ({ id, confirm: confirmed }, extra) => {
       try {
-        if (canConfirm(server, confirm)) {
+        const gate = await confirmChange(server, extra, confirm, confirmed, async () => {
           // The person confirming should see who goes, not an opaque id.
           const contact = await client.getContact(id, { signal: extra.signal });
-          const answer = await confirmWithUser(
-            server,
-            extra,
-            confirm,
-            `Permanently delete the contact ${contact.name} (${contact.phone_number})?`,
-          );
-          if (answer === 'declined' || answer === 'unanswered') {
-            return errorResult(notConfirmedText(answer, `delete ${contact.name} (${id})`));
-          }
-        }
+          const name = JSON.stringify(contact.name);
+          return {
+            question: `Permanently delete the contact ${name} (${contact.phone_number})?`,
+            what: `delete ${name} (${id})`,
+          };
+        });
+        if (gate !== 'go') return gate;
         const { deletedByEarlierAttempt } = await client.deleteContact(id, { signal: extra.signal });
         return successResult(
           { id, deleted: true as const },

@@ -8,7 +8,7 @@ import {
   type TargetOutcome,
 } from '../bulk/retag.js';
 import { logInfo } from '../log.js';
-import { confirmWithUser, notConfirmedText } from './confirm.js';
+import { confirmArgument, confirmChange } from './confirm.js';
 import type { ToolContext } from './context.js';
 import { acceptJsonText, contactIdField, tagListField } from './fields.js';
 import { describeFailure, errorResult, successResult } from './results.js';
@@ -91,7 +91,13 @@ export function registerTagContacts(server: McpServer, context: ToolContext): vo
         'that already have the result are not written, so repeating a call is safe. Use dry_run first to see ' +
         'how many would change. Refuses when more than max_contacts (default 1000) match. Returns counts of ' +
         'matched, changed, unchanged and failed contacts, with the failures.',
-      inputSchema,
+      inputSchema: {
+        ...inputSchema,
+        ...confirmArgument(
+          context.confirm,
+          `Set true only once the user has said yes to this change. Needed when more than ${context.confirm.bulkThreshold} contacts would change; without it such a change is not made, and the answer says how many would.`,
+        ),
+      },
       outputSchema,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     },
@@ -134,14 +140,11 @@ export function registerTagContacts(server: McpServer, context: ToolContext): vo
       ).length;
 
       if (!args.dry_run && toChange > context.confirm.bulkThreshold) {
-        const answer = await confirmWithUser(
-          server,
-          extra,
-          context.confirm,
-          `Change the tags of up to ${toChange} contacts (${summary})?`,
-        );
-        if (answer === 'declined' || answer === 'unanswered')
-          return errorResult(notConfirmedText(answer, `${summary} on ${toChange} contacts`));
+        const gate = await confirmChange(server, extra, context.confirm, args.confirm, () => ({
+          question: `Change the tags of up to ${toChange} contacts (${summary})?`,
+          what: `${summary} on ${toChange} contacts`,
+        }));
+        if (gate !== 'go') return gate;
       }
 
       const result: TagOutput = {
