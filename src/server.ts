@@ -28,11 +28,22 @@ export interface ServerOptions {
   tools?: readonly string[];
 }
 
-export function createServer(context: ToolContext, options: ServerOptions = {}): McpServer {
+/**
+ * Told as each request's handler starts, with a promise that settles when the handler has returned.
+ * Remote mode needs it: a cancelled request gets no answer, so nothing else says when its work stopped.
+ */
+export type HandlerObserver = (settled: Promise<unknown>) => void;
+
+export function createServer(
+  context: ToolContext,
+  options: ServerOptions = {},
+  observe?: HandlerObserver,
+): McpServer {
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION, title: 'Vobiz Contacts' },
     { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
   );
+  if (observe) observeHandlers(server, observe);
   const tools = selectTools(options);
   for (const tool of tools) tool.register(server, context);
   const names = new Set(tools.map((tool) => tool.name));
@@ -45,4 +56,18 @@ export function selectTools({ readOnly = false, tools }: ServerOptions) {
   return TOOLS.filter(
     (tool) => (!readOnly || tool.readOnly) && (tools === undefined || tools.includes(tool.name)),
   );
+}
+
+/** Wraps every request handler McpServer installs from here on: those of tools, resources and prompts. */
+function observeHandlers(server: McpServer, observe: HandlerObserver): void {
+  const protocol = server.server;
+  const install = protocol.setRequestHandler.bind(protocol);
+  type Install = typeof install;
+  const observed = ((schema: Parameters<Install>[0], handler: Parameters<Install>[1]) =>
+    install(schema, (request, extra) => {
+      const settled = Promise.resolve().then(() => handler(request, extra));
+      observe(settled);
+      return settled;
+    })) as Install;
+  protocol.setRequestHandler = observed;
 }
