@@ -52,6 +52,7 @@ describe('callers bringing their own Vobiz credentials (no account configured)',
       VOBIZ_MAX_RETRIES: '0',
       VOBIZ_IMPORT_CHUNK_ROWS: '1',
       MCP_HTTP_MAX_CONCURRENT_PER_CALLER: '2',
+      MCP_HTTP_QUEUE_LENGTH: '1',
       MCP_HTTP_MAX_BODY_BYTES: '4096',
       MCP_HTTP_ALLOWED_HOSTS: 'mcp.example.com',
     });
@@ -174,25 +175,30 @@ describe('callers bringing their own Vobiz credentials (no account configured)',
     expect(JSON.parse(health.body)).toEqual({ status: 'ok' });
   });
 
-  it("answers 429 with Retry-After past a caller's concurrency limit, without slowing other callers", async () => {
+  it('queues a caller past its limit, answers 429 with Retry-After once its queue is full, and never slows other callers', async () => {
     alpha.faults.inject({ fault: { kind: 'latency', ms: 800 }, route: 'list', times: 3 });
     const started = alpha.requestLog.length;
-    const alphaCalls = [0, 1, 2].map(async (i) => {
-      await new Promise((resolve) => setTimeout(resolve, i * 50));
-      return raw(remote.url, { headers: alphaHeaders, body: toolCall('list_contacts') });
-    });
+    const alphaCall = () => raw(remote.url, { headers: alphaHeaders, body: toolCall('list_contacts') });
+    const running = [alphaCall(), alphaCall()];
     await waitFor(() => alpha.requestLog.length - started >= 2, 'two calls of alpha in flight');
+    // Alpha's two slots are taken: one more call waits (the queue holds one here), the next is refused.
+    const waiting = [alphaCall(), alphaCall()];
     const bravoAnswer = await raw(remote.url, { headers: bravoHeaders, body: toolCall('list_contacts') });
     expect(bravoAnswer.status).toBe(200);
 
-    const statuses = (await Promise.all(alphaCalls)).map((answer) => answer.status);
-    expect(statuses.sort()).toEqual([200, 200, 429]);
-    const refused = (await Promise.all(alphaCalls)).find((answer) => answer.status === 429);
-    expect(refused?.headers['retry-after']).toBe('1');
-    expect(rpcError(refused as RawAnswer).message).toMatch(/concurrent/);
+    const answers = await Promise.all([...running, ...waiting]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 200, 200, 429]);
+    const refused = answers.find((answer) => answer.status === 429) as RawAnswer;
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(rpcError(refused).message).toMatch(
+      /concurrent requests for these credentials \(2 running, 1 waiting\)/,
+    );
+    for (const answer of answers.filter((a) => a.status === 200))
+      expect(resultOf(answer).isError).toBeFalsy();
+    expect(alpha.requestLog.length - started).toBe(3); // the refused call never reached the account
 
     // The slots come back when the calls end.
-    const again = await raw(remote.url, { headers: alphaHeaders, body: toolCall('list_contacts') });
+    const again = await alphaCall();
     expect(again.status).toBe(200);
   });
 
