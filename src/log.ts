@@ -4,14 +4,17 @@
  * in a log.
  *
  * Two kinds of secret: the process's own (the configured account's token, the endpoint token), held
- * for good; and, in remote mode, a request's own credentials, known only inside that request's async
- * context — so that they are redacted wherever that request's work runs, and the set held for good
- * does not grow with every caller.
+ * for good; and, in remote mode, the callers' own credentials, held only while a request that carries
+ * them runs — so that the set does not grow with every caller. While held, a token is redacted from
+ * whatever the process writes, not only from its own request's output: more than needed, never less.
+ * (AsyncLocalStorage would scope it to the request's async context, but callbacks of a keep-alive
+ * socket shared by all requests run in the context of whichever request opened it: a line written
+ * there could miss its caller's token.)
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 
 const secrets = new Set<string>();
-const requestSecrets = new AsyncLocalStorage<readonly string[]>();
+/** Secret → how many running requests hold it. */
+const heldSecrets = new Map<string, number>();
 const MIN_SECRET_LENGTH = 6;
 
 /** Registers a value that must never be printed (auth tokens); short values are ignored as too generic. */
@@ -19,36 +22,48 @@ export function registerSecret(value: string | undefined): void {
   if (value && value.length >= MIN_SECRET_LENGTH) secrets.add(value);
 }
 
-/** Runs `work` with `values` redacted as secrets too, in everything it starts (timers, promises, I/O). */
-export function withRequestSecrets<T>(values: readonly string[], work: () => T): T {
-  return requestSecrets.run(
-    values.filter((value) => value.length >= MIN_SECRET_LENGTH),
-    work,
-  );
+/** Runs a request's `work` with `values` redacted as secrets until it has settled. */
+export async function withRequestSecrets<T>(values: readonly string[], work: () => Promise<T>): Promise<T> {
+  const held = values.filter((value) => value.length >= MIN_SECRET_LENGTH);
+  for (const value of held) heldSecrets.set(value, (heldSecrets.get(value) ?? 0) + 1);
+  try {
+    return await work();
+  } finally {
+    for (const value of held) {
+      const left = (heldSecrets.get(value) ?? 1) - 1;
+      if (left > 0) heldSecrets.set(value, left);
+      else heldSecrets.delete(value);
+    }
+  }
 }
 
 export function redact(text: string): string {
+  return scrub(scrub(text, secrets), heldSecrets.keys());
+}
+
+function scrub(text: string, values: Iterable<string>): string {
   let out = text;
-  for (const secret of secrets) out = out.split(secret).join('[redacted]');
-  for (const secret of requestSecrets.getStore() ?? []) out = out.split(secret).join('[redacted]');
+  for (const secret of values) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
   return out;
 }
 
 /**
- * `redact` applied to every string (keys included) of a JSON value: the last check on a message before
- * it leaves for the client, whatever part of it came from upstream. Returns the value itself when it
- * holds no secret (the usual case: one walk, no copy).
+ * The last check on a message before it leaves for the client, whatever part of it came from
+ * upstream: the process's secrets and `own` (the caller's) replaced in every string, keys included.
+ * Returns the value itself when it holds none (the usual case: one walk, no copy).
  */
-export function redactJson<T>(value: T): T {
-  const active = [...secrets, ...(requestSecrets.getStore() ?? [])];
-  return active.length > 0 && holdsSecret(value, active) ? (redactCopy(value) as T) : value;
+export function redactJson<T>(value: T, own: readonly string[]): T {
+  const active = [...secrets, ...own.filter((secret) => secret.length >= MIN_SECRET_LENGTH)];
+  return holdsSecret(value, active) ? (redactCopy(value, active) as T) : value;
 }
 
-function redactCopy(value: unknown): unknown {
-  if (typeof value === 'string') return redact(value);
-  if (Array.isArray(value)) return value.map(redactCopy);
+function redactCopy(value: unknown, active: readonly string[]): unknown {
+  if (typeof value === 'string') return scrub(value, active);
+  if (Array.isArray(value)) return value.map((item) => redactCopy(item, active));
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [redact(key), redactCopy(item)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [redactCopy(key, active), redactCopy(item, active)]),
+  );
 }
 
 function holdsSecret(value: unknown, active: readonly string[]): boolean {

@@ -18,6 +18,7 @@ import { createServer, type ServerOptions } from '../server.js';
 import type { ToolContext } from '../tools/context.js';
 import { VobizClient, type VobizCredentials } from '../vobiz/client.js';
 import type { RunningRequests } from './calls.js';
+import { credentialSecret } from './caller.js';
 import type { RemoteConfig } from './config.js';
 
 export interface DispatchContext {
@@ -59,7 +60,8 @@ export async function dispatch(
     enableJsonResponse: context.jsonResponse,
   });
   const send = transport.send.bind(transport);
-  transport.send = (outgoing, options) => send(redactJson(outgoing), options);
+  const own = [credentialSecret(caller.credentials)];
+  transport.send = (outgoing, options) => send(redactJson(outgoing, own), options);
 
   let handlerDone: Promise<unknown> = Promise.resolve();
   const server = createServer({ ...context.toolContext, client }, caller.selection, (settled) => {
