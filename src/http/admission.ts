@@ -42,9 +42,10 @@ export class Admissions {
 
   /**
    * `key`: the caller, or undefined for a request that never reaches the account (initialize,
-   * tools/list), which needs no slot of the caller's. `gone` aborts the wait (the client hung up).
+   * tools/list), which needs no slot of the caller's. `onGone` is called only if the request has to
+   * wait, to register what ends the wait (the client hanging up); it returns how to unregister it.
    */
-  acquire(key: string | undefined, gone: AbortSignal): Promise<Admission> {
+  acquire(key: string | undefined, onGone: (leave: () => void) => () => void): Promise<Admission> {
     if (key === undefined) {
       if (this.total >= this.limits.total) return Promise.resolve({ ok: false, reason: 'server_busy' });
       this.total += 1;
@@ -64,20 +65,19 @@ export class Admissions {
     return new Promise((resolve) => {
       const leave = (reason: 'queue_timeout' | 'gone') => {
         clearTimeout(timer);
-        gone.removeEventListener('abort', onGone);
+        unregister();
         state.waiting.splice(state.waiting.indexOf(waiter), 1);
         resolve({ ok: false, reason });
       };
-      const onGone = () => leave('gone');
       const timer = setTimeout(() => leave('queue_timeout'), this.limits.queueWaitMs);
       const waiter: Waiter = {
         admit: () => {
           clearTimeout(timer);
-          gone.removeEventListener('abort', onGone);
+          unregister();
           resolve({ ok: true, release: this.releaser(key, state) });
         },
       };
-      gone.addEventListener('abort', onGone, { once: true });
+      const unregister = onGone(() => leave('gone'));
       state.waiting.push(waiter);
     });
   }

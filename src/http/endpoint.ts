@@ -9,13 +9,7 @@
  * wait for one → dispatch.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  CancelledNotificationSchema,
-  isInitializeRequest,
-  isJSONRPCRequest,
-  JSONRPCMessageSchema,
-  type JSONRPCMessage,
-} from '@modelcontextprotocol/sdk/types.js';
+import { CancelledNotificationSchema, type JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { logInfo, withRequestSecrets } from '../log.js';
 import { SERVER_NAME, type ServerOptions } from '../server.js';
 import type { VobizCredentials } from '../vobiz/client.js';
@@ -157,7 +151,7 @@ async function receive(
     const account = callerKey(credentials, ctx.salt);
     const material = credentialMaterial(credentials);
     let session: string | undefined;
-    if (isInitializeRequest(message.value)) {
+    if (message.value.method === 'initialize') {
       session = ctx.sessions.issue(material);
       res.setHeader(SESSION_HEADER, session);
     } else {
@@ -165,17 +159,18 @@ async function receive(
     }
     const owner = `${account}\0${session ?? ''}`;
 
-    if (!isJSONRPCRequest(message.value)) {
+    if (!isRequest(message.value)) {
       cancelIfAsked(message.value, owner, ctx);
       res.writeHead(202).end(); // notifications and responses: nothing to answer, nothing to run
       return;
     }
     const request = message.value;
-    const gone = new AbortController();
-    res.once('close', () => gone.abort());
     const admission = await ctx.admissions.acquire(
       OFF_ACCOUNT_METHODS.has(request.method) ? undefined : account,
-      gone.signal,
+      (leave) => {
+        res.once('close', leave);
+        return () => res.off('close', leave);
+      },
     );
     body.release();
     if (!admission.ok) return refuse(res, admission.reason, ctx);
@@ -190,7 +185,14 @@ async function receive(
   }
 }
 
-type Parsed = { ok: true; value: JSONRPCMessage } | { ok: false; code: number; error: string };
+/** Enough of a JSON-RPC message to route it; the SDK's transport checks a request in full. */
+interface Message {
+  jsonrpc: '2.0';
+  method?: unknown;
+  id?: unknown;
+}
+
+type Parsed = { ok: true; value: Message } | { ok: false; code: number; error: string };
 
 function parseMessage(text: string): Parsed {
   let json: unknown;
@@ -208,13 +210,19 @@ function parseMessage(text: string): Parsed {
         'Send one message per POST; requests may run side by side.',
     };
   }
-  const parsed = JSONRPCMessageSchema.safeParse(json);
-  return parsed.success
-    ? { ok: true, value: parsed.data }
+  return typeof json === 'object' && json !== null && (json as Message).jsonrpc === '2.0'
+    ? { ok: true, value: json as Message }
     : { ok: false, code: -32600, error: 'Invalid Request: the body is not a JSON-RPC 2.0 message.' };
 }
 
-function cancelIfAsked(message: JSONRPCMessage, owner: string, ctx: EndpointContext): void {
+function isRequest(message: Message): message is JSONRPCRequest {
+  return (
+    typeof message.method === 'string' && (typeof message.id === 'string' || typeof message.id === 'number')
+  );
+}
+
+function cancelIfAsked(message: Message, owner: string, ctx: EndpointContext): void {
+  if (message.method !== 'notifications/cancelled') return;
   const cancel = CancelledNotificationSchema.safeParse(message);
   if (!cancel.success || cancel.data.params.requestId === undefined) return;
   const { requestId, reason } = cancel.data.params;
