@@ -4,12 +4,14 @@
  * numbers its requests from the same start and the clients here share one account — and stops it.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { textOf } from './harness.js';
 import {
   call,
   connect,
+  operatorEnv,
   raw,
   recordingFetch,
   startProxy,
@@ -45,14 +47,9 @@ afterAll(async () => {
   await sandbox.close();
 });
 
-function operatorEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    VOBIZ_BASE_URL: proxy.baseUrl,
-    VOBIZ_AUTH_ID: sandbox.credentials.authId,
-    VOBIZ_AUTH_TOKEN: sandbox.credentials.authToken,
-    ...extra,
-  };
-}
+/** The sandbox's account as the operator's, reached through the proxy that times every request. */
+const env = (more: Record<string, string> = {}) =>
+  operatorEnv(sandbox, { VOBIZ_BASE_URL: proxy.baseUrl, ...more });
 
 async function open(remote: Remote, fetch?: typeof globalThis.fetch): Promise<Client> {
   const client = await connect(remote.url, {}, fetch ? { fetch } : {});
@@ -81,6 +78,22 @@ async function seedGroup(
   );
 }
 
+/** Starts tag_contacts on the contacts tagged `tag`, with every update slowed down so that the run lasts. */
+function tagSlowly(client: Client, tag: string, options: RequestOptions) {
+  if (sandbox.faults.pending === 0) {
+    sandbox.faults.inject({
+      fault: { kind: 'latency', ms: UPDATE_LATENCY_MS },
+      route: 'update',
+      times: Infinity,
+    });
+  }
+  return client.callTool(
+    { name: 'tag_contacts', arguments: { tag, add: ['contacted'], confirm: true } },
+    undefined,
+    options,
+  );
+}
+
 /** The contact updates the API received, with their start times. */
 function updatesOf(ids: Set<string>) {
   return proxy.calls.filter(
@@ -90,40 +103,27 @@ function updatesOf(ids: Set<string>) {
 
 describe('a cancel in its own POST', () => {
   it("stops the writes of a running tag_contacts within a second, and only its sender's call", async () => {
-    const remote = await startRemote(operatorEnv());
+    const remote = await startRemote(env());
     try {
       const recorder = recordingFetch();
       const a = await open(remote, recorder.fetch);
       const b = await open(remote, recorder.fetch);
       const groupA = await seedGroup(a, 'wave-a', 9_810_000_000, GROUP);
       const groupB = await seedGroup(b, 'wave-b', 9_820_000_000, GROUP);
-      sandbox.faults.inject({
-        fault: { kind: 'latency', ms: UPDATE_LATENCY_MS },
-        route: 'update',
-        times: Infinity,
-      });
 
-      // Two clients of one account, each with its first tool call in flight: the same JSON-RPC id.
+      // Two clients of one account, each with its second tool call in flight: the same JSON-RPC id.
       const controller = new AbortController();
       let cancelledAt = 0;
-      const callA = a.callTool(
-        { name: 'tag_contacts', arguments: { tag: 'wave-a', add: ['contacted'], confirm: true } },
-        undefined,
-        {
-          signal: controller.signal,
-          onprogress: ({ progress }) => {
-            if (progress >= 8 && cancelledAt === 0) {
-              cancelledAt = Date.now();
-              controller.abort('the user changed their mind');
-            }
-          },
+      const callA = tagSlowly(a, 'wave-a', {
+        signal: controller.signal,
+        onprogress: ({ progress }) => {
+          if (progress >= 8 && cancelledAt === 0) {
+            cancelledAt = Date.now();
+            controller.abort('the user changed their mind');
+          }
         },
-      );
-      const callB = b.callTool(
-        { name: 'tag_contacts', arguments: { tag: 'wave-b', add: ['contacted'], confirm: true } },
-        undefined,
-        { onprogress: () => undefined },
-      );
+      });
+      const callB = tagSlowly(b, 'wave-b', { onprogress: () => undefined });
       await waitFor(() => updatesOf(groupB).length >= 2, 'b to be writing');
       const [idA, idB] = recorder.sent
         .map((body) => JSON.parse(body) as { method?: string; id?: number })
@@ -167,22 +167,16 @@ describe('a cancel in its own POST', () => {
   it('gives the call its slot back once its writes have stopped', async () => {
     // One slot for the account: a call that kept it after the cancel would make the next one wait.
     const remote = await startRemote(
-      operatorEnv({ MCP_HTTP_MAX_CONCURRENT_PER_CALLER: '1', MCP_HTTP_QUEUE_WAIT_MS: '5000' }),
+      env({ MCP_HTTP_MAX_CONCURRENT_PER_CALLER: '1', MCP_HTTP_QUEUE_WAIT_MS: '5000' }),
     );
     try {
       const client = await open(remote);
       const group = await seedGroup(client, 'wave-c', 9_830_000_000, GROUP);
-      sandbox.faults.inject({
-        fault: { kind: 'latency', ms: UPDATE_LATENCY_MS },
-        route: 'update',
-        times: Infinity,
-      });
       const controller = new AbortController();
-      const running = client.callTool(
-        { name: 'tag_contacts', arguments: { tag: 'wave-c', add: ['contacted'], confirm: true } },
-        undefined,
-        { signal: controller.signal, onprogress: ({ progress }) => progress >= 4 && controller.abort() },
-      );
+      const running = tagSlowly(client, 'wave-c', {
+        signal: controller.signal,
+        onprogress: ({ progress }) => progress >= 4 && controller.abort(),
+      });
       await expect(running).rejects.toThrow();
       const next = await call(client, 'list_contacts', { tag: 'wave-c', limit: 1 });
       expect(textOf(next)).not.toMatch(/Too many/);

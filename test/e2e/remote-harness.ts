@@ -64,12 +64,31 @@ export async function stopRemote(remote: Remote): Promise<void> {
   await remote.exit;
 }
 
-/** The environment that points a remote server at a sandbox's account, as the operator's account. */
-export function operatorEnv(sandbox: Sandbox): Record<string, string> {
+/**
+ * The environment that makes a sandbox's account the operator's account of a remote server; `more`
+ * adds settings, or points VOBIZ_BASE_URL at a proxy in front of the sandbox.
+ */
+export function operatorEnv(sandbox: Sandbox, more: Record<string, string> = {}): Record<string, string> {
   return {
     VOBIZ_BASE_URL: sandbox.baseUrl,
     VOBIZ_AUTH_ID: sandbox.credentials.authId,
     VOBIZ_AUTH_TOKEN: sandbox.credentials.authToken,
+    ...more,
+  };
+}
+
+/** Starts `server` on 127.0.0.1, port 0; `close` also ends its open connections. */
+export async function listenOnLoopback(server: http.Server) {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/api/v1/messaging`,
+    close: async () => {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
   };
 }
 
@@ -115,19 +134,11 @@ export async function startProxy(sandboxes: Sandbox[]) {
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
   return {
-    baseUrl: `http://127.0.0.1:${port}/api/v1/messaging`,
+    ...(await listenOnLoopback(server)),
     calls,
     /** The most requests the API had from the server at once. */
     maxInFlight: () => maxInFlight,
-    close: async () => {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
-    },
   };
 }
 

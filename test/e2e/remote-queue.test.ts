@@ -9,6 +9,7 @@ import { textOf } from './harness.js';
 import {
   call,
   connect,
+  operatorEnv,
   raw,
   rpcError,
   startProxy,
@@ -35,12 +36,9 @@ afterAll(async () => {
   await sandbox.close();
 });
 
-const env = (extra: Record<string, string> = {}) => ({
-  VOBIZ_BASE_URL: proxy.baseUrl,
-  VOBIZ_AUTH_ID: sandbox.credentials.authId,
-  VOBIZ_AUTH_TOKEN: sandbox.credentials.authToken,
-  ...extra,
-});
+/** The sandbox's account as the operator's, reached through the proxy that counts requests in flight. */
+const env = (more: Record<string, string> = {}) =>
+  operatorEnv(sandbox, { VOBIZ_BASE_URL: proxy.baseUrl, ...more });
 
 describe('many agents on one account, default settings', () => {
   let remote: Remote;
@@ -82,7 +80,7 @@ describe('a queue that runs out', () => {
       env({ MCP_HTTP_MAX_CONCURRENT_PER_CALLER: '1', MCP_HTTP_QUEUE_WAIT_MS: '1000' }),
     );
     try {
-      sandbox.faults.inject({ fault: { kind: 'latency', ms: 4_000 }, route: 'list', times: 1 });
+      sandbox.faults.inject({ fault: { kind: 'latency', ms: 2_500 }, route: 'list', times: 1 });
       const started = proxy.calls.length;
       const slow = raw(remote.url, { body: toolCall('list_contacts') });
       await waitFor(() => proxy.calls.length > started, 'the slow call to reach the API');

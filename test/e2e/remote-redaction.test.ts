@@ -2,13 +2,19 @@
  * A caller's own Vobiz token never comes back, even when the upstream echoes it in an error message:
  * not in tool results (text or structured), not in JSON-RPC errors, not in the server's log.
  */
-import { once } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { textOf } from './harness.js';
-import { call, connect, recordingFetch, startRemote, stopRemote, type Remote } from './remote-harness.js';
+import {
+  call,
+  connect,
+  listenOnLoopback,
+  recordingFetch,
+  startRemote,
+  stopRemote,
+  type Remote,
+} from './remote-harness.js';
 
 const CALLER = { authId: 'MA_ECHO0001', authToken: 'tok-caller-7f3a9c1e55' };
 const BEARER = 'jwt.caller-bearer.8d2e4b6a';
@@ -34,18 +40,7 @@ async function startEchoingUpstream() {
       }),
     );
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}/api/v1/messaging`,
-    seen,
-    close: async () => {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
-    },
-  };
+  return { ...(await listenOnLoopback(server)), seen };
 }
 
 let upstream: Awaited<ReturnType<typeof startEchoingUpstream>>;
