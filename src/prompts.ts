@@ -4,9 +4,10 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import { importContactsCsv, listContacts, listTags, tagContacts } from './tools/index.js';
 
 export function registerPrompts(server: McpServer, tools: ReadonlySet<string>): void {
-  if (tools.has('tag_contacts') && tools.has('list_contacts')) {
+  if (tools.has(tagContacts.name) && tools.has(listContacts.name)) {
     server.registerPrompt(
       'tag_segment',
       {
@@ -25,10 +26,10 @@ export function registerPrompts(server: McpServer, tools: ReadonlySet<string>): 
               type: 'text',
               text: [
                 `Tag ${who} with "${tag}" on Vobiz.`,
-                '1. Call list_tags to see the segments that exist; reuse an existing tag if one means the same.',
-                '2. Find the contacts with list_contacts (search and/or tag) and tell me how you chose them.',
-                `3. Call tag_contacts with that filter (or the ids), add ["${tag}"] and dry_run true; show me the counts and examples.`,
-                '4. Only after I confirm, call tag_contacts again with dry_run false, and report the result.',
+                `1. Call ${listTags.name} to see the segments that exist; reuse an existing tag if one means the same.`,
+                `2. Find the contacts with ${listContacts.name} (search and/or tag) and tell me how you chose them.`,
+                `3. Call ${tagContacts.name} with that filter (or the ids), add ["${tag}"] and dry_run true; show me the counts and examples.`,
+                `4. Only after I confirm, call ${tagContacts.name} again with dry_run false, and report the result.`,
               ].join('\n'),
             },
           },
@@ -36,7 +37,7 @@ export function registerPrompts(server: McpServer, tools: ReadonlySet<string>): 
       }),
     );
   }
-  if (tools.has('import_contacts_csv')) {
+  if (tools.has(importContactsCsv.name)) {
     server.registerPrompt(
       'clean_import',
       {
@@ -55,7 +56,7 @@ export function registerPrompts(server: McpServer, tools: ReadonlySet<string>): 
               type: 'text',
               text: [
                 `Import the contacts in ${file_path} into Vobiz.`,
-                `1. Call import_contacts_csv with file_path "${file_path}"${default_country ? `, default_country "${default_country}"` : ''} and dry_run true.`,
+                `1. Call ${importContactsCsv.name} with file_path "${file_path}"${default_country ? `, default_country "${default_country}"` : ''} and dry_run true.`,
                 '2. Show me the counts, the invalid rows and the tags. If many numbers lack a country code, suggest default_country.',
                 '3. Only after I confirm, run the same call with dry_run false, and summarise what was created, updated and failed.',
               ].join('\n'),

@@ -5,8 +5,10 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import packageJson from '../package.json' with { type: 'json' };
 import { registerPrompts } from './prompts.js';
 import { registerContactResource } from './resources.js';
+import { withConfirmArgument } from './tools/confirm.js';
 import type { ToolContext } from './tools/context.js';
-import { TOOLS } from './tools/index.js';
+import { getContact, TOOLS } from './tools/index.js';
+import { registerTool } from './tools/tool.js';
 
 export const SERVER_NAME = packageJson.name;
 export const SERVER_VERSION = packageJson.version;
@@ -45,16 +47,17 @@ export function createServer(
   );
   if (observe) observeHandlers(server, observe);
   const tools = selectTools(options);
-  for (const tool of tools) tool.register(server, context);
+  for (const tool of tools) registerTool(server, withConfirmArgument(tool, context.confirm), context);
   const names = new Set(tools.map((tool) => tool.name));
   registerPrompts(server, names);
-  if (names.has('get_contact')) registerContactResource(server, context.client);
+  if (names.has(getContact.name)) registerContactResource(server, context.client);
   return server;
 }
 
 export function selectTools({ readOnly = false, tools }: ServerOptions) {
   return TOOLS.filter(
-    (tool) => (!readOnly || tool.readOnly) && (tools === undefined || tools.includes(tool.name)),
+    (tool) =>
+      (!readOnly || tool.annotations.readOnlyHint) && (tools === undefined || tools.includes(tool.name)),
   );
 }
 

@@ -1,18 +1,13 @@
 /**
  * The rows of a contacts CSV, streamed through csv-parse and checked one by one: E.164 phone (local
- * numbers rewritten when a default country is given), a name, tags, and no phone twice in one file.
+ * numbers rewritten when a default country is given), a name, tags; numbers seen twice are noted.
  * Row numbers count data rows from 1, header and blank lines excluded, as the API counts them.
  */
 import { parse, CsvError } from 'csv-parse';
 import type { CountryCode } from 'libphonenumber-js';
-import {
-  CSV_TAG_SEPARATOR,
-  MAX_CSV_RECORD_BYTES,
-  MAX_NAME_LENGTH,
-  MAX_TAGS_PER_CONTACT,
-  MAX_TAG_LENGTH,
-} from '../vobiz/contract.js';
-import { toE164 } from '../vobiz/phone.js';
+import { checkName, checkTags, clipValue, splitTagCell, type FieldProblem } from '../vobiz/contact-rules.js';
+import { MAX_CSV_RECORD_BYTES } from '../vobiz/contract.js';
+import { checkPhoneNumber } from '../vobiz/phone.js';
 import type { CsvShape, CsvSource } from './csv-source.js';
 import { normaliseHeader } from './csv-source.js';
 import { ImportInputError } from './file-access.js';
@@ -43,6 +38,8 @@ export interface RowError {
   row: number;
   phone_number: string;
   reason: string;
+  /** The number lacks a country code: `default_country` would fix the row. */
+  missingCountryCode?: boolean;
 }
 
 export type CheckedRow = { ok: true; row: ContactRow } | { ok: false; error: RowError };
@@ -129,18 +126,32 @@ function columnIndex(header: string[], label: string): ColumnIndex {
   return index;
 }
 
-/** Checks rows in file order; it remembers the phone numbers it has seen, to catch repeats. */
+/** A phone number that appears again further down: both rows are sent, and the later one wins. */
+export interface RepeatedNumber {
+  row: number;
+  firstRow: number;
+  phone_number: string;
+}
+
+/**
+ * Checks rows in file order, by the rules the API applies (vobiz/contact-rules.ts, vobiz/phone.ts): a row
+ * is refused here only when the API would refuse it. It remembers the numbers it has seen, to report
+ * repeats: the API upserts by number, so a repeat is sent and its later row wins — a warning, not a failure.
+ */
 export class RowChecker {
   private readonly firstRowOf = new Map<string, number>();
+  /** Rows whose number came earlier in the file, in file order. */
+  readonly repeats: RepeatedNumber[] = [];
+  repeatCount = 0;
 
   constructor(private readonly options: RowOptions) {}
 
   check(record: CsvRecord, row: number, columns: ColumnIndex): CheckedRow {
     const rawPhone = (record[columns.phone_number] ?? '').trim();
-    const fail = (reason: string): CheckedRow => ({
+    const fail = (reason: string, missingCountryCode = false): CheckedRow => ({
       ok: false,
-      // A cell can be anything, 10 kB included: echo a clipped copy only.
-      error: { row, phone_number: rawPhone.length > 40 ? `${rawPhone.slice(0, 40)}…` : rawPhone, reason },
+      // A cell can be anything, 10 kB included: keep a clipped copy only.
+      error: { row, phone_number: clipValue(rawPhone, 40), reason, missingCountryCode },
     });
 
     if (record.length > columns.count) {
@@ -149,38 +160,31 @@ export class RowChecker {
         `the row has ${record.length} cells but the header has ${columns.count}; quote cells that contain commas`,
       );
     }
-    const phone = toE164(rawPhone, this.options.defaultCountry);
-    if (!phone.ok) return fail(phone.reason);
-    const name = (record[columns.name] ?? '').trim();
-    if (name === '') return fail('name is empty');
-    if (name.length > MAX_NAME_LENGTH) return fail(`name is longer than ${MAX_NAME_LENGTH} characters`);
-
-    const tags = splitTags(columns.tags === -1 ? '' : (record[columns.tags] ?? ''));
-    if (tags.length > MAX_TAGS_PER_CONTACT) return fail(`more than ${MAX_TAGS_PER_CONTACT} tags`);
-    const longTag = tags.find((tag) => tag.length > MAX_TAG_LENGTH);
-    if (longTag) return fail(`tag "${longTag.slice(0, 20)}…" is longer than ${MAX_TAG_LENGTH} characters`);
+    const phone = checkPhoneNumber(rawPhone, {
+      normalise: true,
+      defaultCountry: this.options.defaultCountry,
+    });
+    const problems: FieldProblem[] = [];
+    const nameCell = (record[columns.name] ?? '').trim();
+    // An empty cell is a missing name, as the API reads it.
+    const name = checkName(nameCell === '' ? undefined : nameCell, problems);
+    const tags = checkTags(splitTagCell(columns.tags === -1 ? '' : (record[columns.tags] ?? '')), problems);
+    const reasons = [...(phone.ok ? [] : [phone.reason]), ...problems.map((problem) => problem.message)];
+    if (!phone.ok || name === undefined || tags === undefined) {
+      return fail(reasons.join('; '), !phone.ok && phone.missingCountryCode);
+    }
 
     const first = this.firstRowOf.get(phone.e164);
-    if (first !== undefined) return fail(`phone_number ${phone.e164} repeats row ${first}`);
-    this.firstRowOf.set(phone.e164, row);
-
-    return {
-      ok: true,
-      row: { row, phone_number: phone.e164, name, tags, normalised: phone.e164 !== rawPhone },
-    };
+    if (first === undefined) {
+      this.firstRowOf.set(phone.e164, row);
+    } else {
+      this.repeatCount++;
+      if (this.repeats.length < MAX_LISTED_REPEATS)
+        this.repeats.push({ row, firstRow: first, phone_number: phone.e164 });
+    }
+    return { ok: true, row: { row, phone_number: phone.e164, name, tags, normalised: phone.normalised } };
   }
 }
 
-/** `"vip, newsletter"` → `["vip", "newsletter"]`; most cells hold one tag or none, so those go fast. */
-function splitTags(cell: string): string[] {
-  if (!cell.includes(CSV_TAG_SEPARATOR)) {
-    const tag = cell.trim();
-    return tag === '' ? [] : [tag];
-  }
-  const tags: string[] = [];
-  for (const part of cell.split(CSV_TAG_SEPARATOR)) {
-    const tag = part.trim();
-    if (tag !== '' && !tags.includes(tag)) tags.push(tag);
-  }
-  return tags;
-}
+/** Repeated numbers listed in a result; the rest are counted. */
+export const MAX_LISTED_REPEATS = 20;

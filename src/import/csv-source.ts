@@ -3,11 +3,10 @@
  * empty, binary, not UTF-8, which delimiter, which columns. All of that is decided before a row is
  * read, so a file that is not a contacts CSV is refused before anything leaves the machine.
  */
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { renderText } from '../render.js';
 import { CSV_OPTIONAL_COLUMNS, CSV_REQUIRED_COLUMNS } from '../vobiz/contract.js';
-import { ImportInputError } from './file-access.js';
+import { ImportInputError, type ImportFile } from './file-access.js';
 
 export interface CsvSource {
   /** The first bytes, enough for the header line and the sniffing below. */
@@ -20,20 +19,9 @@ export interface CsvSource {
 
 const HEAD_BYTES = 64 * 1024;
 
-export function fileSource(realPath: string): CsvSource {
-  return {
-    label: realPath,
-    open: () => createReadStream(realPath),
-    head: async () => {
-      const handle = await open(realPath, 'r');
-      try {
-        const { buffer, bytesRead } = await handle.read(Buffer.alloc(HEAD_BYTES), 0, HEAD_BYTES, 0);
-        return buffer.subarray(0, bytesRead);
-      } finally {
-        await handle.close();
-      }
-    },
-  };
+/** A file opened by file-access.ts: every pass reads its one descriptor. */
+export function fileSource(file: ImportFile): CsvSource {
+  return { label: file.label, open: () => file.read(), head: () => file.head(HEAD_BYTES) };
 }
 
 export function textSource(text: string): CsvSource {
@@ -88,7 +76,7 @@ export async function sniffCsv(source: CsvSource, delimiter?: Delimiter): Promis
   throw new ImportInputError(
     `${source.label} has no ${missing.join(' or ')} column. Found: ${found
       .slice(0, 20)
-      .map((c) => JSON.stringify(c.slice(0, 40)))
+      .map((c) => renderText(c, { max: 40 }))
       .join(
         ', ',
       )}. The header line must name ${CSV_REQUIRED_COLUMNS.join(' and ')} (and optionally ${CSV_OPTIONAL_COLUMNS.join(', ')}), e.g. "phone_number,name,tags".`,

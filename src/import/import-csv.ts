@@ -6,20 +6,60 @@
  * - `checkCsv` (dry run) checks every row and uploads nothing.
  */
 import type { VobizClient } from '../vobiz/client.js';
+import { rangeWarning } from '../vobiz/phone.js';
+import { classifyFailure } from '../vobiz/retry.js';
 import type { ImportSummary } from '../vobiz/schemas.js';
 import {
   forEachRecord,
   RowChecker,
   type CheckedRow,
   type ContactRow,
+  type RepeatedNumber,
   type RowError,
   type RowOptions,
 } from './csv-rows.js';
-import type { CsvShape, CsvSource } from './csv-source.js';
+import { fileSource, textSource, type CsvShape, type CsvSource, type Delimiter } from './csv-source.js';
+import { formatBytes, ImportInputError, openImportFile } from './file-access.js';
 import { UploadChunk } from './upload-chunk.js';
+
+export { ImportInputError } from './file-access.js';
+export { sniffCsv } from './csv-source.js';
+
+export const DELIMITERS: Readonly<Record<'comma' | 'semicolon' | 'tab', Delimiter>> = {
+  comma: ',',
+  semicolon: ';',
+  tab: '\t',
+};
+
+export interface SourceSettings {
+  /** Largest CSV file accepted by `file_path`. */
+  maxFileBytes: number;
+  /** Largest inline `csv` text accepted. */
+  maxInlineBytes: number;
+}
+
+/** The CSV to import, from `csv` text or a `file_path` inside `allowedDirs`; close it when done. */
+export async function openCsvSource(
+  args: { file_path?: string | undefined; csv?: string | undefined },
+  allowedDirs: readonly string[],
+  settings: SourceSettings,
+): Promise<{ source: CsvSource; close(): Promise<void> }> {
+  if (args.csv !== undefined) {
+    const bytes = Buffer.byteLength(args.csv, 'utf8');
+    if (bytes > settings.maxInlineBytes) {
+      throw new ImportInputError(
+        `The csv text is ${formatBytes(bytes)}, over the ${formatBytes(settings.maxInlineBytes)} limit for inline CSV: save it to a file and pass file_path.`,
+      );
+    }
+    return { source: textSource(args.csv), close: async () => undefined };
+  }
+  const file = await openImportFile(args.file_path ?? '', allowedDirs, settings.maxFileBytes);
+  return { source: fileSource(file), close: () => file.close() };
+}
 
 /** Error rows kept for the result: a model needs examples and a count, not fifty thousand lines. */
 export const MAX_LISTED_ERRORS = 50;
+const MAX_LISTED_RANGE_WARNINGS = 5;
 
 /** What the checks found, row by row: counts, the first errors, tags, a sample. */
 export class RowTally {
@@ -35,14 +75,39 @@ export class RowTally {
   readonly tagCounts = new Map<string, number>();
   /** The first valid rows, as they are sent. */
   readonly sample: ContactRow[] = [];
+  /** Numbers outside every range known to be allocated (counted only when `checkRanges`). */
+  outOfRange = 0;
+  readonly rangeWarnings: string[] = [];
+
+  constructor(
+    /** Whose repeats to report: the checker that saw the rows. */
+    readonly checker: RowChecker,
+    /** Also look up every number in libphonenumber's ranges: a dry run's extra, too slow for every import. */
+    private readonly checkRanges = false,
+  ) {}
+
+  get repeats(): readonly RepeatedNumber[] {
+    return this.checker.repeats;
+  }
+
+  get repeatCount(): number {
+    return this.checker.repeatCount;
+  }
 
   add(checked: CheckedRow): void {
     this.total++;
     if (!checked.ok) {
       this.invalid++;
       if (this.errors.length < MAX_LISTED_ERRORS) this.errors.push(checked.error);
-      if (checked.error.reason.includes('has no country code')) this.missingCountryCode++;
+      if (checked.error.missingCountryCode) this.missingCountryCode++;
       return;
+    }
+    if (this.checkRanges) {
+      const warning = rangeWarning(checked.row.phone_number);
+      if (warning) {
+        this.outOfRange++;
+        if (this.rangeWarnings.length < MAX_LISTED_RANGE_WARNINGS) this.rangeWarnings.push(warning);
+      }
     }
     const { row } = checked;
     this.valid++;
@@ -59,8 +124,8 @@ export function scanCsv(source: CsvSource, shape: CsvShape): Promise<number> {
 
 /** Checks every row without uploading anything: what a dry run reports. */
 export async function checkCsv(source: CsvSource, shape: CsvShape, options: RowOptions): Promise<RowTally> {
-  const tally = new RowTally();
   const checker = new RowChecker(options);
+  const tally = new RowTally(checker, true);
   await forEachRecord(source, shape, (record, row, columns) =>
     tally.add(checker.check(record, row, columns)),
   );
@@ -76,8 +141,15 @@ export interface ChunkProgress {
 export interface UploadOutcome {
   /** The checks here, row by row. */
   tally: RowTally;
+  /** Rows Vobiz reported as created or updated, from chunks whose answer is trusted. */
   created: number;
   updated: number;
+  /**
+   * Chunks sent again after an attempt whose outcome was unknown (a 5xx, a dropped connection): the
+   * replay's summary counts rows the lost attempt had already applied as `updated`, so these chunks'
+   * created/updated split is uncertain. `accepted` = rows the replay created or updated.
+   */
+  uncertain: { chunk: number; firstRow: number; accepted: number; cause: unknown }[];
   /** Rows the API refused, mapped back to the user's row numbers. */
   failed: number;
   errors: RowError[];
@@ -104,32 +176,45 @@ export async function uploadCsvInChunks(
   rowOptions: RowOptions,
   { client, chunkRows, totalRows, signal, onProgress }: UploadOptions,
 ): Promise<UploadOutcome> {
+  const checker = new RowChecker(rowOptions);
   const outcome: UploadOutcome = {
-    tally: new RowTally(),
+    tally: new RowTally(checker),
     created: 0,
     updated: 0,
+    uncertain: [],
     failed: 0,
     errors: [],
     rowsSent: 0,
     chunksDone: 0,
     cancelled: false,
   };
-  const checker = new RowChecker(rowOptions);
 
   const sendChunk = async (chunk: UploadChunk, index: number, rowsRead: number): Promise<void> => {
     let summary: ImportSummary;
+    let replayedAfter: unknown;
     try {
       // Not given the caller's signal: a cancel stops the import *after* this chunk, never inside it,
       // so that every chunk's outcome is known. The import is an upsert, so the client may retry it.
       summary = await client.importContactsCsv(chunk.toBlob(), `chunk-${index + 1}.csv`, {
-        retrySafe: true,
+        onRetry: ({ error }) => {
+          if (classifyFailure(error) === 'unknown_outcome') replayedAfter ??= error;
+        },
       });
     } catch (error) {
       outcome.failure = { error, chunk: index + 1, firstRow: chunk.firstRow };
       return;
     }
-    outcome.created += summary.created;
-    outcome.updated += summary.updated;
+    if (replayedAfter === undefined) {
+      outcome.created += summary.created;
+      outcome.updated += summary.updated;
+    } else {
+      outcome.uncertain.push({
+        chunk: index + 1,
+        firstRow: chunk.firstRow,
+        accepted: summary.created + summary.updated,
+        cause: replayedAfter,
+      });
+    }
     outcome.failed += summary.failed;
     for (const e of summary.errors) {
       if (outcome.errors.length >= MAX_LISTED_ERRORS) break;

@@ -9,17 +9,17 @@ import busboy from 'busboy';
 import { CsvError, parse } from 'csv-parse';
 import {
   CSV_REQUIRED_COLUMNS,
-  CSV_TAG_SEPARATOR,
   ERROR_CODES,
   IMPORT_FILE_FIELD,
   MAX_CSV_RECORD_BYTES,
   UNSUPPORTED_MEDIA_TYPE_STATUS,
 } from '../vobiz/contract.js';
 import { discardBody } from './body.js';
-import { badRequest, ClientGoneError, HttpError, type FieldErrorDetail } from './errors.js';
+import { checkName, checkTags, splitTagCell, type FieldProblem } from '../vobiz/contact-rules.js';
+import { checkContactPhone } from '../vobiz/phone.js';
+import { badRequest, ClientGoneError, HttpError } from './errors.js';
 import { jsonResponse, type SandboxResponse } from './responses.js';
 import type { ContactStore } from './store.js';
-import { checkName, checkPhoneNumber, checkTags } from './validation.js';
 
 export interface ImportSummaryJson {
   total: number;
@@ -188,12 +188,12 @@ function importRow(
     );
     return;
   }
-  const errors: FieldErrorDetail[] = [];
-  const validPhone = checkPhoneNumber(phoneNumber, errors);
+  const errors: FieldProblem[] = [];
+  const validPhone = checkContactPhone(phoneNumber, errors);
   const name = cell(columns.name);
   // An empty cell is a missing name, not an empty string someone chose.
   const validName = checkName(name === '' ? undefined : name, errors);
-  const tags = checkTags(splitTags(cell(columns.tags)), errors);
+  const tags = checkTags(splitTagCell(cell(columns.tags)), errors);
   if (errors.length > 0 || validPhone === undefined || validName === undefined || tags === undefined) {
     fail(errors.map((error) => error.message).join('; '));
     return;
@@ -201,13 +201,6 @@ function importRow(
   const result = store.upsertByPhone({ phone_number: validPhone, name: validName, tags });
   if (result.outcome === 'failed') fail(result.reason);
   else summary[result.outcome] += 1;
-}
-
-function splitTags(cell: string): string[] {
-  return cell
-    .split(CSV_TAG_SEPARATOR)
-    .map((tag) => tag.trim())
-    .filter((tag) => tag !== '');
 }
 
 function outcomeResponse(outcome: ImportOutcome): SandboxResponse {

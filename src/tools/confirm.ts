@@ -9,7 +9,8 @@
  *   this mode: in stdio it would be the model confirming with itself.
  * - `never` (VOBIZ_CONFIRM=never): no confirmation.
  *
- * A tool calls `confirmChange` once, before the change, and goes on only on 'go'.
+ * A tool calls `confirmChange` once, before the change, and goes on only on 'go'; the server adds the
+ * `confirm` argument to the tools that ask (withConfirmArgument).
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
@@ -17,6 +18,7 @@ import type { CallToolResult, ServerNotification, ServerRequest } from '@modelco
 import { z } from 'zod';
 import { logError } from '../log.js';
 import { errorResult } from './results.js';
+import type { ToolDefinition } from './tool.js';
 
 export type ConfirmMode = 'auto' | 'never';
 
@@ -40,31 +42,41 @@ export interface ChangeToConfirm {
   what: string;
 }
 
+/** The tools that ask, with what their `confirm` argument tells the model. */
+const CONFIRM_ARGUMENTS: Record<string, (settings: ConfirmSettings) => string> = {
+  delete_contact: () =>
+    'Set true only once the user has said yes to deleting this contact. Without it nothing is deleted, ' +
+    'and the answer says what to ask.',
+  tag_contacts: ({ bulkThreshold }) =>
+    `Set true only once the user has said yes to this change. Needed when more than ${bulkThreshold} ` +
+    'contacts would change; without it such a change is not made, and the answer says how many would.',
+};
+
 /**
- * The `confirm` argument, to spread into a tool's input schema: present only in `argument` mode, so the
- * stdio tool surface does not change. `description` says when the model may set it.
+ * The tool with a `confirm` argument added, in `argument` mode only: the stdio tool surface stays as
+ * it is. The tool reads it through confirmChange.
  */
-export function confirmArgument(
-  settings: ConfirmSettings,
-  description: string,
-): { confirm?: z.ZodOptional<z.ZodBoolean> } {
-  return settings.mode === 'argument' ? { confirm: z.boolean().optional().describe(description) } : {};
+export function withConfirmArgument<T extends ToolDefinition>(tool: T, settings: ConfirmSettings): T {
+  const describe = CONFIRM_ARGUMENTS[tool.name];
+  if (settings.mode !== 'argument' || !describe) return tool;
+  return { ...tool, input: { ...tool.input, confirm: z.boolean().optional().describe(describe(settings)) } };
 }
 
 /**
- * Whether the change may go ahead: 'go', or the isError result to return instead. `describe` is called
- * only when a question is put or a refusal written (it may look the contact up).
+ * Whether the change may go ahead: 'go', or the isError result to return instead. `args` are the
+ * tool's arguments (their `confirm`, in `argument` mode); `describe` is called only when a question
+ * is put or a refusal written.
  */
 export async function confirmChange(
   server: McpServer,
   extra: Extra,
   settings: ConfirmSettings,
-  confirmed: boolean | undefined,
+  args: object,
   describe: () => ChangeToConfirm | Promise<ChangeToConfirm>,
 ): Promise<'go' | CallToolResult> {
   if (settings.mode === 'never') return 'go';
   if (settings.mode === 'argument') {
-    if (confirmed === true) return 'go';
+    if ((args as { confirm?: unknown }).confirm === true) return 'go';
     const { question, what } = await describe();
     return errorResult(
       `Not done: this server needs the user's yes to ${what}, and nothing was changed. Ask the user: ` +

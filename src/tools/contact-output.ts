@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { Contact } from '../vobiz/schemas.js';
+import { renderJson, renderTags, renderText } from '../render.js';
 
 export const ContactOutputSchema = z.object({
   id: z.string().describe('Contact id, for get_contact, update_contact and delete_contact.'),
@@ -33,21 +34,22 @@ export function toContactOutput(contact: Contact): ContactOutput {
 }
 
 /**
- * `id · +919876543210 · Rahul Sharma · tags: vip,enterprise · attrs: {"city":"Mumbai"} · active 2025-…`
- * Names are JSON-quoted, and so is any tag beyond plain words, so that text from the account containing
- * a separator or a newline cannot forge another field or line.
+ * `id · +919876543210 · "Rahul Sharma" · tags: vip,enterprise · attrs: {"city":"Mumbai"} · active 2025-…`
+ * Every value from the account goes through render.ts, so that text containing a separator or a newline
+ * cannot forge another field or line. Even the id and phone number: the upstream chose them.
  */
 export function formatContactLine(contact: ContactOutput): string {
-  const parts = [contact.id, contact.phone_number, JSON.stringify(contact.name)];
-  if (contact.tags.length > 0) parts.push(`tags: ${contact.tags.map(plainOrQuoted).join(',')}`);
+  const parts = [
+    renderText(contact.id, { quote: 'unless-plain' }),
+    renderText(contact.phone_number, { quote: 'unless-plain' }),
+    renderText(contact.name),
+  ];
+  if (contact.tags.length > 0) parts.push(`tags: ${renderTags(contact.tags)}`);
   if (Object.keys(contact.custom_attributes).length > 0) {
-    parts.push(`attrs: ${JSON.stringify(contact.custom_attributes)}`);
+    parts.push(`attrs: ${renderJson(contact.custom_attributes)}`);
   }
-  if (contact.last_active_at) parts.push(`active ${contact.last_active_at}`);
+  if (contact.last_active_at) {
+    parts.push(`active ${renderText(contact.last_active_at, { quote: 'unless-plain' })}`);
+  }
   return parts.join(' · ');
-}
-
-/** `vip` stays `vip`; `a,b` or a tag with a newline or `·` becomes `"a,b"`. */
-function plainOrQuoted(tag: string): string {
-  return /^[\p{L}\p{N}_.:/+-]+$/u.test(tag) ? tag : JSON.stringify(tag);
 }

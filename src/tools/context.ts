@@ -19,4 +19,6 @@ export interface ImportSettings {
   maxInlineBytes: number;
   /** Rows per uploaded chunk. */
   chunkRows: number;
+  /** How long a client that declares roots has to list them; default ROOTS_TIMEOUT_MS (tests shorten it). */
+  rootsTimeoutMs?: number;
 }

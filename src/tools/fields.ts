@@ -1,117 +1,223 @@
 /**
- * Input fields shared by several tools, each with the description a model reads and the bounds of the
- * contract, so that every tool words and checks the same field the same way.
+ * The tools' input fields: how each is read from what a model sends, checked, and described. The rules
+ * are the contact rules the sandbox enforces too (vobiz/contact-rules.ts, vobiz/phone.ts); this module
+ * adds only the reading and the words a model reads.
+ *
+ * Reading is tolerant here, in one place, because real clients send arguments in every shape:
+ * - `null` is "not given" for every optional field (strict tool schemas send null for each field a model
+ *   leaves out);
+ * - numbers and booleans may come as strings (`"5"`, `"true"`);
+ * - a list may come as JSON text (`"[\"vip\"]"`) or a comma-separated string (`"vip, expo"`), an object as
+ *   JSON text.
+ * What is read must then pass the same checks, so nothing invalid gets through; the schema a client is
+ * shown stays the precise one (a preprocess is advertised as the type it produces).
  */
 import { z } from 'zod';
 import {
+  checkContactId,
+  checkCustomAttributes,
+  checkName,
+  checkSearch,
+  checkTag,
+  checkTags,
+  FIELD_ERROR_CODES,
+  type FieldProblem,
+} from '../vobiz/contact-rules.js';
+import {
   CONTACT_ID_PATTERN,
   E164_EXAMPLE,
-  MAX_CUSTOM_ATTRIBUTES,
   MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH,
+  MAX_CUSTOM_ATTRIBUTES,
   MAX_NAME_LENGTH,
-  MAX_TAGS_PER_CONTACT,
+  MAX_SEARCH_LENGTH,
   MAX_TAG_LENGTH,
+  MAX_TAGS_PER_CONTACT,
 } from '../vobiz/contract.js';
-import { toE164 } from '../vobiz/phone.js';
 
-/**
- * Some MCP clients send arrays and objects as JSON text (`"[\"vip\"]"`). Such text is parsed before
- * validation; the value must then still pass the same schema, so nothing invalid gets through.
- */
-export function acceptJsonText<T extends z.ZodType>(schema: T) {
-  return z.preprocess((value) => {
-    if (typeof value !== 'string' || !/^\s*[[{]/.test(value)) return value;
-    try {
-      return JSON.parse(value) as unknown;
-    } catch {
-      return value;
-    }
-  }, schema);
+// ---- Reading ---------------------------------------------------------------------------------------
+
+/** An optional field: `null` is read as not given. */
+export function optional<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => (value === null ? undefined : value), schema.optional()).optional();
 }
 
-export const contactIdField = z
-  .string()
-  .regex(CONTACT_ID_PATTERN, {
-    error: 'id must be a contact id as returned by list_contacts (letters, digits, "-" or "_"), e.g. a UUID',
-  })
-  .describe(
-    'The contact id, as returned by list_contacts or create_contact (a UUID such as "3f1c2a9e-8b7d-4c1e-9f0a-2b6d8e4c7a51").',
-  );
+/**
+ * A field with a default: `null` (or nothing) gives the default. A prefault, not a default: it goes in
+ * as input, and zod advertises it as the JSON Schema `default` even where reading transforms the value.
+ */
+export function withDefault<T extends z.ZodType>(schema: T, value: z.input<T>) {
+  return z.preprocess((given) => (given === null ? undefined : given), schema.prefault(value));
+}
 
+/** `"5"` → 5; anything else as it came, for the schema to judge. */
+function readInteger(value: unknown): unknown {
+  return typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : value;
+}
+
+/** `"true"` / `"false"` (any case) → the boolean. */
+function readBoolean(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const word = value.trim().toLowerCase();
+  return word === 'true' ? true : word === 'false' ? false : value;
+}
+
+/** A list as JSON text or as `"a, b"`; a JSON array as it is. */
+function readList(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  if (/^\s*\[/.test(value)) return parseJsonOr(value);
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/** An object as JSON text; an object as it is. */
+function readObject(value: unknown): unknown {
+  return typeof value === 'string' && /^\s*\{/.test(value) ? parseJsonOr(value) : value;
+}
+
+/** A number where text belongs (`search: 98765`) is read as its digits. */
+function readText(value: unknown): unknown {
+  return typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+}
+
+function parseJsonOr(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text; // left for the schema to refuse with its own message
+  }
+}
+
+/** An integer field in [min, max], read from a number or its digits. */
+export function integerField(min: number, max: number) {
+  return z.preprocess(readInteger, z.number().int().min(min).max(max));
+}
+
+export const booleanField = z.preprocess(readBoolean, z.boolean());
+
+/**
+ * A field checked by one of the contact rules: the rule's messages are the errors, its value (trimmed,
+ * de-duplicated) what the handler gets. `shape` is what the schema advertises (the rule is the judge).
+ */
+function byRule<T>(
+  base: z.ZodType,
+  read: (value: unknown) => unknown,
+  rule: (value: unknown, problems: FieldProblem[], field: string) => T | undefined,
+  field: string,
+) {
+  return z.preprocess(
+    read,
+    base.transform((value, ctx): T => {
+      const problems: FieldProblem[] = [];
+      const checked = rule(value, problems, field);
+      for (const problem of problems) ctx.addIssue({ code: 'custom', message: problem.message });
+      // undefined without a problem: the rule read the value as "no value" (an empty search).
+      return problems.length > 0 ? z.NEVER : (checked as T);
+    }),
+  );
+}
+
+// ---- Fields ----------------------------------------------------------------------------------------
+
+export const contactIdField = byRule(
+  z.string().meta({ pattern: CONTACT_ID_PATTERN.source }),
+  readText,
+  checkContactId,
+  'id',
+).describe(
+  'The contact id, as returned by list_contacts or create_contact (a UUID such as "3f1c2a9e-8b7d-4c1e-9f0a-2b6d8e4c7a51").',
+);
+
+/**
+ * A phone number, normalised to E.164 (separators dropped, `00` read as `+`). The phone rules load with
+ * the first number checked, not at start-up: they bring libphonenumber's metadata.
+ */
 export const phoneNumberField = z
-  .string()
-  .max(64, { error: 'phone_number is too long to be a phone number' })
-  .transform((raw, ctx) => {
-    const checked = toE164(raw);
-    if (!checked.ok) {
-      ctx.addIssue({ code: 'custom', message: checked.reason });
-      return z.NEVER;
-    }
-    return checked.e164;
-  })
+  .preprocess(
+    readText,
+    z
+      .string()
+      .max(64, { error: 'phone_number is too long to be a phone number' })
+      .transform(async (raw, ctx) => {
+        const { checkPhoneNumber } = await import('../vobiz/phone.js');
+        const checked = checkPhoneNumber(raw, { normalise: true });
+        if (checked.ok) return checked.e164;
+        ctx.addIssue({ code: 'custom', message: checked.reason });
+        return z.NEVER;
+      }),
+  )
   .describe(`Phone number in E.164 format: "+", country code, number, no spaces, e.g. "${E164_EXAMPLE}".`);
 
-export const nameField = z
-  .string()
-  .trim()
-  .min(1, { error: 'name must not be empty' })
-  .max(MAX_NAME_LENGTH, { error: `name must be at most ${MAX_NAME_LENGTH} characters` })
-  .describe('The contact\'s display name, e.g. "Rahul Sharma".');
+export const nameField = byRule(
+  z.string().meta({ minLength: 1, maxLength: MAX_NAME_LENGTH }),
+  readText,
+  checkName,
+  'name',
+).describe('The contact\'s display name, e.g. "Rahul Sharma".');
 
-const tagField = z
-  .string()
-  .trim()
-  .min(1, { error: 'a tag must not be empty' })
-  .max(MAX_TAG_LENGTH, { error: `a tag must be at most ${MAX_TAG_LENGTH} characters` });
+/** A list of tags, e.g. `add` of tag_contacts: trimmed, de-duplicated, each 1 to MAX_TAG_LENGTH. */
+export function tagListField(field: string) {
+  return byRule(
+    z
+      .array(z.string().meta({ minLength: 1, maxLength: MAX_TAG_LENGTH }))
+      .meta({ maxItems: MAX_TAGS_PER_CONTACT }),
+    readList,
+    checkTags,
+    field,
+  );
+}
 
-export const tagListField = z
-  .array(tagField)
-  .max(MAX_TAGS_PER_CONTACT, { error: `at most ${MAX_TAGS_PER_CONTACT} tags per contact` })
-  .transform((tags) => [...new Set(tags)]);
-
-export const tagsField = acceptJsonText(tagListField).describe(
+export const tagsField = tagListField('tags').describe(
   'Tags for campaign targeting, e.g. ["vip", "newsletter"]. Duplicates are dropped.',
 );
 
-export const customAttributesField = acceptJsonText(
-  z
-    .record(z.string(), z.unknown())
-    // Keys and values are checked here, not by a key or value schema: zod would put the key into the
-    // error's path, and a 10 kB key would come back whole into the model's context. These messages clip it.
-    .superRefine((attrs, ctx) => {
-      const keys = Object.keys(attrs);
-      if (keys.length > MAX_CUSTOM_ATTRIBUTES) {
-        ctx.addIssue({ code: 'custom', message: `at most ${MAX_CUSTOM_ATTRIBUTES} custom attributes` });
-      }
-      for (const key of keys) {
-        const problem = customAttributeProblem(key, attrs[key]);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      }
-    })
-    // What the checks above enforce, stated in the JSON Schema a model reads.
-    .meta({
-      propertyNames: { type: 'string', minLength: 1, maxLength: MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH },
-      additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
-    }) as z.ZodType<Record<string, AttributeValue>>,
-).describe(
-  'Key/value metadata with string, number, boolean or null values, e.g. {"city": "Mumbai", "plan": "pro"}.',
+/** One tag, as a filter: contacts carrying exactly this tag. Empty means no filter, as for the API. */
+export const tagFilterField = byRule(
+  z.string().meta({ maxLength: MAX_TAG_LENGTH }),
+  readText,
+  (value, problems, field) => (String(value).trim() === '' ? undefined : checkTag(value, problems, field)),
+  'tag',
 );
 
-/** What a custom attribute value may be. */
-export type AttributeValue = string | number | boolean | null;
+/** A search text over names and phone numbers. Empty means no filter, as for the API. */
+export const searchField = byRule(
+  z.string().meta({ maxLength: MAX_SEARCH_LENGTH }),
+  readText,
+  (value, problems, field) => checkSearch(String(value), problems, field),
+  'search',
+);
 
-function customAttributeProblem(key: string, value: unknown): string | undefined {
-  const shown = key.length > 40 ? `${JSON.stringify(key.slice(0, 40))}…` : JSON.stringify(key);
-  if (key.length === 0) return 'custom_attributes keys must not be empty';
-  if (key.length > MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH) {
-    return `custom_attributes key ${shown} is longer than ${MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH} characters`;
-  }
-  // These keys would reach Object.prototype in naive consumers downstream; no real attribute needs them.
-  if (['__proto__', 'constructor', 'prototype'].includes(key)) {
-    return 'custom_attributes keys "__proto__", "constructor" and "prototype" are not allowed';
-  }
-  if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
-    return `custom_attributes ${shown} must be a string, number, boolean or null`;
-  }
-  return undefined;
+/** A list of contact ids. */
+export function contactIdListField(maxItems: number) {
+  return byRule(
+    z.array(z.string().meta({ pattern: CONTACT_ID_PATTERN.source })).meta({ minItems: 1, maxItems }),
+    readList,
+    (value, problems, field) => {
+      if (!Array.isArray(value) || value.length === 0 || value.length > maxItems) {
+        const message = `${field} must list 1 to ${maxItems} contact ids`;
+        problems.push({ field, message, code: FIELD_ERROR_CODES.invalidType, value: null });
+        return undefined;
+      }
+      const ids = value.map((id: unknown, index) => checkContactId(id, problems, `${field}[${index}]`));
+      return problems.length === 0 ? (ids as string[]) : undefined;
+    },
+    'ids',
+  );
 }
+
+/**
+ * Custom attributes: any JSON values under keys of 1 to MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH characters. The
+ * keys are checked on the value as sent — a `__proto__` key is an error that names it, never dropped.
+ */
+export const customAttributesField = byRule(
+  z.unknown().meta({
+    type: 'object',
+    propertyNames: { type: 'string', minLength: 1, maxLength: MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH },
+    maxProperties: MAX_CUSTOM_ATTRIBUTES,
+    additionalProperties: {},
+  }),
+  readObject,
+  checkCustomAttributes,
+  'custom_attributes',
+).describe('Key/value metadata, e.g. {"city": "Mumbai", "plan": "pro"}.');

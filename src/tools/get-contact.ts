@@ -1,53 +1,46 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { E164_EXAMPLE } from '../vobiz/contract.js';
 import { findContactByPhone } from '../vobiz/find-contact.js';
 import { ContactOutputSchema, formatContactLine, toContactOutput } from './contact-output.js';
-import type { ToolContext } from './context.js';
-import { contactIdField, phoneNumberField } from './fields.js';
+import { contactIdField, optional, phoneNumberField } from './fields.js';
 import { errorResult, failureResult, successResult } from './results.js';
+import { defineTool } from './tool.js';
 
-export const GET_CONTACT = 'get_contact';
-
-export function registerGetContact(server: McpServer, { client }: ToolContext): void {
-  server.registerTool(
-    GET_CONTACT,
-    {
-      title: 'Get a contact',
-      description:
-        'Get one WhatsApp contact on Vobiz by its id or by its exact phone number (E.164, e.g. ' +
-        `${E164_EXAMPLE}): name, tags, custom attributes and timestamps. Use list_contacts to search by ` +
-        'part of a name or number.',
-      inputSchema: {
-        id: contactIdField.optional(),
-        phone_number: phoneNumberField
-          .optional()
-          .describe(`The exact phone number in E.164, e.g. "${E164_EXAMPLE}". Instead of id.`),
-      },
-      outputSchema: ContactOutputSchema.shape,
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-    },
-    async ({ id, phone_number }, extra) => {
-      if ((id === undefined) === (phone_number === undefined)) {
-        return errorResult('Give exactly one of id or phone_number.');
+export const getContact = defineTool({
+  name: 'get_contact',
+  title: 'Get a contact',
+  description:
+    'Get one WhatsApp contact on Vobiz by its id or by its exact phone number (E.164, e.g. ' +
+    `${E164_EXAMPLE}): name, tags, custom attributes and timestamps. Use list_contacts to search by ` +
+    'part of a name or number.',
+  input: {
+    id: optional(contactIdField),
+    phone_number: optional(phoneNumberField).describe(
+      `The exact phone number in E.164, e.g. "${E164_EXAMPLE}". Instead of id.`,
+    ),
+  },
+  output: ContactOutputSchema.shape,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async run({ id, phone_number }, { context: { client }, extra }) {
+    if ((id === undefined) === (phone_number === undefined)) {
+      return errorResult('Give exactly one of id or phone_number.');
+    }
+    try {
+      // One deadline for the call: a lookup by phone may read several pages.
+      const call = client.startCall(extra.signal);
+      const found = id
+        ? await client.getContact(id, call)
+        : await findContactByPhone(client, phone_number ?? '', call);
+      if (!found) {
+        return errorResult(`No contact has the phone number ${phone_number}. create_contact adds it.`);
       }
-      try {
-        // One deadline for the call: a lookup by phone may read several pages.
-        const call = client.startCall(extra.signal);
-        const found = id
-          ? await client.getContact(id, call)
-          : await findContactByPhone(client, phone_number ?? '', call);
-        if (!found) {
-          return errorResult(`No contact has the phone number ${phone_number}. create_contact adds it.`);
-        }
-        const contact = toContactOutput(found);
-        return successResult(contact, formatContactLine(contact));
-      } catch (error) {
-        return failureResult(error, {
-          action: `get contact ${id ?? phone_number}`,
-          writes: false,
-          notFoundHint: 'Find the right id with list_contacts (search by name or phone).',
-        });
-      }
-    },
-  );
-}
+      const contact = toContactOutput(found);
+      return successResult(contact, formatContactLine(contact));
+    } catch (error) {
+      return failureResult(error, {
+        action: `get contact ${id ?? phone_number}`,
+        writes: false,
+        notFoundHint: 'Find the right id with list_contacts (search by name or phone).',
+      });
+    }
+  },
+});

@@ -7,17 +7,19 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { InvalidContactIdError } from '../vobiz/client.js';
 import { VobizCancelledError, VobizHttpError, VobizNetworkError } from '../vobiz/errors.js';
 import { classifyFailure, DEADLINE_CAUSE, retryRecordOf } from '../vobiz/retry.js';
-import { logError, redact } from '../log.js';
+import { logError } from '../log.js';
+import { renderText } from '../render.js';
 
+/**
+ * A success: the structured result (checked against the tool's output schema) and the text a model
+ * reads. Warnings go in `structured.warnings`; tool.ts lists them under the text.
+ */
 export function successResult<T extends object>(structured: T, text: string): CallToolResult {
-  return {
-    structuredContent: structured as Record<string, unknown>,
-    content: [{ type: 'text', text: redact(text) }],
-  };
+  return { structuredContent: structured as Record<string, unknown>, content: [{ type: 'text', text }] };
 }
 
 export function errorResult(text: string): CallToolResult {
-  return { isError: true, content: [{ type: 'text', text: redact(text) }] };
+  return { isError: true, content: [{ type: 'text', text }] };
 }
 
 export interface FailureContext {
@@ -79,11 +81,16 @@ export function describeFailure(error: unknown, context: FailureContext): string
     }`;
   }
 
-  const { status, code, details } = error;
-  const label = `HTTP ${status}${code ? ` ${code}` : ''}`;
-  const ref = details.requestId ? `; request id ${details.requestId}` : '';
-  // What Vobiz said, with the request id its support asks for.
-  const said = `${details.unreadableBody ? error.message.replace(/\.$/, '') : `${label}: ${error.message}`}${ref}`;
+  const { status, details } = error;
+  const code =
+    error.code === undefined ? '' : ` ${renderText(error.code, { quote: 'unless-plain', max: 40 })}`;
+  const ref = details.requestId
+    ? `; request id ${renderText(details.requestId, { quote: 'unless-plain', max: 80 })}`
+    : '';
+  // What Vobiz said, with the request id its support asks for. Its message is upstream text: rendered.
+  const said = details.unreadableBody
+    ? `${error.message.replace(/\.$/, '')}${ref}`
+    : `HTTP ${status}${code}: ${renderText(error.message, { max: 300 })}${ref}`;
 
   if (status === 401 || status === 403) {
     // The same text serves both modes: the tool cannot tell whose credentials a remote request carried.
@@ -96,7 +103,7 @@ export function describeFailure(error: unknown, context: FailureContext): string
     const existing = details.extra?.['existing_id'];
     return `Conflict (${said}): could not ${action}.${
       typeof existing === 'string'
-        ? ` The existing contact's id is ${existing}: use get_contact or update_contact.`
+        ? ` The existing contact's id is ${renderText(existing, { quote: 'unless-plain', max: 128 })}: use get_contact or update_contact.`
         : ''
     }${outcome}`;
   }
@@ -109,15 +116,20 @@ export function describeFailure(error: unknown, context: FailureContext): string
     return `Vobiz rate limit reached${tries} (${said}). ${wait} before calling again.${gaveUpEarly}${outcome}`;
   }
   if (status >= 500 || details.unreadableBody) {
-    const body = details.unreadableBody
-      ? " The answer was not the API's JSON (a proxy or gateway page?); if this persists, check VOBIZ_BASE_URL."
-      : '';
+    const body = details.tooLarge
+      ? ' An answer that large points at a broken upstream or proxy; if this persists, check VOBIZ_BASE_URL.'
+      : details.unreadableBody
+        ? " The answer was not the API's JSON (a proxy or gateway page?); if this persists, check VOBIZ_BASE_URL."
+        : '';
     return `Vobiz failed to ${action}${tries} (${said}).${body}${gaveUpEarly}${outcome}`;
   }
   if (status === 400 || status === 413 || status === 422) {
     const fields = (details.fieldErrors ?? [])
       .slice(0, 10)
-      .map((f) => `${f.field ?? '?'}: ${f.message ?? f.code ?? 'invalid'}`)
+      .map(
+        (f) =>
+          `${renderText(f.field ?? '?', { quote: 'unless-plain', max: 60 })}: ${renderText(f.message ?? f.code ?? 'invalid', { max: 200 })}`,
+      )
       .join('; ');
     return `Vobiz rejected the request (${said})${fields ? ` — ${fields}` : ''}. Fix the arguments and call again.${outcome}`;
   }
@@ -142,4 +154,16 @@ function outcomeSentence(error: unknown, context: FailureContext, earlierOutcome
       : ' The outcome is unknown: the change may or may not have been applied. Check the current state (get_contact or list_contacts with search) before trying the write again.';
   }
   return ' Nothing was changed.';
+}
+
+/** A failure in a few words, inside a sentence: "HTTP 503 SERVICE_UNAVAILABLE, after 2 attempts". */
+export function describeCause(error: unknown): string {
+  const record = retryRecordOf(error);
+  const base =
+    error instanceof VobizHttpError
+      ? `HTTP ${error.status}${error.code ? ` ${renderText(error.code, { quote: 'unless-plain', max: 40 })}` : ''}`
+      : error instanceof Error
+        ? error.message.replace(/\.$/, '')
+        : 'an unknown failure';
+  return record && record.attempts > 1 ? `${base}, after ${record.attempts} attempts` : base;
 }

@@ -1,48 +1,44 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ContactOutputSchema, formatContactLine, toContactOutput } from './contact-output.js';
-import type { ToolContext } from './context.js';
-import { contactIdField, customAttributesField, nameField, tagsField } from './fields.js';
+import { contactIdField, customAttributesField, nameField, optional, tagsField } from './fields.js';
 import { errorResult, failureResult, successResult } from './results.js';
+import { defineTool } from './tool.js';
 
-export const UPDATE_CONTACT = 'update_contact';
-
-export function registerUpdateContact(server: McpServer, { client }: ToolContext): void {
-  server.registerTool(
-    UPDATE_CONTACT,
-    {
-      title: 'Update a contact',
-      description:
-        "Change a contact's name, tags and/or custom attributes; fields left out stay as they are. " +
-        '`tags` REPLACES the whole tag list and `custom_attributes` the whole map; to add or remove a tag ' +
-        'while keeping the others, use tag_contacts instead. The phone number cannot be changed (create a ' +
-        'new contact instead). Returns the updated contact.',
-      inputSchema: {
-        id: contactIdField,
-        name: nameField.optional(),
-        tags: tagsField
-          .optional()
-          .describe('The complete new tag list (replaces the current one), e.g. ["vip"].'),
-        custom_attributes: customAttributesField
-          .optional()
-          .describe('The complete new attribute map (replaces the current one), e.g. {"city": "Pune"}.'),
-      },
-      outputSchema: ContactOutputSchema.shape,
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-    },
-    async ({ id, ...patch }, extra) => {
-      if (patch.name === undefined && patch.tags === undefined && patch.custom_attributes === undefined) {
-        return errorResult('Nothing to update: give at least one of name, tags or custom_attributes.');
-      }
-      try {
-        const contact = toContactOutput(await client.updateContact(id, patch, { signal: extra.signal }));
-        return successResult(contact, `Updated: ${formatContactLine(contact)}`);
-      } catch (error) {
-        return failureResult(error, {
-          action: `update contact ${id}`,
-          writes: true,
-          notFoundHint: 'Find the right id with list_contacts (search by name or phone).',
-        });
-      }
-    },
-  );
-}
+export const updateContact = defineTool({
+  name: 'update_contact',
+  title: 'Update a contact',
+  description:
+    "Change a contact's name, tags and/or custom attributes; fields left out stay as they are. " +
+    '`tags` REPLACES the whole tag list and `custom_attributes` the whole map; to add or remove a tag ' +
+    'while keeping the others, use tag_contacts instead. The phone number cannot be changed (create a ' +
+    'new contact instead). Returns the updated contact.',
+  input: {
+    id: contactIdField,
+    name: optional(nameField),
+    tags: optional(tagsField).describe('The complete new tag list (replaces the current one), e.g. ["vip"].'),
+    custom_attributes: optional(customAttributesField).describe(
+      'The complete new attribute map (replaces the current one), e.g. {"city": "Pune"}.',
+    ),
+  },
+  output: ContactOutputSchema.shape,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async run({ id, name, tags, custom_attributes }, { context: { client }, extra }) {
+    const patch = {
+      ...(name !== undefined && { name }),
+      ...(tags !== undefined && { tags }),
+      ...(custom_attributes !== undefined && { custom_attributes }),
+    };
+    if (Object.keys(patch).length === 0) {
+      return errorResult('Nothing to update: give at least one of name, tags or custom_attributes.');
+    }
+    try {
+      const contact = toContactOutput(await client.updateContact(id, patch, { signal: extra.signal }));
+      return successResult(contact, `Updated: ${formatContactLine(contact)}`);
+    } catch (error) {
+      return failureResult(error, {
+        action: `update contact ${id}`,
+        writes: true,
+        notFoundHint: 'Find the right id with list_contacts (search by name or phone).',
+      });
+    }
+  },
+});

@@ -11,10 +11,10 @@ import {
   DEADLINE_CAUSE,
   DEFAULT_RETRY_POLICY,
   requestSafety,
-  retryRecordOf,
   withRetries,
   type RetryEvent,
   type RetryPolicy,
+  type Settle,
 } from './retry.js';
 import {
   ContactBodySchema,
@@ -43,6 +43,11 @@ export interface VobizClientOptions {
   /** Shared dispatcher; by default the client makes its own keep-alive Agent and closes it in close(). */
   dispatcher?: Dispatcher;
   userAgent?: string;
+  /**
+   * Largest response body read; a longer one fails the request (a page of 100 contacts is ~30 kB). It
+   * keeps a broken or hostile upstream from flooding memory and the model's context.
+   */
+  maxResponseBytes?: number;
 }
 
 export interface CallOptions {
@@ -60,14 +65,6 @@ export interface CallOptions {
   retrySafe?: boolean;
   /** Told before each retry wait: which attempt failed, how, and how long the wait is. */
   onRetry?: (event: RetryEvent) => void;
-}
-
-export interface DeleteOutcome {
-  /**
-   * The DELETE was retried after an attempt whose outcome was unknown (a 5xx, a dropped connection),
-   * and the retry found the contact gone (404): the earlier attempt had deleted it.
-   */
-  deletedByEarlierAttempt: boolean;
 }
 
 export interface ListContactsQuery {
@@ -88,6 +85,9 @@ export type ContactPatch = Partial<Pick<NewContact, 'name' | 'tags' | 'custom_at
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_DEADLINE_MS = 120_000;
+export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+/** Longest upstream error message kept: a 2 MB message is a broken upstream, not information. */
+const MAX_ERROR_MESSAGE_CHARS = 1_000;
 
 type RequestBody = { json: unknown } | { file: { blob: Blob; filename: string } } | undefined;
 
@@ -104,6 +104,9 @@ export class VobizClient {
   private dispatcher: Dispatcher | undefined;
   private readonly ownsDispatcher: boolean;
   private readonly userAgent: string;
+  private readonly maxResponseBytes: number;
+  /** The `Date` of the latest answer and when it arrived: how far the API's clock is from ours. */
+  private lastDate: { header: string; receivedAt: number } | undefined;
 
   constructor(options: VobizClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -117,6 +120,17 @@ export class VobizClient {
     this.ownsDispatcher = options.dispatcher === undefined;
     this.dispatcher = options.dispatcher;
     this.userAgent = options.userAgent ?? 'vobiz-contacts-mcp';
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  }
+
+  /**
+   * How far the API's clock runs ahead of ours (ms, negative when behind), from the `Date` header of the
+   * latest answer; undefined before any answer carried one. `Date` has whole seconds: ±1 s.
+   */
+  serverClockOffsetMs(): number | undefined {
+    if (!this.lastDate) return undefined;
+    const server = Date.parse(this.lastDate.header);
+    return Number.isNaN(server) ? undefined : server - this.lastDate.receivedAt;
   }
 
   /** Options for every API call one tool call makes: the caller's signal and one shared deadline. */
@@ -137,29 +151,31 @@ export class VobizClient {
     return toContact(await this.send('GET', contactPath(id), undefined, ContactBodySchema, options));
   }
 
-  async createContact(contact: NewContact, options: CallOptions = {}): Promise<Contact> {
-    return toContact(await this.send('POST', '/contacts', { json: contact }, ContactBodySchema, options));
+  /**
+   * POST /contacts. Not safe to repeat: without `settle` it is retried only when it certainly did nothing
+   * (a 429). With it, an attempt of unknown outcome is checked, and sent again only if it had not landed.
+   */
+  async createContact(
+    contact: NewContact,
+    options: CallOptions = {},
+    settle?: Settle<Contact>,
+  ): Promise<Contact> {
+    // A Contact is a ContactBody already normalised; toContact leaves it as it is.
+    const body = await this.send('POST', '/contacts', { json: contact }, ContactBodySchema, options, settle);
+    return toContact(body);
   }
 
   async updateContact(id: string, patch: ContactPatch, options: CallOptions = {}): Promise<Contact> {
     return toContact(await this.send('PUT', contactPath(id), { json: patch }, ContactBodySchema, options));
   }
 
-  /** Deletes one contact; a 404 after a retried attempt of unknown outcome counts as deleted. */
-  async deleteContact(id: string, options: CallOptions = {}): Promise<DeleteOutcome> {
-    try {
-      await this.send('DELETE', contactPath(id), undefined, null, options);
-      return { deletedByEarlierAttempt: false };
-    } catch (error) {
-      if (
-        error instanceof VobizHttpError &&
-        error.status === 404 &&
-        retryRecordOf(error)?.earlierOutcomeUnknown
-      ) {
-        return { deletedByEarlierAttempt: true };
-      }
-      throw error;
-    }
+  /**
+   * Deletes one contact. A 404 is thrown as it came, with its retry record: after a retried attempt of
+   * unknown outcome it may mean that attempt deleted the contact — which only a caller that saw the
+   * contact before can tell (delete_contact reads it first).
+   */
+  async deleteContact(id: string, options: CallOptions = {}): Promise<void> {
+    await this.send('DELETE', contactPath(id), undefined, null, options);
   }
 
   /**
@@ -187,6 +203,7 @@ export class VobizClient {
     body: RequestBody,
     schema: z.ZodType<T>,
     options: CallOptions,
+    settle?: Settle<T>,
   ): Promise<T>;
   private send(
     method: Dispatcher.HttpMethod,
@@ -202,6 +219,7 @@ export class VobizClient {
     body: RequestBody,
     schema: z.ZodType<T> | null,
     options: CallOptions,
+    settle?: Settle<T>,
   ): Promise<T | undefined> {
     // The caller's signal or close() ends the request in flight and any retry wait.
     const call = linkedController([options.signal, this.closing.signal]);
@@ -213,6 +231,7 @@ export class VobizClient {
         signal: call.signal,
         deadline,
         ...(options.onRetry && { onRetry: options.onRetry }),
+        ...(settle && { settle: settle as Settle<T | undefined> }),
       });
     } finally {
       call.unlink();
@@ -272,8 +291,11 @@ export class VobizClient {
       });
       status = response.statusCode;
       responseHeaders = response.headers;
-      text = await response.body.text();
+      const date = responseHeaders['date'];
+      if (typeof date === 'string') this.lastDate = { header: date, receivedAt: Date.now() };
+      text = await readBounded(response.body, responseHeaders['content-length'], this.maxResponseBytes);
     } catch (error) {
+      if (error instanceof ResponseTooLargeError) throw tooLargeError(status!, method, path, error.limit);
       if (cancel.aborted) throw new VobizCancelledError();
       if (timedOut && cutByDeadline) throw deadlineError();
       throw toNetworkError(error, { timedOut }, this);
@@ -288,6 +310,50 @@ export class VobizClient {
     }
     throw parseErrorResponse(status, responseHeaders, text);
   }
+}
+
+class ResponseTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super('response body too large');
+  }
+}
+
+/**
+ * The body as text, read no further than `limit` bytes. A declared length is checked before a byte is
+ * read (undici holds a body to its declared length); a chunked body is counted as it streams.
+ */
+async function readBounded(
+  body: Dispatcher.ResponseData['body'],
+  contentLength: string | string[] | undefined,
+  limit: number,
+): Promise<string> {
+  const declared = typeof contentLength === 'string' ? Number(contentLength) : NaN;
+  if (declared > limit) {
+    body.destroy();
+    throw new ResponseTooLargeError(limit);
+  }
+  if (declared <= limit) return body.text();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      throw new ResponseTooLargeError(limit);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function tooLargeError(status: number, method: string, path: string, limit: number): VobizHttpError {
+  const route = path.split('?')[0];
+  return new VobizHttpError(
+    status,
+    'RESPONSE_TOO_LARGE',
+    `The API answered ${method} ${route} with HTTP ${status} and a body over ${Math.round(limit / 1024 / 1024)} MB, more than any answer of this API; it was not read.`,
+    { unreadableBody: true, tooLarge: true },
+  );
 }
 
 /**
@@ -393,7 +459,10 @@ export function parseErrorResponse(
   const details = 'details' in error ? error.details : undefined;
   const { errors: fieldErrors, retryAfter, ...extra } = details ?? {};
   const retryAfterSeconds = retryAfterHeader ?? retryAfter;
-  return new VobizHttpError(status, code, error.message ?? body.message ?? `HTTP ${status}`, {
+  const message = error.message ?? body.message ?? `HTTP ${status}`;
+  const clipped =
+    message.length > MAX_ERROR_MESSAGE_CHARS ? `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}…` : message;
+  return new VobizHttpError(status, code, clipped, {
     ...(fieldErrors && { fieldErrors }),
     ...(body.requestId && { requestId: body.requestId }),
     ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),

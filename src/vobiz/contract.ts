@@ -23,9 +23,11 @@ export const MAX_PAGE_SIZE = 100;
 
 /**
  * [doc] Phone numbers are E.164: a `+`, a country code that does not start with 0, at most 15 digits.
- * [assumed] At least 8 digits in all; the shortest numbering plans in use have 7 after a 1-digit code.
+ * [assumed] The API accepts a number when its country calling code exists and its national number has a
+ * length possible under that code; it does not require the number to lie in a range known to be
+ * allocated (that list changes every month). Implemented in phone.ts, for the tools and the sandbox alike.
  */
-export const E164_PATTERN = /^\+[1-9]\d{7,14}$/;
+export const PHONE_NUMBER_RULE = 'e164_with_possible_length';
 
 /** An example the tool descriptions and error messages show. */
 export const E164_EXAMPLE = '+919876543210';
@@ -43,6 +45,15 @@ export const MAX_TAG_LENGTH = 64;
 export const MAX_TAGS_PER_CONTACT = 100;
 export const MAX_CUSTOM_ATTRIBUTES = 100;
 export const MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH = 64;
+/** [assumed] Longest `search` text of GET /contacts; longer is 422. */
+export const MAX_SEARCH_LENGTH = 256;
+
+/**
+ * [assumed] `custom_attributes` values may be any JSON value. These keys are refused (422
+ * `reserved_key`): too many JSON consumers turn them into prototype changes, and a copy made by
+ * assignment silently drops `__proto__`.
+ */
+export const RESERVED_ATTRIBUTE_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
 
 /**
  * [assumed] A second create with a phone number that already exists is 409 `CONFLICT` (409 is in the

@@ -161,6 +161,8 @@ export interface RetryRecord {
    * a timeout, a dropped connection): a 404 on a DELETE retried after one means it was deleted.
    */
   earlierOutcomeUnknown: boolean;
+  /** A check of the API's state (`settle`) showed that no attempt of this unsafe request was applied. */
+  verifiedNotApplied: boolean;
 }
 
 // Errors are annotated rather than wrapped, so `instanceof VobizHttpError` keeps working everywhere.
@@ -175,7 +177,14 @@ function annotate(error: unknown, record: RetryRecord): unknown {
   return error;
 }
 
-export interface RetryOptions {
+/**
+ * For a request that is not safe to repeat: after a failure that leaves its outcome unknown (and after
+ * any failure that follows one), look at the API's state. `applied` ends the call with what was found;
+ * `not_applied` lets the request be sent again, as after a 429. It throws if it cannot tell.
+ */
+export type Settle<T> = (error: unknown) => Promise<{ applied: true; result: T } | { applied: false }>;
+
+export interface RetryOptions<T = unknown> {
   policy: RetryPolicy;
   safety: RequestSafety;
   /** The caller's signal: a wait ends at once when it aborts, and no further attempt is made. */
@@ -184,6 +193,8 @@ export interface RetryOptions {
   deadline?: number;
   /** Told before each wait. */
   onRetry?: (event: RetryEvent) => void;
+  /** Makes an `unsafe` request retryable after an unknown outcome, once the state shows it was not applied. */
+  settle?: Settle<T>;
   random?: () => number;
   now?: () => number;
 }
@@ -199,13 +210,18 @@ export interface RetryEvent {
  * Runs `attempt` (given its 1-based number) until it succeeds or the policy says stop; the error that
  * ends it carries a RetryRecord.
  */
-export async function withRetries<T>(attempt: (n: number) => Promise<T>, options: RetryOptions): Promise<T> {
-  const { policy, safety, signal, deadline, onRetry, random = Math.random, now = Date.now } = options;
+export async function withRetries<T>(
+  attempt: (n: number) => Promise<T>,
+  options: RetryOptions<T>,
+): Promise<T> {
+  const { policy, safety, signal, deadline, onRetry, settle, random = Math.random, now = Date.now } = options;
   let waitedMs = 0;
   let earlierOutcomeUnknown = false;
+  let settleLater = false;
+  let verifiedNotApplied = false;
   for (let n = 1; ; n++) {
     const stop = (error: unknown, stoppedBecause: StopReason) =>
-      annotate(error, { attempts: n, waitedMs, stoppedBecause, earlierOutcomeUnknown });
+      annotate(error, { attempts: n, waitedMs, stoppedBecause, earlierOutcomeUnknown, verifiedNotApplied });
     let failure: unknown;
     try {
       return await attempt(n);
@@ -213,12 +229,26 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, options
       failure = error;
     }
     if (failure instanceof VobizCancelledError || signal?.aborted) throw stop(failure, 'cancelled');
-    if (!isRetryable(failure, safety)) throw stop(failure, 'not_retryable');
+    const unknownNow = classifyFailure(failure) === 'unknown_outcome';
+    // An unsafe request whose outcome is unknown is sent again only when the state shows it was not applied.
+    let retryAsNotApplied = false;
+    if (settle && (unknownNow || settleLater)) {
+      const settled = await settle(failure);
+      if (settled.applied) return settled.result;
+      verifiedNotApplied = true;
+      earlierOutcomeUnknown = false;
+      retryAsNotApplied = unknownNow;
+    }
+    if (!retryAsNotApplied && !isRetryable(failure, safety)) throw stop(failure, 'not_retryable');
     if (n > policy.maxRetries) throw stop(failure, 'attempts');
     const delay = retryDelayMs(failure, n - 1, policy, random);
     if (delay === 'too_long') throw stop(failure, 'retry_after_too_long');
     if (deadline !== undefined && now() + delay >= deadline) throw stop(failure, 'deadline');
-    if (classifyFailure(failure) === 'unknown_outcome') earlierOutcomeUnknown = true;
+    if (unknownNow) {
+      // A request that landed late can still fail a later attempt (a 409 on a create): settle those too.
+      settleLater = true;
+      earlierOutcomeUnknown ||= !retryAsNotApplied;
+    }
     onRetry?.({ attempt: n, error: failure, delayMs: delay });
     try {
       await sleep(delay, signal);

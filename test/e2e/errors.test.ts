@@ -89,12 +89,20 @@ describe('validation before any request is sent', () => {
     await expectRefusedLocally(
       'import_contacts_csv',
       { file_path: path.join(allowedDir, 'nope.csv') },
-      /No file/,
+      /or there is no such file/,
     );
 
     const outside = path.join(outsideDir, 'secret.csv');
     await writeFile(outside, 'phone_number,name\n+919812340002,Leak\n');
     await expectRefusedLocally('import_contacts_csv', { file_path: outside }, /outside the directories/);
+
+    // Whether a file exists outside the allowed directories is not told: the same words as for a file
+    // that is nowhere. (`/etc/passwd` is refused by its name alone, which says nothing either.)
+    const sameWords = async (filePath: string) =>
+      textOf(await stack.call('import_contacts_csv', { file_path: filePath })).replace(filePath, 'PATH');
+    const missingOutside = path.join(outsideDir, 'missing.csv');
+    expect(await sameWords(outside)).toBe(await sameWords(missingOutside));
+    expect(await sameWords(path.join(allowedDir, 'nope.csv'))).toBe(await sameWords(missingOutside));
 
     const link = path.join(allowedDir, 'innocent.csv');
     await symlink(outside, link);

@@ -1,11 +1,10 @@
 /**
- * create_contact's never-twice logic against exact upstream sequences the sandbox cannot produce on
- * demand: a create that lands late and meets its own retry as a 409, a number taken by a different
- * contact, a lookup that fails too, a search that matches a longer number.
+ * create_contact's never-twice, never-a-false-report logic against exact upstream sequences the sandbox
+ * cannot produce on demand. Each sequence is tried both ways: the lost attempt applied, and not applied.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createWithoutDuplicates } from '../../src/tools/create-contact.js';
 import { VobizClient, type NewContact } from '../../src/vobiz/client.js';
+import { createContactOnce } from '../../src/vobiz/create-once.js';
 import { apiError, hang, json, page, startScriptedApi, type ScriptedApi, clientFor } from './scripted-api.js';
 
 let api: ScriptedApi;
@@ -17,13 +16,20 @@ const sent: NewContact = {
   tags: ['vip'],
   custom_attributes: { city: 'Pune' },
 };
-const stored = { id: 'c1', ...sent, account_id: 'MA_TEST', created_at: '2025-01-01T00:00:00Z' };
+/** The contact as the API stores it, created `agoMs` before now on the API's clock. */
+const stored = (agoMs = 0) => ({
+  id: 'c1',
+  ...sent,
+  account_id: 'MA_TEST',
+  created_at: new Date(Date.now() - agoMs).toISOString(),
+});
+const LAST_YEAR = 365 * 24 * 3600 * 1000;
 const unavailable = apiError(503, 'SERVICE_UNAVAILABLE');
 
 beforeAll(async () => {
   api = await startScriptedApi();
   client = clientFor(api, {
-    timeoutMs: 200,
+    timeoutMs: 1_000,
     retry: { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 1_000 },
   });
 });
@@ -33,41 +39,55 @@ afterAll(async () => {
   await api.close();
 });
 
-const create = () => createWithoutDuplicates(client, sent, client.startCall());
+const create = () => createContactOnce(client, sent, client.startCall());
 const calls = () => api.received.map((r) => `${r.method} ${r.url.replace('/api/v1/messaging', '')}`);
 const LOOKUP = 'GET /contacts?search=%2B919812340000&limit=100&page=1';
 
-describe('createWithoutDuplicates', () => {
-  it('after a 503 the lookup finds nothing, so it creates again', async () => {
-    api.script = [unavailable, page(), json(201, stored)];
-    await expect(create()).resolves.toMatchObject({ kind: 'created', contact: { id: 'c1' } });
+describe('after a 503 on the create', () => {
+  it('not applied: the lookup finds nothing, so it creates again', async () => {
+    api.script = [unavailable, page(), json(201, stored())];
+    await expect(create()).resolves.toMatchObject({ kind: 'created', confirmedBy: 'answer' });
     expect(calls()).toEqual(['POST /contacts', LOOKUP, 'POST /contacts']);
   });
 
-  it('after a 503 the lookup finds the contact as sent: the first attempt landed, no second POST', async () => {
-    api.script = [unavailable, page(stored)];
-    await expect(create()).resolves.toMatchObject({ kind: 'found_applied', contact: { id: 'c1' } });
+  it('applied: the lookup finds the contact as sent, created during this call; no second POST', async () => {
+    api.script = [unavailable, page(stored())];
+    await expect(create()).resolves.toMatchObject({
+      kind: 'created',
+      confirmedBy: 'lookup',
+      contact: { id: 'c1' },
+    });
     expect(calls()).toEqual(['POST /contacts', LOOKUP]);
   });
 
-  it('a timed-out create that lands late meets its retry as a 409, and is recognised as ours', async () => {
-    api.script = [hang, page(), apiError(409, 'CONFLICT', {}, { existing_id: 'c1' }), page(stored)];
-    await expect(create()).resolves.toMatchObject({ kind: 'found_applied', contact: { id: 'c1' } });
-    expect(calls()).toEqual(['POST /contacts', LOOKUP, 'POST /contacts', LOOKUP]);
+  it('a number that existed since last year, even as sent, is not reported as created', async () => {
+    api.script = [unavailable, page(stored(LAST_YEAR))];
+    await expect(create()).resolves.toMatchObject({ kind: 'existed', contact: { id: 'c1' } });
+    expect(calls()).toEqual(['POST /contacts', LOOKUP]);
   });
 
-  it('a contact with the number that is not the one sent is reported, not adopted', async () => {
-    api.script = [unavailable, page({ ...stored, id: 'other', name: 'Somebody Else' })];
-    await expect(create()).resolves.toMatchObject({ kind: 'found_different', contact: { id: 'other' } });
+  it('a contact under the number that is not the one sent existed already', async () => {
+    api.script = [unavailable, page({ ...stored(), id: 'other', name: 'Somebody Else' })];
+    await expect(create()).resolves.toMatchObject({ kind: 'existed', contact: { id: 'other' } });
+  });
+
+  it('without a creation time to compare, it says it cannot tell', async () => {
+    const { created_at: _dropped, ...undated } = stored();
+    api.script = [unavailable, page(undated)];
+    await expect(create()).resolves.toMatchObject({ kind: 'unclear', contact: { id: 'c1' } });
   });
 
   it('a search hit on a longer number is not the contact', async () => {
     api.script = [
       unavailable,
-      page({ ...stored, id: 'near', phone_number: '+9198123400001' }),
-      json(201, stored),
+      page({ ...stored(), id: 'near', phone_number: '+9198123400001' }),
+      json(201, stored()),
     ];
-    await expect(create()).resolves.toMatchObject({ kind: 'created', contact: { id: 'c1' } });
+    await expect(create()).resolves.toMatchObject({
+      kind: 'created',
+      confirmedBy: 'answer',
+      contact: { id: 'c1' },
+    });
   });
 
   it('when the lookup fails too, the outcome stays unknown', async () => {
@@ -79,24 +99,41 @@ describe('createWithoutDuplicates', () => {
     });
   });
 
-  it('gives up after maxRetries re-creates, each checked first', async () => {
+  it('gives up after maxRetries re-creates, each checked first, and knows nothing was applied', async () => {
     api.script = [unavailable, page(), unavailable, page(), unavailable, page(), unavailable, page()];
-    await expect(create()).resolves.toMatchObject({
-      kind: 'failed',
-      error: { status: 503 },
+    const outcome = await create();
+    expect(outcome).toMatchObject({ kind: 'failed', error: { status: 503 } });
+    const { retryRecordOf } = await import('../../src/vobiz/retry.js');
+    expect(retryRecordOf((outcome as { error: unknown }).error)).toMatchObject({
+      attempts: 4,
       verifiedNotApplied: true,
-      requests: 4,
+      earlierOutcomeUnknown: false,
     });
     expect(calls().filter((c) => c.startsWith('POST'))).toHaveLength(4);
   });
+});
 
-  it('a rejection is final at once, with no lookup: 422, and a 409 on the first attempt', async () => {
-    api.script = [apiError(422, 'VALIDATION_ERROR')];
+describe('after a timeout on the create', () => {
+  it('applied late: the retry meets a 409, and the lookup recognises the contact as this call’s', async () => {
+    api.script = [hang, page(), apiError(409, 'CONFLICT', {}, { existing_id: 'c1' }), page(stored())];
     await expect(create()).resolves.toMatchObject({
-      kind: 'failed',
-      error: { status: 422 },
-      verifiedNotApplied: false,
+      kind: 'created',
+      confirmedBy: 'lookup',
+      contact: { id: 'c1' },
     });
+    expect(calls()).toEqual(['POST /contacts', LOOKUP, 'POST /contacts', LOOKUP]);
+  });
+
+  it('not applied: the retry is created normally', async () => {
+    api.script = [hang, page(), json(201, stored())];
+    await expect(create()).resolves.toMatchObject({ kind: 'created', confirmedBy: 'answer' });
+  });
+});
+
+describe('answers that decide at once', () => {
+  it('a rejection is final, with no lookup: 422, and a 409 on the first attempt', async () => {
+    api.script = [apiError(422, 'VALIDATION_ERROR')];
+    await expect(create()).resolves.toMatchObject({ kind: 'failed', error: { status: 422 } });
     api.reset();
     api.script = [apiError(409, 'CONFLICT', {}, { existing_id: 'c9' })];
     await expect(create()).resolves.toMatchObject({ kind: 'failed', error: { status: 409 } });

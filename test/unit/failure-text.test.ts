@@ -45,8 +45,9 @@ it('a 422 names every rejected field and the request id, says nothing changed, a
   expect(text).toMatchObject({ type: 'text' });
   const message = (text as { text: string }).text;
   expect(message).toContain('HTTP 422 VALIDATION_ERROR');
-  expect(message).toContain('phone_number: invalid phone_number: must be E.164 format');
-  expect(message).toContain('name: name is required');
+  // The API's own words, quoted: they are upstream text, kept on one line.
+  expect(message).toContain('phone_number: "invalid phone_number: must be E.164 format"');
+  expect(message).toContain('name: "name is required"');
   expect(message).toContain('req_7a8b9c0d1e2f');
   expect(message).toMatch(/Nothing was changed/);
   expect(message).not.toContain('token-for-tests');

@@ -4,6 +4,10 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { createServer as createMcpServer } from '../../src/server.js';
 import { VobizClient, type VobizClientOptions } from '../../src/vobiz/client.js';
 
 export type Responder = (req: IncomingMessage, res: ServerResponse, body: string) => void;
@@ -98,4 +102,40 @@ export function clientFor(api: ScriptedApi, options: Omit<Partial<VobizClientOpt
     credentials: { authId: 'MA_TEST', authToken: TEST_TOKEN },
     ...options,
   });
+}
+
+/**
+ * The server's tools against the scripted API, through a real MCP Client linked in memory: for tool
+ * results under exact upstream sequences.
+ */
+export async function toolsFor(
+  api: ScriptedApi,
+  options: Omit<Partial<VobizClientOptions>, 'baseUrl'> = {},
+): Promise<{
+  call(name: string, args: Record<string, unknown>): Promise<CallToolResult>;
+  close(): Promise<void>;
+}> {
+  const vobiz = clientFor(api, { timeoutMs: 1_000, retry: { maxRetries: 3, baseDelayMs: 5 }, ...options });
+  const server = createMcpServer({
+    client: vobiz,
+    import: { allowedDirs: [], maxFileBytes: 1024 * 1024, maxInlineBytes: 1024 * 1024, chunkRows: 100 },
+    confirm: { mode: 'never', bulkThreshold: 1_000 },
+    bulkConcurrency: 2,
+  });
+  const client = new Client({ name: 'unit', version: '1.0.0' });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
+  return {
+    call: async (name, args) => (await client.callTool({ name, arguments: args })) as CallToolResult,
+    close: async () => {
+      await client.close();
+      await vobiz.close();
+    },
+  };
+}
+
+/** The text of a tool result's first content block. */
+export function textOf(result: CallToolResult): string {
+  const block = result.content[0];
+  return block?.type === 'text' ? block.text : '';
 }

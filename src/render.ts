@@ -1,0 +1,88 @@
+/**
+ * The one way text from the account or the upstream reaches a model: a contact's name, a tag, an
+ * attribute value, a CSV cell, an error message from Vobiz. Anyone who messages the business chooses
+ * their own name, so such text is data, and must never be able to start a line of its own, pass itself
+ * off as a field, hide what follows it, or flood the model's context. `renderText` keeps it on one line
+ * (control characters, line and paragraph separators, bidi and zero-width controls escaped), quotes it
+ * unless it is a plain word, and clips it. Structured content keeps the true values; only text is rendered.
+ */
+
+/** Default longest rendering of one value, in characters (before quoting and escaping). */
+export const MAX_RENDERED_CHARS = 200;
+
+/**
+ * Characters that could break a line or change how the rest of it reads: C0 and C1 controls, the line
+ * and paragraph separators, the bidi embeddings, overrides and isolates, the directional marks, the
+ * zero-width characters, the interlinear annotation marks and the BOM.
+ */
+const UNSAFE =
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this matches
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]/gu;
+
+/** A tag, an attribute key, a number: letters, digits and a few joiners, nothing that reads as structure. */
+const PLAIN_WORD = /^[\p{L}\p{N}_.:/+@-]+$/u;
+
+export interface RenderOptions {
+  /** Longest rendering in characters before quoting (default MAX_RENDERED_CHARS); the rest is cut with `…`. */
+  max?: number;
+  /**
+   * `always` (default): a JSON string literal, for free text such as names and messages.
+   * `unless-plain`: bare when the value is one plain word (`vip`, `expo-2026`), quoted otherwise.
+   * `never`: escaped and clipped but not quoted, for text that ends its line, where nothing follows it
+   *   that it could pass itself off as (the reason of a failed row).
+   */
+  quote?: 'always' | 'unless-plain' | 'never';
+}
+
+/** Account or upstream text as a model may read it: one line, clipped, quoted where it could mislead. */
+export function renderText(
+  value: string,
+  { max = MAX_RENDERED_CHARS, quote = 'always' }: RenderOptions = {},
+): string {
+  const clipped = clip(value, max);
+  if (quote === 'unless-plain' && clipped === value && PLAIN_WORD.test(value)) return value;
+  if (quote === 'never') return clipped.replace(UNSAFE, escapeChar);
+  // JSON.stringify escapes quotes, backslashes and C0 controls; the rest of UNSAFE it leaves raw.
+  return JSON.stringify(clipped).replace(UNSAFE, escapeChar);
+}
+
+/** A JSON value (custom attributes) rendered the same way: compact JSON, every string in it made safe. */
+export function renderJson(value: unknown, max = MAX_RENDERED_CHARS): string {
+  const json = JSON.stringify(value, (_key, inner: unknown) =>
+    typeof inner === 'string' ? clip(inner, max) : inner,
+  );
+  return (json ?? 'null').replace(UNSAFE, escapeChar);
+}
+
+/** A list of tags: each bare if plain, quoted otherwise, comma-separated; `-` for none. */
+export function renderTags(tags: readonly string[], max = MAX_RENDERED_CHARS): string {
+  return tags.length === 0
+    ? '-'
+    : tags.map((tag) => renderText(tag, { quote: 'unless-plain', max })).join(',');
+}
+
+function clip(value: string, max: number): string {
+  if (value.length <= max) return value;
+  // Never cut a surrogate pair in half: the lone half would render as a replacement character.
+  const end = isHighSurrogate(value.charCodeAt(max - 1)) ? max - 1 : max;
+  return `${value.slice(0, end)}…`;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+function escapeChar(char: string): string {
+  return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
+/** Longest text of one tool result; beyond it the text is cut, and says so (structured content is whole). */
+export const MAX_RESULT_TEXT_CHARS = 100_000;
+
+/** Bounds a result's text: what a model reads must fit its context, whatever the account holds. */
+export function boundResultText(text: string, max = MAX_RESULT_TEXT_CHARS): string {
+  if (text.length <= max) return text;
+  const cut = text.lastIndexOf('\n', max);
+  const kept = text.slice(0, cut > max / 2 ? cut : max);
+  return `${kept}\n… the text was cut at ${max} characters; the structured result holds everything.`;
+}

@@ -1,0 +1,201 @@
+/**
+ * The field rules of a contact — what the API accepts in each field — written once and used by all three
+ * that need them: the tools (through tools/fields.ts, which adds argument reading and descriptions), the
+ * CSV checker (a row is refused here only if the API would refuse it), and the sandbox (which answers 422
+ * with these messages and codes). The limits are the contract's (contract.ts); phone numbers are
+ * phone.ts's. A check pushes what is wrong into `problems` and returns the value as the API would store
+ * it, so one pass reports every problem at once.
+ */
+import {
+  CONTACT_ID_PATTERN,
+  CSV_TAG_SEPARATOR,
+  MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH,
+  MAX_CUSTOM_ATTRIBUTES,
+  MAX_NAME_LENGTH,
+  MAX_SEARCH_LENGTH,
+  MAX_TAG_LENGTH,
+  MAX_TAGS_PER_CONTACT,
+  RESERVED_ATTRIBUTE_KEYS,
+} from './contract.js';
+
+/** The `details.errors[].code` values of a 422 (contract.ts: [assumed]). */
+export const FIELD_ERROR_CODES = {
+  required: 'required',
+  invalidType: 'invalid_type',
+  invalidFormat: 'invalid_format',
+  tooLong: 'too_long',
+  tooMany: 'too_many',
+  empty: 'empty',
+  notUpdatable: 'not_updatable',
+  unknownField: 'unknown_field',
+  noChanges: 'no_changes',
+  outOfRange: 'out_of_range',
+  reservedKey: 'reserved_key',
+} as const;
+export type FieldErrorCode = (typeof FIELD_ERROR_CODES)[keyof typeof FIELD_ERROR_CODES];
+
+/** One broken field: which, why (a sentence a model or a person can act on), a stable code, the value. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+  code: FieldErrorCode;
+  /** What was sent; null when the field was absent. */
+  value: unknown;
+}
+
+const { required, invalidType, invalidFormat, tooLong, tooMany, empty, reservedKey } = FIELD_ERROR_CODES;
+
+/** A name as stored: trimmed, not empty, at most MAX_NAME_LENGTH characters. */
+export function checkName(value: unknown, problems: FieldProblem[], field = 'name'): string | undefined {
+  if (value === undefined || value === null) {
+    problems.push({ field, message: `${field} is required`, code: required, value: null });
+  } else if (typeof value !== 'string') {
+    problems.push({ field, message: `${field} must be a string`, code: invalidType, value });
+  } else if (value.trim() === '') {
+    problems.push({ field, message: `${field} must not be empty`, code: empty, value });
+  } else if (value.trim().length > MAX_NAME_LENGTH) {
+    const message = `${field} must be at most ${MAX_NAME_LENGTH} characters`;
+    problems.push({ field, message, code: tooLong, value: clipValue(value) });
+  } else {
+    return value.trim();
+  }
+  return undefined;
+}
+
+/** Tags as stored: each trimmed, not empty, at most MAX_TAG_LENGTH; duplicates dropped (first kept). */
+export function checkTags(value: unknown, problems: FieldProblem[], field = 'tags'): string[] | undefined {
+  if (!Array.isArray(value)) {
+    problems.push({ field, message: `${field} must be an array of strings`, code: invalidType, value });
+    return undefined;
+  }
+  const tags: string[] = [];
+  const before = problems.length;
+  value.forEach((tag: unknown, index) => {
+    const checked = checkTag(tag, problems, `${field}[${index}]`);
+    if (checked !== undefined && !tags.includes(checked)) tags.push(checked);
+  });
+  if (tags.length > MAX_TAGS_PER_CONTACT) {
+    const message = `too many tags: ${tags.length} (at most ${MAX_TAGS_PER_CONTACT})`;
+    problems.push({ field, message, code: tooMany, value: tags.length });
+  }
+  return problems.length === before ? tags : undefined;
+}
+
+/** One tag, trimmed. */
+export function checkTag(value: unknown, problems: FieldProblem[], field = 'tag'): string | undefined {
+  if (typeof value !== 'string') {
+    problems.push({ field, message: `${field} must be a string`, code: invalidType, value });
+  } else if (value.trim() === '') {
+    problems.push({ field, message: `${field} must not be empty`, code: empty, value });
+  } else if (value.trim().length > MAX_TAG_LENGTH) {
+    const message = `${field} must be at most ${MAX_TAG_LENGTH} characters`;
+    problems.push({ field, message, code: tooLong, value: clipValue(value) });
+  } else {
+    return value.trim();
+  }
+  return undefined;
+}
+
+/**
+ * Custom attributes: an object of at most MAX_CUSTOM_ATTRIBUTES keys, each 1 to
+ * MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH characters and none of RESERVED_ATTRIBUTE_KEYS; values are any JSON.
+ * Read from the value as sent (JSON.parse makes `__proto__` an own key): a copy made by assignment would
+ * drop that key without a word, and a PUT would then wipe the contact's attributes.
+ */
+export function checkCustomAttributes(
+  value: unknown,
+  problems: FieldProblem[],
+  field = 'custom_attributes',
+): Record<string, unknown> | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    problems.push({ field, message: `${field} must be an object`, code: invalidType, value });
+    return undefined;
+  }
+  const entries = Object.entries(value);
+  const before = problems.length;
+  if (entries.length > MAX_CUSTOM_ATTRIBUTES) {
+    const message = `too many ${field}: ${entries.length} (at most ${MAX_CUSTOM_ATTRIBUTES})`;
+    problems.push({ field, message, code: tooMany, value: entries.length });
+  }
+  for (const [key] of entries) {
+    const shown = JSON.stringify(clipValue(key, 40));
+    if (key.trim() === '' || key.length > MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH) {
+      const message = `${field} key ${shown} must be 1 to ${MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH} characters`;
+      problems.push({
+        field: `${field}.${clipValue(key, 40)}`,
+        message,
+        code: invalidFormat,
+        value: clipValue(key),
+      });
+    } else if (RESERVED_ATTRIBUTE_KEYS.includes(key)) {
+      const message = `${field} key ${shown} cannot be stored (${RESERVED_ATTRIBUTE_KEYS.join(', ')} are reserved): rename it`;
+      problems.push({ field: `${field}.${key}`, message, code: reservedKey, value: key });
+    }
+  }
+  // fromEntries defines own properties: no key can reach a prototype.
+  return problems.length === before ? Object.fromEntries(entries) : undefined;
+}
+
+/** A contact id that can go into a URL path as one segment (contract.ts: CONTACT_ID_PATTERN). */
+export function checkContactId(value: unknown, problems: FieldProblem[], field = 'id'): string | undefined {
+  if (typeof value === 'string' && CONTACT_ID_PATTERN.test(value)) return value;
+  problems.push({
+    field,
+    message: `${field} must be a contact id as returned by list_contacts (letters, digits, "-" or "_"), e.g. a UUID`,
+    code: typeof value === 'string' ? invalidFormat : invalidType,
+    value: typeof value === 'string' ? clipValue(value) : value,
+  });
+  return undefined;
+}
+
+/** A search text: trimmed, at most MAX_SEARCH_LENGTH characters; empty means no filter. */
+export function checkSearch(value: string, problems: FieldProblem[], field = 'search'): string | undefined {
+  const search = value.trim();
+  if (search.length <= MAX_SEARCH_LENGTH) return search || undefined;
+  const message = `${field} must be at most ${MAX_SEARCH_LENGTH} characters`;
+  problems.push({ field, message, code: tooLong, value: clipValue(value) });
+  return undefined;
+}
+
+/** An integer in [min, max], from a query string or a JSON number. */
+export function checkInteger(
+  raw: unknown,
+  field: string,
+  min: number,
+  max: number,
+  problems: FieldProblem[],
+): number | undefined {
+  const value =
+    typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (Number.isSafeInteger(value) && value >= min && value <= max) return value;
+  const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `between ${min} and ${max}`;
+  problems.push({
+    field,
+    message: `${field} must be an integer ${range}`,
+    code: Number.isNaN(value) ? invalidType : FIELD_ERROR_CODES.outOfRange,
+    value: raw,
+  });
+  return undefined;
+}
+
+/**
+ * A CSV `tags` cell, `"vip, newsletter"` → `["vip", "newsletter"]`: split at the separator, each trimmed,
+ * empty ones and repeats dropped. Most cells hold one tag or none, so those go fast.
+ */
+export function splitTagCell(cell: string): string[] {
+  if (!cell.includes(CSV_TAG_SEPARATOR)) {
+    const tag = cell.trim();
+    return tag === '' ? [] : [tag];
+  }
+  const tags: string[] = [];
+  for (const part of cell.split(CSV_TAG_SEPARATOR)) {
+    const tag = part.trim();
+    if (tag !== '' && !tags.includes(tag)) tags.push(tag);
+  }
+  return tags;
+}
+
+/** A value echoed back in a problem is clipped: a model may have sent 10 kB of it. */
+export function clipValue(value: string, max = 64): string {
+  return value.length > max ? `${value.slice(0, max)}…` : value;
+}

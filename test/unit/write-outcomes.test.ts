@@ -1,0 +1,115 @@
+/**
+ * What delete_contact and create_contact tell the model after an answer was lost, against exact upstream
+ * sequences, each both ways: the lost attempt applied, and not applied. A result claims an outcome only
+ * on evidence.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  apiError,
+  json,
+  noContent,
+  page,
+  startScriptedApi,
+  textOf,
+  toolsFor,
+  type ScriptedApi,
+} from './scripted-api.js';
+
+let api: ScriptedApi;
+let tools: Awaited<ReturnType<typeof toolsFor>>;
+
+const contact = {
+  id: 'c1',
+  phone_number: '+919812340000',
+  name: 'Asha',
+  tags: ['vip'],
+  custom_attributes: {},
+  created_at: '2025-01-01T00:00:00Z',
+};
+const unavailable = apiError(503, 'SERVICE_UNAVAILABLE');
+
+beforeAll(async () => {
+  api = await startScriptedApi();
+  tools = await toolsFor(api);
+});
+afterEach(() => api.reset());
+afterAll(async () => {
+  await tools.close();
+  await api.close();
+});
+
+const calls = () =>
+  api.received.map((r) => `${r.method} ${r.url.replace('/api/v1/messaging', '').split('?')[0]}`);
+
+describe('delete_contact', () => {
+  it('an id that never existed is a 404, and no DELETE is sent — even if the read had to be retried', async () => {
+    api.script = [unavailable, apiError(404, 'NOT_FOUND')];
+    const result = await tools.call('delete_contact', { id: 'never' });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/^Not found/);
+    expect(textOf(result)).not.toMatch(/Deleted/);
+    expect(calls()).toEqual(['GET /contacts/never', 'GET /contacts/never']);
+  });
+
+  it('applied: seen before, a 503, then gone on the retry → deleted by the first attempt', async () => {
+    api.script = [json(200, contact), unavailable, apiError(404, 'NOT_FOUND')];
+    const result = await tools.call('delete_contact', { id: 'c1' });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ id: 'c1', deleted: true });
+    expect(textOf(result)).toMatch(/Deleted contact c1: "Asha".*the first attempt had been applied/);
+  });
+
+  it('not applied: seen before, a 503, then the retry deletes it', async () => {
+    api.script = [json(200, contact), unavailable, noContent];
+    const result = await tools.call('delete_contact', { id: 'c1' });
+    expect(result.isError).toBeFalsy();
+    expect(textOf(result)).toMatch(/^Deleted contact c1: "Asha" \(\+919812340000\)\.$/m);
+    expect(calls()).toEqual(['GET /contacts/c1', 'DELETE /contacts/c1', 'DELETE /contacts/c1']);
+  });
+
+  it('seen before, then a plain 404: someone else deleted it meanwhile — not claimed as ours', async () => {
+    api.script = [json(200, contact), apiError(404, 'NOT_FOUND')];
+    const result = await tools.call('delete_contact', { id: 'c1' });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/someone else deleted it meanwhile/);
+  });
+});
+
+describe('create_contact', () => {
+  const args = { phone_number: '+919812340000', name: 'Asha', tags: ['vip'] };
+
+  it('a number that existed since last year is "not created", with its id, after a 503', async () => {
+    api.script = [unavailable, page(contact)];
+    const result = await tools.call('create_contact', args);
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(
+      /^Not created: a contact with \+919812340000 already existed before this call — c1/,
+    );
+    expect(calls()).toEqual(['POST /contacts', 'GET /contacts']);
+  });
+
+  it('applied: a 503, then the lookup finds it created during this call → created, once', async () => {
+    api.script = [unavailable, page({ ...contact, created_at: new Date().toISOString() })];
+    const result = await tools.call('create_contact', args);
+    expect(result.isError).toBeFalsy();
+    expect(textOf(result)).toMatch(/^Created: c1 .*the first attempt had been applied/);
+  });
+
+  it('not applied: a 503, nothing found, created by the second POST', async () => {
+    api.script = [unavailable, page(), json(201, { ...contact, created_at: new Date().toISOString() })];
+    const result = await tools.call('create_contact', args);
+    expect(textOf(result)).toMatch(/^Created: c1 · \+919812340000 · "Asha" · tags: vip$/m);
+    expect(calls()).toEqual(['POST /contacts', 'GET /contacts', 'POST /contacts']);
+  });
+
+  it('a created number in no known range is created, with a warning', async () => {
+    api.script = [json(201, { ...contact, phone_number: '+447700900123' })];
+    const result = await tools.call('create_contact', { ...args, phone_number: '+44 7700 900123' });
+    expect(result.isError).toBeFalsy();
+    expect(JSON.parse(api.received[0]!.body)).toMatchObject({ phone_number: '+447700900123' });
+    expect(result.structuredContent).toMatchObject({
+      warnings: ['+447700900123 is not in a known range for GB: Vobiz may refuse it'],
+    });
+    expect(textOf(result)).toMatch(/\nWarning: \+447700900123 is not in a known range for GB/);
+  });
+});
