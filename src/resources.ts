@@ -8,6 +8,7 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError, ReadResourceRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { redact } from './log.js';
+import { renderText } from './render.js';
 import { CONTACT_ID_PATTERN } from './vobiz/contract.js';
 import type { VobizClient } from './vobiz/client.js';
 import { VobizHttpError } from './vobiz/errors.js';
@@ -26,7 +27,7 @@ export function registerContactResource(server: McpServer, client: VobizClient):
     if (id === undefined || !CONTACT_ID_PATTERN.test(id)) {
       throw new McpError(
         ErrorCode.InvalidParams,
-        `Not a contact URI: ${clip(uri)}. Contact URIs look like vobiz://contacts/{id}, with an id from list_contacts.`,
+        `Not a contact URI: ${renderText(uri, { max: 120 })}. Contact URIs look like vobiz://contacts/{id}, with an id from list_contacts.`,
         { uri },
       );
     }
@@ -70,10 +71,4 @@ export function registerContactResource(server: McpServer, client: VobizClient):
   server.server.setRequestHandler(ReadResourceRequestSchema, (request, extra) =>
     read(request.params.uri, extra.signal),
   );
-}
-
-/** A URI is the caller's text: echoed on one line, and not at any length. */
-function clip(text: string): string {
-  const line = JSON.stringify(text);
-  return line.length > 120 ? `${line.slice(0, 117)}…"` : line;
 }
