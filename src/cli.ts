@@ -40,6 +40,7 @@ Environment:
                                     working directory; none when that is /)
   VOBIZ_IMPORT_MAX_BYTES            largest CSV file accepted, default 104857600
   VOBIZ_IMPORT_CHUNK_ROWS           rows per uploaded chunk, default 5000
+  VOBIZ_IMPORT_CONCURRENCY          chunks an import uploads at once, default 4
 
 Remote mode (--http):
   Callers send their own Vobiz credentials as X-Vobiz-Auth-Id + X-Vobiz-Auth-Token, or
@@ -133,6 +134,7 @@ async function main(argv: string[]): Promise<void> {
         maxFileBytes: config.importMaxBytes,
         maxInlineBytes: config.inlineCsvMaxBytes,
         chunkRows: config.importChunkRows,
+        chunkConcurrency: config.importConcurrency,
       },
       confirm: { mode: config.confirmMode, bulkThreshold: config.confirmThreshold },
       bulkConcurrency: config.bulkConcurrency,

@@ -96,6 +96,16 @@ export function integerField(min: number, max: number) {
 
 export const booleanField = z.preprocess(readBoolean, z.boolean());
 
+/** An object field, read from an object or its JSON text. */
+export function objectField<T extends z.ZodType>(schema: T) {
+  return z.preprocess(readObject, schema);
+}
+
+/** A list of strings, read from a list, JSON text or a comma-separated string. */
+export function stringListField(maxItems: number) {
+  return z.preprocess(readList, z.array(z.string().min(1)).min(1).max(maxItems));
+}
+
 /**
  * A field checked by one of the contact rules: the rule's messages are the errors, its value (trimmed,
  * de-duplicated) what the handler gets. `shape` is what the schema advertises (the rule is the judge).
