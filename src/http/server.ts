@@ -107,6 +107,7 @@ export async function startRemoteServer({ settings, config }: RemoteServerOption
         maxFileBytes: config.importMaxBytes,
         maxInlineBytes: config.inlineCsvMaxBytes,
         chunkRows: config.importChunkRows,
+        chunkConcurrency: config.importConcurrency,
       },
       // No answer from the user can reach a stateless request: a change that needs a yes needs
       // `confirm: true`, which the model is told to send only once the user has said yes.
