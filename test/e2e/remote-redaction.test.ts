@@ -90,6 +90,7 @@ describe("the caller's own credentials", () => {
       for (const text of [...texts, ...recorder.received]) expect(text).not.toContain(secret);
       expect(recorder.received.length).toBeGreaterThan(0);
       expect(remote.stderr()).not.toContain(secret);
+      expect(remote.stdout()).toBe(''); // remote mode writes its logs to stderr too
     });
   }
 });
