@@ -13,12 +13,11 @@
  * `confirm` argument to the tools that ask (withConfirmArgument).
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { logError } from '../log.js';
 import { errorResult } from './results.js';
-import type { ToolDefinition } from './tool.js';
+import type { ToolDefinition, ToolExtra as Extra } from './tool.js';
 
 export type ConfirmMode = 'auto' | 'never';
 
@@ -28,8 +27,6 @@ export interface ConfirmSettings {
   /** Bulk changes touching more contacts than this are confirmed. */
   bulkThreshold: number;
 }
-
-type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 /** `unanswered`: the question could not be put or got no answer (the client failed or timed out). */
 export type Confirmation = 'confirmed' | 'declined' | 'not_asked' | 'unanswered';
