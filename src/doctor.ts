@@ -13,7 +13,8 @@ import { redact, registerSecret } from './log.js';
 import { SERVER_NAME, SERVER_VERSION } from './server.js';
 import { VobizClient } from './vobiz/client.js';
 import { DEFAULT_BASE_URL } from './vobiz/contract.js';
-import { isTlsErrorCode, VobizHttpError, VobizNetworkError } from './vobiz/errors.js';
+import { failureKind, VobizHttpError, VobizNetworkError } from './vobiz/errors.js';
+import { renderText } from './render.js';
 
 export interface DoctorIo {
   write: (text: string) => void;
@@ -126,73 +127,77 @@ function checkConfig(env: NodeJS.ProcessEnv): { config: Config; credentialVars: 
   }
 }
 
-/** Turns the error of the test read into its cause and remedy. */
+/**
+ * Turns the error of the test read into its cause and remedy, for a person at a terminal: the kinds are
+ * the ones the tools word for a model (vobiz/errors.ts failureKind), told here as settings to change.
+ */
 export function diagnose(error: unknown, context: AttemptContext): Diagnosis {
   const { baseUrl, timeoutMs, elapsedMs, credentialVars } = context;
   const url = new URL(baseUrl);
   const checkBaseUrl = `check the path in VOBIZ_BASE_URL: the Contacts API is at ${DEFAULT_BASE_URL} (unset VOBIZ_BASE_URL to use it)`;
   const answered = (status: number) => `${showUrl(baseUrl)} answered HTTP ${status} in ${elapsedMs} ms`;
+  const http = error instanceof VobizHttpError ? error : undefined;
+  const said = http && !http.details.unreadableBody ? ` (${renderText(http.message, { max: 120 })})` : '';
+  const status = http?.status ?? 0;
+  const code = error instanceof VobizNetworkError ? (error.causeCode ?? 'no error code') : '';
+  const hostPort = `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
 
-  if (error instanceof VobizHttpError) {
-    const said = error.details.unreadableBody ? '' : ` ("${oneLine(error.message)}")`;
-    if (error.status === 401 || error.status === 403) {
+  switch (failureKind(error)) {
+    case 'credentials':
       return {
-        cause: `credentials refused: ${answered(error.status)}${said}`,
+        cause: `credentials refused: ${answered(status)}${said}`,
         fix:
           `check ${credentialVars}: copy them again from the Vobiz console` +
-          (error.status === 401 ? ' (a 401 can also mean a wrong path in VOBIZ_BASE_URL)' : ''),
+          (status === 401 ? ' (a 401 can also mean a wrong path in VOBIZ_BASE_URL)' : ''),
       };
-    }
-    if (error.status === 404)
+    case 'not_found':
       return { cause: `no contacts endpoint there: ${answered(404)}${said}`, fix: checkBaseUrl };
-    if (error.status === 429) {
-      const wait = error.details.retryAfterSeconds;
+    case 'rate_limited': {
+      const wait = http?.details.retryAfterSeconds;
       return {
         cause: `rate limited: ${answered(429)}; the configuration looks right`,
         fix: `wait${wait === undefined ? ' a minute' : ` ${wait} s`} and run doctor again; nothing to change`,
       };
     }
-    if (error.status >= 500) {
-      const requestId = error.details.requestId ? ` (request id ${error.details.requestId})` : '';
+    case 'server': {
+      const requestId = http?.details.requestId
+        ? ` (request id ${renderText(http.details.requestId, { quote: 'unless-plain' })})`
+        : '';
       return {
-        cause: `the API is failing: ${answered(error.status)}${said}`,
+        cause: `the API is failing: ${answered(status)}${said}`,
         fix: `nothing to change in VOBIZ_*; try again later, and if it persists tell Vobiz support${requestId}`,
       };
     }
-    if (error.details.unreadableBody) {
+    case 'too_large':
+    case 'unreadable':
       return {
-        cause: `not the Contacts API: ${answered(error.status)} with something other than its JSON (a web page?)`,
+        cause: `not the Contacts API: ${answered(status)} with something other than its JSON (a web page?)`,
         fix: checkBaseUrl,
       };
-    }
-    return {
-      cause: `the API refused the test read: ${answered(error.status)}${said}`,
-      fix: `check that VOBIZ_BASE_URL is the Contacts API (${DEFAULT_BASE_URL}) and the account in the Vobiz console`,
-    };
-  }
-
-  if (error instanceof VobizNetworkError) {
-    if (error.kind === 'timeout') {
+    case 'conflict':
+    case 'invalid_request':
+    case 'other_status':
+      return {
+        cause: `the API refused the test read: ${answered(status)}${said}`,
+        fix: `check that VOBIZ_BASE_URL is the Contacts API (${DEFAULT_BASE_URL}) and the account in the Vobiz console`,
+      };
+    case 'timeout':
+    case 'deadline':
       return {
         cause: `timed out: no answer from ${url.host} within ${timeoutMs} ms`,
         fix: `raise VOBIZ_TIMEOUT_MS if the network is slow, or check the host in VOBIZ_BASE_URL`,
       };
-    }
-    const code = error.causeCode ?? 'no error code';
-    const hostPort = `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    case 'dns':
       return {
         cause: `DNS failure: the host ${url.hostname} could not be resolved (${code}${code === 'EAI_AGAIN' ? ', a temporary failure' : ''})`,
         fix: `check the host name in VOBIZ_BASE_URL (the API is ${new URL(DEFAULT_BASE_URL).host}) and this machine's DNS`,
       };
-    }
-    if (code === 'ECONNREFUSED') {
+    case 'refused':
       return {
         cause: `nothing is listening at ${hostPort} (connection refused, ECONNREFUSED)`,
         fix: 'check the host and port in VOBIZ_BASE_URL; for a local sandbox, start it first (vobiz-contacts-mcp sandbox)',
       };
-    }
-    if (isTlsErrorCode(code)) {
+    case 'tls': {
       // An https:// URL on a plain-http server (a local sandbox) fails this way, not with a certificate error.
       const plainHttp = /WRONG_VERSION_NUMBER|EPROTO/.test(code);
       return {
@@ -202,26 +207,22 @@ export function diagnose(error: unknown, context: AttemptContext): Diagnosis {
           : 'check the host in VOBIZ_BASE_URL matches its certificate; behind a proxy that inspects TLS, give Node its CA with NODE_EXTRA_CA_CERTS',
       };
     }
-    return {
-      cause: `the connection to ${hostPort} failed or was dropped after ${elapsedMs} ms (${code})`,
-      fix: `check VOBIZ_BASE_URL, and any proxy or firewall between this machine and ${url.hostname}`,
-    };
+    case 'connection':
+      return {
+        cause: `the connection to ${hostPort} failed or was dropped after ${elapsedMs} ms (${code})`,
+        fix: `check VOBIZ_BASE_URL, and any proxy or firewall between this machine and ${url.hostname}`,
+      };
+    case 'cancelled':
+    case 'internal':
+      return {
+        cause: `unexpected error: ${renderText(error instanceof Error ? error.message : String(error), { max: 120 })}`,
+        fix: 'this is a bug in vobiz-contacts-mcp: please report it with this output',
+      };
   }
-
-  return {
-    cause: `unexpected error: ${oneLine(error instanceof Error ? error.message : String(error))}`,
-    fix: 'this is a bug in vobiz-contacts-mcp: please report it with this output',
-  };
 }
 
 /** host + path (with the scheme, when asked): never user info or a query, which may carry a secret. */
 function showUrl(raw: string, withScheme = false): string {
   const url = new URL(raw);
   return `${withScheme ? `${url.protocol}//` : ''}${url.host}${url.pathname.replace(/\/+$/, '')}`;
-}
-
-/** An API message as one short line: it is quoted inside the cause line. */
-function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 120 ? `${flat.slice(0, 119)}…` : flat;
 }

@@ -5,8 +5,8 @@
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { InvalidContactIdError } from '../vobiz/client.js';
-import { VobizCancelledError, VobizHttpError, VobizNetworkError } from '../vobiz/errors.js';
-import { classifyFailure, DEADLINE_CAUSE, retryRecordOf } from '../vobiz/retry.js';
+import { failureKind, VobizHttpError } from '../vobiz/errors.js';
+import { classifyFailure, retryRecordOf } from '../vobiz/retry.js';
 import { logError, redact } from '../log.js';
 import { renderText } from '../render.js';
 
@@ -63,83 +63,90 @@ function failureText(error: unknown, context: FailureContext): string {
       ? " It stopped retrying because the next wait would have run past the call's time budget (VOBIZ_DEADLINE_MS)."
       : '';
   const outcome = outcomeSentence(error, context, record?.earlierOutcomeUnknown ?? false);
+  const kind = failureKind(error);
 
-  if (error instanceof VobizCancelledError) {
-    return `Cancelled${tries}; could not ${action}.${context.writes ? outcome : ''}`;
-  }
-  if (error instanceof VobizNetworkError) {
-    if (error.causeCode === DEADLINE_CAUSE) {
+  switch (kind) {
+    case 'cancelled':
+      return `Cancelled${tries}; could not ${action}.${context.writes ? outcome : ''}`;
+    case 'deadline':
       return `Gave up trying to ${action}${tries}: the call used up its time budget (VOBIZ_DEADLINE_MS) before Vobiz answered.${outcome}`;
-    }
-    return error.kind === 'timeout'
-      ? `Vobiz did not answer in time${tries} (each request may take VOBIZ_TIMEOUT_MS; raise it if this keeps happening); could not ${action}.${gaveUpEarly}${outcome}`
-      : `${error.message} Could not ${action}${tries}. Check VOBIZ_BASE_URL and the network.${gaveUpEarly}${outcome}`;
-  }
-  if (error instanceof InvalidContactIdError) {
-    return `Not a contact id: ${error.message}. Nothing was sent. Find the contact's id with list_contacts.`;
-  }
-  if (!(error instanceof VobizHttpError)) {
-    logError(`unexpected failure while trying to ${action}`, error);
-    return `Internal error in vobiz-contacts-mcp while trying to ${action}; the details are in the server log.${
-      context.writes
-        ? ' Whether the change was applied is unknown: check the current state before trying again.'
-        : ''
-    }`;
+    case 'timeout':
+      return `Vobiz did not answer in time${tries} (each request may take VOBIZ_TIMEOUT_MS; raise it if this keeps happening); could not ${action}.${gaveUpEarly}${outcome}`;
+    case 'dns':
+    case 'refused':
+    case 'tls':
+    case 'connection':
+      return `${(error as Error).message} Could not ${action}${tries}. Check VOBIZ_BASE_URL and the network.${gaveUpEarly}${outcome}`;
+    case 'internal':
+      if (error instanceof InvalidContactIdError) {
+        return `Not a contact id: ${error.message}. Nothing was sent. Find the contact's id with list_contacts.`;
+      }
+      logError(`unexpected failure while trying to ${action}`, error);
+      return `Internal error in vobiz-contacts-mcp while trying to ${action}; the details are in the server log.${
+        context.writes
+          ? ' Whether the change was applied is unknown: check the current state before trying again.'
+          : ''
+      }`;
   }
 
-  const { status, details } = error;
-  const code =
-    error.code === undefined ? '' : ` ${renderText(error.code, { quote: 'unless-plain', max: 40 })}`;
+  const { status, details } = error as VobizHttpError;
+  const code = (error as VobizHttpError).code;
+  const shownCode = code === undefined ? '' : ` ${renderText(code, { quote: 'unless-plain', max: 40 })}`;
   const ref = details.requestId
     ? `; request id ${renderText(details.requestId, { quote: 'unless-plain', max: 80 })}`
     : '';
   // What Vobiz said, with the request id its support asks for. Its message is upstream text: rendered.
+  const message = (error as VobizHttpError).message;
   const said = details.unreadableBody
-    ? `${error.message.replace(/\.$/, '')}${ref}`
-    : `HTTP ${status}${code}: ${renderText(error.message, { max: 300 })}${ref}`;
+    ? `${message.replace(/\.$/, '')}${ref}`
+    : `HTTP ${status}${shownCode}: ${renderText(message, { max: 300 })}${ref}`;
 
-  if (status === 401 || status === 403) {
-    // The same text serves both modes: the tool cannot tell whose credentials a remote request carried.
-    return `Vobiz refused the credentials (${said}). Check ${CREDENTIAL_VARIABLES} in the server's environment (in remote mode, the X-Vobiz-Auth-Id and X-Vobiz-Auth-Token or X-Vobiz-Bearer-Token headers, when the request sent them), and that VOBIZ_BASE_URL points at the Vobiz API.${outcome}`;
-  }
-  if (status === 404) {
-    return `Not found (${said}): could not ${action}.${notFoundHint ? ` ${notFoundHint}` : ''}${outcome}`;
-  }
-  if (status === 409) {
-    const existing = details.extra?.['existing_id'];
-    return `Conflict (${said}): could not ${action}.${
-      typeof existing === 'string'
-        ? ` The existing contact's id is ${renderText(existing, { quote: 'unless-plain', max: 128 })}: use get_contact or update_contact.`
-        : ''
-    }${outcome}`;
-  }
-  if (status === 429) {
-    const seconds = details.retryAfterSeconds;
-    if (record?.stoppedBecause === 'retry_after_too_long' && seconds !== undefined) {
-      return `Vobiz rate limit reached${tries} (${said}): it asks for a wait of ${seconds} s, longer than this server waits on its own. Wait ${seconds} s before calling again.${outcome}`;
+  switch (kind) {
+    case 'credentials':
+      // The same text serves both modes: the tool cannot tell whose credentials a remote request carried.
+      return `Vobiz refused the credentials (${said}). Check ${CREDENTIAL_VARIABLES} in the server's environment (in remote mode, the X-Vobiz-Auth-Id and X-Vobiz-Auth-Token or X-Vobiz-Bearer-Token headers, when the request sent them), and that VOBIZ_BASE_URL points at the Vobiz API.${outcome}`;
+    case 'not_found':
+      return `Not found (${said}): could not ${action}.${notFoundHint ? ` ${notFoundHint}` : ''}${outcome}`;
+    case 'conflict': {
+      const existing = details.extra?.['existing_id'];
+      return `Conflict (${said}): could not ${action}.${
+        typeof existing === 'string'
+          ? ` The existing contact's id is ${renderText(existing, { quote: 'unless-plain', max: 128 })}: use get_contact or update_contact.`
+          : ''
+      }${outcome}`;
     }
-    const wait = seconds ? `Wait ${seconds} s` : 'Wait a few seconds';
-    return `Vobiz rate limit reached${tries} (${said}). ${wait} before calling again.${gaveUpEarly}${outcome}`;
+    case 'rate_limited': {
+      const seconds = details.retryAfterSeconds;
+      if (record?.stoppedBecause === 'retry_after_too_long' && seconds !== undefined) {
+        return `Vobiz rate limit reached${tries} (${said}): it asks for a wait of ${seconds} s, longer than this server waits on its own. Wait ${seconds} s before calling again.${outcome}`;
+      }
+      const wait = seconds ? `Wait ${seconds} s` : 'Wait a few seconds';
+      return `Vobiz rate limit reached${tries} (${said}). ${wait} before calling again.${gaveUpEarly}${outcome}`;
+    }
+    case 'server':
+    case 'too_large':
+    case 'unreadable': {
+      const body =
+        kind === 'too_large'
+          ? ' An answer that large points at a broken upstream or proxy; if this persists, check VOBIZ_BASE_URL.'
+          : kind === 'unreadable'
+            ? " The answer was not the API's JSON (a proxy or gateway page?); if this persists, check VOBIZ_BASE_URL."
+            : '';
+      return `Vobiz failed to ${action}${tries} (${said}).${body}${gaveUpEarly}${outcome}`;
+    }
+    case 'invalid_request': {
+      const fields = (details.fieldErrors ?? [])
+        .slice(0, 10)
+        .map(
+          (f) =>
+            `${renderText(f.field ?? '?', { quote: 'unless-plain', max: 60 })}: ${renderText(f.message ?? f.code ?? 'invalid', { max: 200 })}`,
+        )
+        .join('; ');
+      return `Vobiz rejected the request (${said})${fields ? ` — ${fields}` : ''}. Fix the arguments and call again.${outcome}`;
+    }
+    default:
+      return `Vobiz answered ${said}: could not ${action}.${outcome}`;
   }
-  if (status >= 500 || details.unreadableBody) {
-    const body = details.tooLarge
-      ? ' An answer that large points at a broken upstream or proxy; if this persists, check VOBIZ_BASE_URL.'
-      : details.unreadableBody
-        ? " The answer was not the API's JSON (a proxy or gateway page?); if this persists, check VOBIZ_BASE_URL."
-        : '';
-    return `Vobiz failed to ${action}${tries} (${said}).${body}${gaveUpEarly}${outcome}`;
-  }
-  if (status === 400 || status === 413 || status === 422) {
-    const fields = (details.fieldErrors ?? [])
-      .slice(0, 10)
-      .map(
-        (f) =>
-          `${renderText(f.field ?? '?', { quote: 'unless-plain', max: 60 })}: ${renderText(f.message ?? f.code ?? 'invalid', { max: 200 })}`,
-      )
-      .join('; ');
-    return `Vobiz rejected the request (${said})${fields ? ` — ${fields}` : ''}. Fix the arguments and call again.${outcome}`;
-  }
-  return `Vobiz answered ${said}: could not ${action}.${outcome}`;
 }
 
 /** Whether anything changed, and what that means for the next step. */

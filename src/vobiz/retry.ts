@@ -7,7 +7,7 @@
  * not have been applied. So a request is retried after a 5xx or a broken connection only when sending it
  * twice does no harm (GET; PUT and DELETE, which set a state; an upsert), never a plain create.
  */
-import { VobizCancelledError, VobizHttpError, VobizNetworkError } from './errors.js';
+import { DEADLINE_CAUSE, VobizCancelledError, VobizHttpError, VobizNetworkError } from './errors.js';
 
 export interface RetryPolicy {
   /** Retries after the first attempt; 0 turns retrying off. */
@@ -57,8 +57,7 @@ export type FailureClass = 'cancelled' | 'not_applied' | 'unknown_outcome' | 're
 /** Low-level codes of a connection that was never made: the request cannot have reached the API. */
 const NOT_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
-/** The `causeCode` of a timeout that was the call's overall deadline, not one request's timeout. */
-export const DEADLINE_CAUSE = 'DEADLINE';
+export { DEADLINE_CAUSE } from './errors.js';
 
 export function classifyFailure(error: unknown): FailureClass {
   if (error instanceof VobizCancelledError) return 'cancelled';
