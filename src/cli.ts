@@ -5,11 +5,11 @@
  */
 import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
-import { logError, logInfo, registerSecret } from './log.js';
+import { ConfigError, loadConfig, settingsReference, type ConfigWithAccount } from './config.js';
+import { logError, logInfo, registerSecret, setDebugLogging } from './log.js';
 import type { Sandbox } from './sandbox/index.js';
 import { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
-import { VobizClient } from './vobiz/client.js';
+import { toolSettingsFrom, vobizClientFrom } from './tools/context.js';
 
 const HELP = `${SERVER_NAME} ${SERVER_VERSION} — MCP server for Vobiz WhatsApp contacts (stdio or Streamable HTTP)
 
@@ -23,47 +23,26 @@ Usage:
   vobiz-contacts-mcp doctor       check the configuration and reach the API once; says what is wrong
   vobiz-contacts-mcp --help | --version
 
-Environment:
-  VOBIZ_AUTH_ID, VOBIZ_AUTH_TOKEN   your Vobiz credentials (or VOBIZ_BEARER_TOKEN)
-  VOBIZ_BASE_URL                    default https://api.vobiz.ai/api/v1/messaging
-  VOBIZ_TIMEOUT_MS                  per-request timeout, default 30000
-  VOBIZ_MAX_RETRIES                 retries after a 429, 502/503/504 or a broken connection, default 3
-  VOBIZ_RETRY_BASE_MS               first backoff ceiling (doubles each retry, full jitter), default 250
-  VOBIZ_RETRY_MAX_WAIT_MS           longest single wait; a longer Retry-After is reported, default 10000
-  VOBIZ_DEADLINE_MS                 time budget of one tool call (of each contact or chunk in bulk tools), default 120000
-  VOBIZ_READ_ONLY                   true: only the tools that read (wins over VOBIZ_TOOLS)
-  VOBIZ_TOOLS                       comma list: only these tools, e.g. list_contacts,get_contact
-  VOBIZ_CONFIRM                     auto (ask the user before deletes and large bulk changes, when the client can) | never
-  VOBIZ_CONFIRM_THRESHOLD           bulk changes above this many contacts are confirmed, default 50
-  VOBIZ_CONCURRENCY                 contacts tag_contacts works on at once, default 4
-  VOBIZ_IMPORT_DIRS                 directories import_contacts_csv may read .csv files from (default: the
-                                    working directory; none when that is /)
-  VOBIZ_IMPORT_MAX_BYTES            largest CSV file accepted, default 104857600
-  VOBIZ_IMPORT_CHUNK_ROWS           rows per uploaded chunk, default 5000
-  VOBIZ_IMPORT_CONCURRENCY          chunks an import uploads at once, default 4
+Environment (all optional but the credentials; the README's Configuration table says the same):
+${settingsHelp()}`;
 
-Remote mode (--http):
-  Callers send their own Vobiz credentials as X-Vobiz-Auth-Id + X-Vobiz-Auth-Token, or
-  X-Vobiz-Bearer-Token; without them a request uses the account configured above, if any.
-  X-MCP-Readonly: true and X-MCP-Tools: a,b narrow the tools (never widen them).
-  No answer from the user can reach a stateless request: delete_contact and tag_contacts above
-  VOBIZ_CONFIRM_THRESHOLD need confirm: true, which the model is told to send only after the user's yes.
-  MCP_HTTP_TOKEN                    require Authorization: Bearer <token> (needed to serve a configured
-                                    account on a non-loopback address)
-  MCP_HTTP_PORT, MCP_HTTP_HOST      as --port / --host (the flags win), default 3000 / 127.0.0.1
-  MCP_HTTP_ALLOWED_HOSTS            comma list of extra Host names accepted, e.g. mcp.example.com
-  MCP_HTTP_ALLOWED_ORIGINS          comma list of extra browser Origins accepted, e.g. https://app.example.com
-  MCP_HTTP_MAX_BODY_BYTES           largest request body, default 8388608
-  MCP_HTTP_MAX_CONCURRENT_PER_CALLER  requests one set of credentials may have running, default 16 (more wait)
-  MCP_HTTP_QUEUE_LENGTH             requests of one set of credentials that may wait, default 256 (then 429)
-  MCP_HTTP_QUEUE_WAIT_MS            longest wait for a slot, default 30000 (then 429)
-  MCP_HTTP_MAX_CONCURRENT           requests running in the whole process, default 512 (then 503)
-  MCP_HTTP_REQUEST_TIMEOUT_MS       time a client has to send a whole request, default 10000 (then 408)
-  MCP_HTTP_SESSION_SECRET           signs session ids (32+ characters): set the same on every instance
-                                    behind one load balancer; random per process by default
-  MCP_HTTP_JSON_RESPONSE            true: plain JSON answers instead of SSE (no streamed progress)
-  MCP_HTTP_SHUTDOWN_GRACE_MS        how long SIGTERM waits for in-flight calls, default 25000
+/** The settings, from the one table the loader reads (config.ts), grouped and with their defaults. */
+function settingsHelp(): string {
+  const titles = { account: 'Account', tools: 'Tools', import: 'Imports', remote: 'Remote mode (--http)' };
+  const lines: string[] = [];
+  for (const [group, title] of Object.entries(titles)) {
+    lines.push(`  ${title}:`);
+    for (const setting of settingsReference().filter((s) => s.group === group)) {
+      const doc = setting.doc.replace(/`/g, '');
+      const fallback = setting.default === '—' ? '' : ` (default ${setting.default.replace(/`/g, '')})`;
+      lines.push(`    ${setting.name.padEnd(36)}${doc}${fallback}`);
+    }
+  }
+  return `${lines.join('\n')}
+  In remote mode callers may send their own credentials as X-Vobiz-Auth-Id + X-Vobiz-Auth-Token, or
+  X-Vobiz-Bearer-Token, and narrow the tools with X-MCP-Readonly: true or X-MCP-Tools: a,b.
 `;
+}
 
 // The sandbox, remote mode and doctor are loaded only when asked for: a stdio server, started anew by
 // the MCP client for every session, should not parse what it will not run.
@@ -99,7 +78,7 @@ async function main(argv: string[]): Promise<void> {
   }
 
   let sandbox: Sandbox | undefined;
-  let config: Config;
+  let config: ConfigWithAccount;
   try {
     if (values.sandbox) {
       const { startSandbox } = await import('./sandbox/index.js');
@@ -118,27 +97,11 @@ async function main(argv: string[]): Promise<void> {
   }
   const credentials = config.credentials;
   registerSecret('bearerToken' in credentials ? credentials.bearerToken : credentials.authToken);
+  setDebugLogging(config.debug);
 
-  const client = new VobizClient({
-    baseUrl: config.baseUrl,
-    credentials,
-    timeoutMs: config.timeoutMs,
-    retry: config.retry,
-    deadlineMs: config.deadlineMs,
-  });
+  const client = vobizClientFrom(config, credentials);
   const server = createServer(
-    {
-      client,
-      import: {
-        allowedDirs: config.importDirs,
-        maxFileBytes: config.importMaxBytes,
-        maxInlineBytes: config.inlineCsvMaxBytes,
-        chunkRows: config.importChunkRows,
-        chunkConcurrency: config.importConcurrency,
-      },
-      confirm: { mode: config.confirmMode, bulkThreshold: config.confirmThreshold },
-      bulkConcurrency: config.bulkConcurrency,
-    },
+    { ...toolSettingsFrom(config), client },
     { readOnly: config.readOnly, tools: config.tools },
   );
 

@@ -8,7 +8,7 @@
  * variables are registered as secrets before anything is printed, every line is redacted, and URLs are
  * shown without user info or query.
  */
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, type ConfigWithAccount } from './config.js';
 import { redact, registerSecret } from './log.js';
 import { SERVER_NAME, SERVER_VERSION } from './server.js';
 import { VobizClient } from './vobiz/client.js';
@@ -101,7 +101,9 @@ export async function runDoctor(
   }
 }
 
-function checkConfig(env: NodeJS.ProcessEnv): { config: Config; credentialVars: string } | Diagnosis {
+function checkConfig(
+  env: NodeJS.ProcessEnv,
+): { config: ConfigWithAccount; credentialVars: string } | Diagnosis {
   const set = (name: string) => Boolean(env[name]); // empty means unset, as in loadConfig
   // Checked here rather than read from the ConfigError: it is the commonest problem and deserves its own words.
   if (!set('VOBIZ_AUTH_ID') && !set('VOBIZ_AUTH_TOKEN') && !set('VOBIZ_BEARER_TOKEN')) {

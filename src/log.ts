@@ -80,10 +80,14 @@ export function logInfo(message: string): void {
   process.stderr.write(`${redact(`[vobiz-contacts-mcp] ${message}`)}\n`);
 }
 
+let debug = false;
+
+/** VOBIZ_DEBUG: log the stack trace with each unexpected error. */
+export function setDebugLogging(on: boolean): void {
+  debug = on;
+}
+
 export function logError(message: string, error?: unknown): void {
-  const detail =
-    error instanceof Error
-      ? `: ${process.env['VOBIZ_DEBUG'] ? (error.stack ?? error.message) : error.message}`
-      : '';
+  const detail = error instanceof Error ? `: ${debug ? (error.stack ?? error.message) : error.message}` : '';
   process.stderr.write(`${redact(`[vobiz-contacts-mcp] error: ${message}${detail}`)}\n`);
 }

@@ -1,16 +1,28 @@
 /**
- * The README's tool reference is generated from the registered tools; a change to a tool's name,
- * description, arguments or annotations that is not carried into the README fails here (and so CI).
+ * The README's generated sections — the tool reference, from the registered tools, and the settings
+ * table, from the configuration loader's own table — must match the code: a change not carried into the
+ * README fails here (and so CI). `npm run docs` updates them.
  */
 import { readFile } from 'node:fs/promises';
 import { expect, it } from 'vitest';
-import { listAllTools, renderToolReference, withToolReference } from '../src/docs/tool-reference.js';
+import { settingsReference } from '../src/config.js';
+import { renderSettings, withGeneratedSections } from '../src/docs/readme.js';
 
-it('README.md carries the current tool reference (run `npm run docs` to update it)', async () => {
+it('README.md carries the current tool reference and settings table (run `npm run docs` to update them)', async () => {
   const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
-  const tools = await listAllTools();
-  expect(tools.length).toBeGreaterThanOrEqual(8);
-  const reference = renderToolReference(tools);
-  for (const tool of tools) expect(reference).toContain(`### \`${tool.name}\``);
-  expect(withToolReference(readme, reference)).toBe(readme);
+  expect(await withGeneratedSections(readme)).toBe(readme);
+});
+
+it('documents every variable the loader reads, and the loader reads every one it documents', async () => {
+  const source = await readFile(new URL('../src/config.ts', import.meta.url), 'utf8');
+  const read = [...new Set(source.match(/\b(?:VOBIZ|MCP_HTTP)_[A-Z_]+(?=: documented)/g))].sort();
+  expect(
+    settingsReference()
+      .map((s) => s.name)
+      .sort(),
+  ).toEqual(read);
+  const table = renderSettings();
+  for (const name of read) expect(table).toContain(`| \`${name}\` |`);
+  // Nothing else in the code reads the environment for a setting.
+  expect(read.length).toBeGreaterThan(20);
 });

@@ -15,16 +15,16 @@ import type { JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Dispatcher } from 'undici';
 import { redactJson } from '../log.js';
 import { createServer, type ServerOptions } from '../server.js';
-import type { ToolContext } from '../tools/context.js';
-import { VobizClient, type VobizCredentials } from '../vobiz/client.js';
+import { vobizClientFrom, type ToolSettings } from '../tools/context.js';
+import type { VobizCredentials } from '../vobiz/client.js';
 import type { RunningRequests } from './calls.js';
 import { credentialSecret } from './caller.js';
-import type { RemoteConfig } from './config.js';
+import type { Config } from '../config.js';
 
 export interface DispatchContext {
-  config: RemoteConfig;
+  config: Config;
   /** The tools' settings, without the client (made per request). */
-  toolContext: Omit<ToolContext, 'client'>;
+  toolContext: ToolSettings;
   /** The keep-alive pool to the API shared by every request; the clients do not close it. */
   agent: Dispatcher;
   running: RunningRequests;
@@ -47,14 +47,7 @@ export async function dispatch(
   context: DispatchContext,
 ): Promise<void> {
   const { config } = context;
-  const client = new VobizClient({
-    baseUrl: config.baseUrl,
-    credentials: caller.credentials,
-    timeoutMs: config.timeoutMs,
-    retry: config.retry,
-    deadlineMs: config.deadlineMs,
-    dispatcher: context.agent,
-  });
+  const client = vobizClientFrom(config, caller.credentials, context.agent);
   const transport = new StreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: context.jsonResponse,

@@ -22,7 +22,7 @@ import {
   narrowSelection,
   resolveCredentials,
 } from './caller.js';
-import type { HttpSettings } from './config.js';
+import type { HttpSettings } from '../config.js';
 import { dispatch, type DispatchContext } from './dispatch.js';
 import { checkEndpointToken, type HostGuard } from './guard.js';
 import { RETRY_SOON, sendError } from './reply.js';

@@ -4,7 +4,6 @@
  * own origin in `Origin`: both must be on an allow-list, loopback names by default.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { isLoopbackAddress } from './config.js';
 
 export interface GuardSettings {
   /** Extra host names (a port, if given, is ignored). */
@@ -70,4 +69,16 @@ export function checkEndpointToken(authorization: string | undefined, expected: 
   if (!match?.[1]) return 'invalid';
   const digest = (value: string) => createHash('sha256').update(value).digest();
   return timingSafeEqual(digest(match[1]), digest(expected)) ? 'ok' : 'invalid';
+}
+
+/** 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach. */
+export function isLoopbackAddress(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return (
+    bare === 'localhost' ||
+    bare.endsWith('.localhost') ||
+    bare === '::1' ||
+    /^127(\.\d{1,3}){3}$/.test(bare) ||
+    /^::ffff:127(\.\d{1,3}){3}$/.test(bare)
+  );
 }

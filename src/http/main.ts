@@ -2,11 +2,10 @@
  * `vobiz-contacts-mcp --http`: reads the configuration, starts the remote server, and on SIGTERM/SIGINT
  * lets in-flight calls finish before exiting. Everything it prints goes to stderr, as in stdio mode.
  */
-import { ConfigError } from '../config.js';
+import { ConfigError, loadConfig, type Config } from '../config.js';
 import { logInfo } from '../log.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { SERVER_NAME, SERVER_VERSION } from '../server.js';
-import { loadHttpSettings, loadRemoteConfig, type HttpSettings, type RemoteConfig } from './config.js';
 import { startRemoteServer } from './server.js';
 
 export interface HttpCliOptions {
@@ -16,22 +15,24 @@ export interface HttpCliOptions {
 }
 
 export async function runHttpCli(options: HttpCliOptions): Promise<void> {
-  let settings: HttpSettings;
-  let config: RemoteConfig;
+  let config: Config;
   let sandbox: Sandbox | undefined;
+  const flags = { port: options.port, host: options.host };
   try {
-    settings = loadHttpSettings(process.env, { port: options.port, host: options.host });
     if (options.sandbox) {
       sandbox = await startSandbox({ port: 0 });
       // The sandbox's account plays the operator's configured account.
       const { authId, authToken } = sandbox.credentials;
-      config = loadRemoteConfig(process.env, {
+      config = loadConfig(process.env, {
+        accountOptional: true,
+        flags,
         credentials: { authId, authToken },
         baseUrl: sandbox.baseUrl,
       });
       logInfo(`SANDBOX mode: tools run against a local sandbox API at ${sandbox.baseUrl}, not Vobiz.`);
     } else {
-      config = loadRemoteConfig(process.env);
+      // Without an account configured, every caller must bring its own credentials.
+      config = loadConfig(process.env, { accountOptional: true, flags });
     }
   } catch (error) {
     await sandbox?.close();
@@ -41,7 +42,7 @@ export async function runHttpCli(options: HttpCliOptions): Promise<void> {
 
   let remote;
   try {
-    remote = await startRemoteServer({ settings, config });
+    remote = await startRemoteServer({ config });
   } catch (error) {
     await sandbox?.close();
     if (error instanceof ConfigError) return exitWithConfigError(error);
@@ -51,7 +52,7 @@ export async function runHttpCli(options: HttpCliOptions): Promise<void> {
   const access =
     config.credentials === undefined
       ? "each request uses the caller's own Vobiz credentials (X-Vobiz-* headers)"
-      : settings.token === undefined
+      : config.http.token === undefined
         ? 'requests without X-Vobiz-* headers use the configured account; no endpoint token (loopback only)'
         : 'endpoint token required; requests without X-Vobiz-* headers use the configured account';
   logInfo(`${SERVER_VERSION} listening on ${remote.url} (Streamable HTTP, stateless; ${access})`);
@@ -67,7 +68,7 @@ export async function runHttpCli(options: HttpCliOptions): Promise<void> {
     // close() stops listening before its first await: once this line is logged, new connections are refused.
     const closed = remote.close();
     logInfo(
-      `shutting down (${why}): ${inFlight} request(s) in flight, waiting up to ${settings.shutdownGraceMs} ms`,
+      `shutting down (${why}): ${inFlight} request(s) in flight, waiting up to ${config.http.shutdownGraceMs} ms`,
     );
     const { drained } = await closed;
     await sandbox?.close().catch(() => undefined);

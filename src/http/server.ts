@@ -13,16 +13,16 @@ import { once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
-import { ConfigError } from '../config.js';
-import { logError, registerSecret } from '../log.js';
+import { ConfigError, type Config, type HttpSettings } from '../config.js';
+import { logError, registerSecret, setDebugLogging } from '../log.js';
 import type { ServerOptions } from '../server.js';
 import { Admissions } from './admission.js';
 import { BodyBudget } from './body.js';
 import { RunningRequests } from './calls.js';
 import { credentialSecret } from './caller.js';
-import { isLoopbackAddress, type HttpSettings, type RemoteConfig } from './config.js';
+import { toolSettingsFrom } from '../tools/context.js';
 import { handleMcp, type EndpointContext } from './endpoint.js';
-import { HostGuard } from './guard.js';
+import { HostGuard, isLoopbackAddress } from './guard.js';
 import { JSON_HEADERS, sendError } from './reply.js';
 import { SessionIds } from './session.js';
 
@@ -30,8 +30,8 @@ export const MCP_PATH = '/mcp';
 export const HEALTH_PATH = '/healthz';
 
 export interface RemoteServerOptions {
-  settings: HttpSettings;
-  config: RemoteConfig;
+  /** The configuration; `config.http` holds remote mode's own settings. */
+  config: Config;
 }
 
 export interface RemoteServer {
@@ -58,7 +58,7 @@ const PENDING_BODIES_FACTOR = 8;
 const TIMEOUT_CHECK_MS = 1_000;
 
 /** Refuses settings that would let anyone who can reach the port use the operator's account. */
-export function assertSafeExposure(settings: HttpSettings, config: RemoteConfig): void {
+export function assertSafeExposure(settings: HttpSettings, config: Config): void {
   if (isLoopbackAddress(settings.host) || settings.token !== undefined || config.credentials === undefined) {
     return;
   }
@@ -69,10 +69,12 @@ export function assertSafeExposure(settings: HttpSettings, config: RemoteConfig)
   );
 }
 
-export async function startRemoteServer({ settings, config }: RemoteServerOptions): Promise<RemoteServer> {
+export async function startRemoteServer({ config }: RemoteServerOptions): Promise<RemoteServer> {
+  const settings = config.http;
   assertSafeExposure(settings, config);
   registerSecret(settings.token);
   registerSecret(settings.sessionSecret);
+  setDebugLogging(config.debug);
   const operator = config.credentials;
   if (operator) registerSecret(credentialSecret(operator));
 
@@ -100,23 +102,9 @@ export async function startRemoteServer({ settings, config }: RemoteServerOption
     }),
     operator,
     operatorSelection,
-    toolContext: {
-      // The server's disk is not the caller's: file_path imports are off over HTTP, inline `csv` works.
-      import: {
-        allowedDirs: [],
-        maxFileBytes: config.importMaxBytes,
-        maxInlineBytes: config.inlineCsvMaxBytes,
-        chunkRows: config.importChunkRows,
-        chunkConcurrency: config.importConcurrency,
-      },
-      // No answer from the user can reach a stateless request: a change that needs a yes needs
-      // `confirm: true`, which the model is told to send only once the user has said yes.
-      confirm: {
-        mode: config.confirmMode === 'never' ? 'never' : 'argument',
-        bulkThreshold: config.confirmThreshold,
-      },
-      bulkConcurrency: config.bulkConcurrency,
-    },
+    // Remote mode's differences from stdio: no file on the server's disk is read, and a change that
+    // needs the user's yes needs `confirm: true` (no answer can reach a stateless request).
+    toolContext: toolSettingsFrom(config, { remote: true }),
     agent,
     admissions,
     bodies: new BodyBudget(PENDING_BODIES_FACTOR * settings.maxBodyBytes),

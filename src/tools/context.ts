@@ -1,7 +1,12 @@
-import type { VobizClient } from '../vobiz/client.js';
+/**
+ * What every tool handler is given — the one client of the process and the server's settings — and the
+ * one place it is built from the configuration, for stdio and remote mode alike.
+ */
+import type { Dispatcher } from 'undici';
+import type { Config } from '../config.js';
+import { VobizClient, type VobizCredentials } from '../vobiz/client.js';
 import type { ConfirmSettings } from './confirm.js';
 
-/** What every tool handler is given: the one client of the process and the server's settings. */
 export interface ToolContext {
   client: VobizClient;
   import: ImportSettings;
@@ -27,3 +32,46 @@ export interface ImportSettings {
 
 /** Chunks an import keeps in flight unless told otherwise (VOBIZ_IMPORT_CONCURRENCY). */
 export const DEFAULT_IMPORT_CONCURRENCY = 4;
+/** Largest inline `csv` text: beyond it a file is the better way, and a tool argument that big hurts. */
+export const MAX_INLINE_CSV_BYTES = 5 * 1024 * 1024;
+
+/** Everything of the tool context but the client (made per account), from a configuration. */
+export type ToolSettings = Omit<ToolContext, 'client'>;
+
+/**
+ * The tools' settings of a configuration. Remote mode has its own differences: the server's disk is not
+ * the caller's (no directories to read), and no answer from a user can reach a stateless request, so a
+ * change that needs a yes needs `confirm: true` instead.
+ */
+export function toolSettingsFrom(config: Config, { remote = false } = {}): ToolSettings {
+  return {
+    import: {
+      allowedDirs: remote ? [] : config.importDirs,
+      maxFileBytes: config.importMaxBytes,
+      maxInlineBytes: MAX_INLINE_CSV_BYTES,
+      chunkRows: config.importChunkRows,
+      chunkConcurrency: config.importConcurrency,
+    },
+    confirm: {
+      mode: remote && config.confirmMode !== 'never' ? 'argument' : config.confirmMode,
+      bulkThreshold: config.confirmThreshold,
+    },
+    bulkConcurrency: config.bulkConcurrency,
+  };
+}
+
+/** The Vobiz client of a configuration, for an account (the configured one, or a remote caller's). */
+export function vobizClientFrom(
+  config: Config,
+  credentials: VobizCredentials,
+  dispatcher?: Dispatcher,
+): VobizClient {
+  return new VobizClient({
+    baseUrl: config.baseUrl,
+    credentials,
+    timeoutMs: config.timeoutMs,
+    retry: config.retry,
+    deadlineMs: config.deadlineMs,
+    ...(dispatcher && { dispatcher }),
+  });
+}

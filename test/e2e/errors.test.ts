@@ -15,10 +15,8 @@ let outsideDir: string;
 beforeAll(async () => {
   allowedDir = await mkdtemp(path.join(os.tmpdir(), 'vobiz-allowed-'));
   outsideDir = await mkdtemp(path.join(os.tmpdir(), 'vobiz-outside-'));
-  // No retries here: each upstream failure below is the final answer at once (faults.test.ts covers retries).
-  stack = await startStack({
-    env: { VOBIZ_IMPORT_DIRS: allowedDir, VOBIZ_TIMEOUT_MS: '1000', VOBIZ_MAX_RETRIES: '0' },
-  });
+  // Faults below are injected for every attempt (`times: Infinity`): retries cannot absorb them.
+  stack = await startStack({ env: { VOBIZ_IMPORT_DIRS: allowedDir, VOBIZ_TIMEOUT_MS: '1000' } });
 });
 afterEach(() => stack.sandbox.faults.clear());
 afterAll(async () => {
@@ -163,11 +161,12 @@ describe('upstream failures become isError results', () => {
   });
 
   it('429: says how long to wait', async () => {
-    stack.sandbox.faults.inject({ fault: { kind: 'rate_limit', retryAfterSeconds: 7 }, times: Infinity });
+    // Longer than the server waits by itself: it answers at once, asking the model to wait.
+    stack.sandbox.faults.inject({ fault: { kind: 'rate_limit', retryAfterSeconds: 120 }, times: Infinity });
     const result = await stack.call('list_contacts', {});
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/rate limit/i);
-    expect(textOf(result)).toMatch(/7 s/);
+    expect(textOf(result)).toMatch(/Wait 120 s/);
   });
 
   it('5xx on a create: looks the number up and says nothing was changed', async () => {

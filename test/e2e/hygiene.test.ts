@@ -90,14 +90,14 @@ describe('stdout and secrets under faults', () => {
   afterAll(() => sandbox.close());
 
   it('writes nothing but JSON-RPC to stdout and never the token, whatever fails', async () => {
-    for (const fault of [
+    // Each fault answers every attempt of the call it is injected before (the server retries).
+    const ATTEMPTS = 4;
+    const faults = [
       { kind: 'html', status: 502 },
       { kind: 'server_error', status: 503 },
       { kind: 'malformed_body', status: 200 },
       { kind: 'drop_connection' },
-    ] as const) {
-      sandbox.faults.inject({ fault, times: 1 });
-    }
+    ] as const;
     const calls = [
       ['list_contacts', {}],
       ['get_contact', { id: sandbox.contacts()[0]!.id }],
@@ -107,16 +107,6 @@ describe('stdout and secrets under faults', () => {
       ['get_contact', { id: '../../etc/passwd' }],
       ['list_contacts', {}],
     ] as const;
-    const messages = [
-      ...OPENING_MESSAGES,
-      { jsonrpc: '2.0', id: 1, method: 'tools/list' },
-      ...calls.map(([name, args], i) => ({
-        jsonrpc: '2.0',
-        id: i + 2,
-        method: 'tools/call',
-        params: { name, arguments: args },
-      })),
-    ];
     const token = sandbox.credentials.authToken;
     const child = spawn(process.execPath, [CLI], {
       env: {
@@ -124,31 +114,42 @@ describe('stdout and secrets under faults', () => {
         VOBIZ_BASE_URL: sandbox.baseUrl,
         VOBIZ_AUTH_ID: sandbox.credentials.authId,
         VOBIZ_AUTH_TOKEN: token,
-        // Each fault must reach a result, not be absorbed by a retry.
-        VOBIZ_MAX_RETRIES: '0',
       },
     });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const lastId = messages.length - 2;
-    const done = new Promise<void>((resolve) => {
-      child.stdout.on('data', (c: Buffer) => {
-        stdout += c.toString();
-        if (stdout.includes(`"id":${lastId}`)) resolve();
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    const answered = (id: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (stdout.includes(`"id":${id}`)) {
+            child.stdout.off('data', check);
+            resolve();
+          }
+        };
+        child.stdout.on('data', check);
+        check();
       });
-    });
-    // One message at a time, so that each fault meets the call it was meant for.
-    for (const message of messages) {
-      child.stdin.write(`${JSON.stringify(message)}\n`);
-      await new Promise((r) => setTimeout(r, 100));
+    for (const message of OPENING_MESSAGES) child.stdin.write(`${JSON.stringify(message)}\n`);
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' })}\n`);
+    await answered(1);
+    // One call at a time, each after its fault is set, so that each fault meets the call it was meant for.
+    for (const [i, [name, args]] of calls.entries()) {
+      const fault = faults[i];
+      if (fault) sandbox.faults.inject({ fault, times: ATTEMPTS });
+      const id = i + 2;
+      child.stdin.write(
+        `${JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } })}\n`,
+      );
+      await answered(id);
+      sandbox.faults.clear();
     }
-    await done;
     child.stdin.end();
     const [code] = (await once(child, 'exit')) as [number | null];
 
     const lines = stdout.split('\n').filter((line) => line !== '');
-    expect(lines.length).toBe(messages.length - 1);
+    expect(lines.length).toBe(calls.length + 2);
     for (const line of lines) expect(JSON.parse(line)).toMatchObject({ jsonrpc: '2.0' });
     const results = lines.map((line) => JSON.parse(line) as { id: number; result?: { isError?: boolean } });
     expect(results.filter((r) => r.result?.isError).length).toBeGreaterThanOrEqual(5);
