@@ -62,7 +62,7 @@ function readBoolean(value: unknown): unknown {
 }
 
 /** A list as JSON text or as `"a, b"`; a JSON array as it is. */
-function readList(value: unknown): unknown {
+export function readList(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   if (/^\s*\[/.test(value)) return parseJsonOr(value);
   return value
@@ -72,7 +72,7 @@ function readList(value: unknown): unknown {
 }
 
 /** An object as JSON text; an object as it is. */
-function readObject(value: unknown): unknown {
+export function readObject(value: unknown): unknown {
   return typeof value === 'string' && /^\s*\{/.test(value) ? parseJsonOr(value) : value;
 }
 
