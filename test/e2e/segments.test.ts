@@ -174,6 +174,38 @@ describe('each request of the issue is one tag_contacts call', () => {
   });
 });
 
+describe('confirmation', () => {
+  it('asks the user before tagging a segment above the threshold, with its size; a no changes nothing', async () => {
+    const where = { attributes: { city: 'Chennai' }, active_within: '14d' };
+    const expected = idsWhere(
+      (c) =>
+        cities(c).includes('chennai') &&
+        c.last_active_at !== undefined &&
+        Date.parse(c.last_active_at) >= Date.now() - 14 * DAY,
+    );
+    for (const answer of ['decline', 'accept'] as const) {
+      const asking = await startInMemory({
+        baseUrl: sandbox.baseUrl,
+        credentials: sandbox.credentials,
+        bulkThreshold: 10,
+        elicit: () => answer,
+      });
+      try {
+        const result = await asking.call('tag_contacts', { where, add: [`chennai-${answer}`] });
+        expect(asking.elicitations).toEqual([
+          `Change the tags of up to ${expected.length} contacts (add chennai-${answer})?`,
+        ]);
+        expect(result.isError ?? false).toBe(answer === 'decline');
+        expect(idsWhere((c) => c.tags.includes(`chennai-${answer}`))).toEqual(
+          answer === 'accept' ? expected : [],
+        );
+      } finally {
+        await asking.close();
+      }
+    }
+  });
+});
+
 describe('bounded scans', () => {
   it('a real run that could not read everyone changes nothing and says why; a dry run reports the part', async () => {
     const before = mark();
