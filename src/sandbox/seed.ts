@@ -140,7 +140,8 @@ export interface GenerateOptions {
   spanDays?: number;
 }
 
-const FIRST = [
+/** Names for generated contacts; the demo's sample CSV draws on them too. */
+export const FIRST_NAMES: readonly string[] = [
   'Aarav',
   'Diya',
   'Kabir',
@@ -152,8 +153,9 @@ const FIRST = [
   'Arjun',
   'Sara',
   'Dev',
+  'Nisha',
 ];
-const LAST = [
+export const LAST_NAMES: readonly string[] = [
   'Sharma',
   'Iyer',
   'Khan',
@@ -165,12 +167,13 @@ const LAST = [
   'Singh',
   'Fernandes',
   'Rao',
+  'Bose',
 ];
 /** Cities with their share; the spellings real exports have. What is left has no city. */
 const CITIES: readonly [string, number][] = [
-  ['Mumbai', 0.04],
-  ['mumbai', 0.01],
-  [' MUMBAI ', 0.005],
+  ['Mumbai', 0.018],
+  ['mumbai', 0.004],
+  [' MUMBAI ', 0.003],
   ['Pune', 0.08],
   ['Delhi', 0.12],
   ['Bengaluru', 0.12],
@@ -180,12 +183,12 @@ const CITIES: readonly [string, number][] = [
   ['Ahmedabad', 0.06],
   ['Jaipur', 0.05],
 ];
-/** Tags, each with its chance; about 11% of contacts carry none. */
+/** Tags, each with its chance; about 5% of contacts carry none. */
 const TAGS: readonly [string, number][] = [
   ['newsletter', 0.5],
   ['trial', 0.15],
   ['mumbai-fair', 0.12],
-  ['vip', 0.08],
+  ['vip', 0.04],
   ['expo-2026', 0.06],
 ];
 const PLANS = ['free', 'free', 'pro', 'enterprise'];
@@ -214,8 +217,8 @@ function offBoundary(days: number): number {
 
 /**
  * `count` contacts in creation order: cities (a few spelled " MUMBAI " or "mumbai", some under the key
- * "City", about 30% none), email for 70%, a plan; tags as TAGS; created over `spanDays`; 5% never
- * active, one in ten quiet for more than 90 days, the rest active in the last 60.
+ * "City", about 30% none), email for 70%, a plan; tags as TAGS; created over `spanDays`; 2% never
+ * active, one in thirty quiet for more than 90 days, the rest active in the last 60.
  */
 export function generateContacts(count: number, options: GenerateOptions): SandboxContact[] {
   const { accountId, now = Date.now(), seed = 1, spanDays = 730 } = options;
@@ -230,22 +233,22 @@ export function generateContacts(count: number, options: GenerateOptions): Sandb
   };
   const contacts: SandboxContact[] = [];
   for (let i = 0; i < count; i++) {
-    const first = FIRST[i % FIRST.length]!;
-    const last = LAST[Math.floor(i / FIRST.length) % LAST.length]!;
+    const first = FIRST_NAMES[i % FIRST_NAMES.length]!;
+    const last = LAST_NAMES[Math.floor(i / FIRST_NAMES.length) % LAST_NAMES.length]!;
     const createdDaysAgo = offBoundary((spanDays * (count - i)) / count);
     const created_at = daysBefore(now, createdDaysAgo);
     const attributes: Record<string, unknown> = { plan: PLANS[Math.floor(next() * PLANS.length)] };
     const city = pick(CITIES);
     if (city !== undefined) attributes[next() < 0.02 ? 'City' : 'city'] = city;
     if (next() < 0.7) attributes['email'] = `${first}.${last}${i}@example.com`.toLowerCase();
-    const tags = next() < 0.08 ? [] : TAGS.filter(([, share]) => next() < share).map(([tag]) => tag);
+    const tags = next() < 0.02 ? [] : TAGS.filter(([, share]) => next() < share).map(([tag]) => tag);
     if (tags.length === 0 && next() < 0.9) tags.push('newsletter');
     const activity = next();
-    // Most contacts were active lately; one in ten has been quiet for months; 5% never wrote at all.
+    // Most contacts were active lately; one in thirty has been quiet for months; 2% never wrote at all.
     const activeDaysAgo =
-      activity < 0.05
+      activity < 0.02
         ? undefined
-        : Math.min(createdDaysAgo, offBoundary(activity < 0.15 ? 90 + next() * 400 : next() * 60));
+        : Math.min(createdDaysAgo, offBoundary(activity < 0.053 ? 90 + next() * 400 : next() * 60));
     contacts.push({
       id: randomUUID(),
       account_id: accountId,

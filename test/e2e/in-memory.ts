@@ -5,9 +5,10 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { ElicitRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { createServer } from '../../src/server.js';
 import { VobizClient, type VobizClientOptions, type VobizCredentials } from '../../src/vobiz/client.js';
+import { answerElicitations } from './harness.js';
 
 export interface InMemoryStack {
   client: Client;
@@ -46,15 +47,7 @@ export async function startInMemory(options: InMemoryOptions): Promise<InMemoryS
     { name: 'in-memory-test', version: '1.0.0' },
     { capabilities: options.elicit ? { elicitation: {} } : {} },
   );
-  const elicitations: string[] = [];
-  if (options.elicit) {
-    const answer = options.elicit;
-    client.setRequestHandler(ElicitRequestSchema, (request) => {
-      elicitations.push(request.params.message);
-      const action = answer(request.params.message);
-      return action === 'accept' ? { action, content: { confirm: true } } : { action };
-    });
-  }
+  const elicitations = options.elicit ? answerElicitations(client, options.elicit) : [];
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
   await client.listTools(); // so that the client checks every structured result against its schema
@@ -70,8 +63,4 @@ export async function startInMemory(options: InMemoryOptions): Promise<InMemoryS
   };
 }
 
-/** The text of a tool result's first content block. */
-export function textOf(result: CallToolResult): string {
-  const block = result.content[0];
-  return block?.type === 'text' ? block.text : '';
-}
+export { textOf } from './harness.js';
