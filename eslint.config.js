@@ -22,10 +22,18 @@ export default tseslint.config(
     // Plain Node scripts: the Node globals they use.
     languageOptions: {
       globals: Object.fromEntries(
-        ['process', 'console', 'URL', 'Buffer', 'setTimeout', 'clearTimeout', 'setImmediate'].map((name) => [
-          name,
-          'readonly',
-        ]),
+        [
+          'process',
+          'console',
+          'URL',
+          'Buffer',
+          'setTimeout',
+          'clearTimeout',
+          'setImmediate',
+          'fetch',
+          'FormData',
+          'Blob',
+        ].map((name) => [name, 'readonly']),
       ),
     },
   },

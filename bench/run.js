@@ -230,6 +230,20 @@ async function textSize(sandbox, server) {
   );
 }
 
+/** The budget of what a model reads before any call: tool names, descriptions and input schemas. */
+async function toolListSize(server) {
+  const { tools } = await server.client.listTools();
+  const read = tools.map(({ name, description, inputSchema }) => ({ name, description, inputSchema }));
+  const bytes = Buffer.byteLength(JSON.stringify(read));
+  const largest = [...read].sort((a, b) => JSON.stringify(b).length - JSON.stringify(a).length)[0];
+  row(
+    `what a model reads of the tool list (${tools.length} tools: names, descriptions, input schemas)`,
+    `${(bytes / 1000).toFixed(1)} kB ≈ ${Math.round(bytes / 4)} tokens`,
+    '—',
+    `largest: ${largest.name} ${(Buffer.byteLength(JSON.stringify(largest)) / 1000).toFixed(1)} kB`,
+  );
+}
+
 async function main() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vobiz-bench-'));
   const sandbox = await startSandbox({ seed: false });
@@ -245,6 +259,7 @@ async function main() {
     const direct = directClient(sandbox);
     if (!values.only || values.only === 'calls') await perCall(sandbox, server, direct);
     await textSize(sandbox, server);
+    await toolListSize(server);
     await direct.agent.close();
     await server.client.close();
     if (!values.only || values.only === 'startup') await startup(sandbox);

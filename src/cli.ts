@@ -40,19 +40,27 @@ Environment:
                                     working directory; none when that is /)
   VOBIZ_IMPORT_MAX_BYTES            largest CSV file accepted, default 104857600
   VOBIZ_IMPORT_CHUNK_ROWS           rows per uploaded chunk, default 5000
+  VOBIZ_IMPORT_CONCURRENCY          chunks an import uploads at once, default 4
 
 Remote mode (--http):
   Callers send their own Vobiz credentials as X-Vobiz-Auth-Id + X-Vobiz-Auth-Token, or
   X-Vobiz-Bearer-Token; without them a request uses the account configured above, if any.
   X-MCP-Readonly: true and X-MCP-Tools: a,b narrow the tools (never widen them).
+  No answer from the user can reach a stateless request: delete_contact and tag_contacts above
+  VOBIZ_CONFIRM_THRESHOLD need confirm: true, which the model is told to send only after the user's yes.
   MCP_HTTP_TOKEN                    require Authorization: Bearer <token> (needed to serve a configured
                                     account on a non-loopback address)
   MCP_HTTP_PORT, MCP_HTTP_HOST      as --port / --host (the flags win), default 3000 / 127.0.0.1
   MCP_HTTP_ALLOWED_HOSTS            comma list of extra Host names accepted, e.g. mcp.example.com
   MCP_HTTP_ALLOWED_ORIGINS          comma list of extra browser Origins accepted, e.g. https://app.example.com
   MCP_HTTP_MAX_BODY_BYTES           largest request body, default 8388608
-  MCP_HTTP_MAX_CONCURRENT_PER_CALLER  requests one set of credentials may have in flight, default 16 (then 429)
-  MCP_HTTP_MAX_CONCURRENT           requests in flight for the whole process, default 512 (then 503)
+  MCP_HTTP_MAX_CONCURRENT_PER_CALLER  requests one set of credentials may have running, default 16 (more wait)
+  MCP_HTTP_QUEUE_LENGTH             requests of one set of credentials that may wait, default 256 (then 429)
+  MCP_HTTP_QUEUE_WAIT_MS            longest wait for a slot, default 30000 (then 429)
+  MCP_HTTP_MAX_CONCURRENT           requests running in the whole process, default 512 (then 503)
+  MCP_HTTP_REQUEST_TIMEOUT_MS       time a client has to send a whole request, default 10000 (then 408)
+  MCP_HTTP_SESSION_SECRET           signs session ids (32+ characters): set the same on every instance
+                                    behind one load balancer; random per process by default
   MCP_HTTP_JSON_RESPONSE            true: plain JSON answers instead of SSE (no streamed progress)
   MCP_HTTP_SHUTDOWN_GRACE_MS        how long SIGTERM waits for in-flight calls, default 25000
 `;
@@ -126,6 +134,7 @@ async function main(argv: string[]): Promise<void> {
         maxFileBytes: config.importMaxBytes,
         maxInlineBytes: config.inlineCsvMaxBytes,
         chunkRows: config.importChunkRows,
+        chunkConcurrency: config.importConcurrency,
       },
       confirm: { mode: config.confirmMode, bulkThreshold: config.confirmThreshold },
       bulkConcurrency: config.bulkConcurrency,

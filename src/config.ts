@@ -10,6 +10,7 @@ import { AUTH_ID_PATTERN, DEFAULT_BASE_URL } from './vobiz/contract.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './vobiz/retry.js';
 import { TOOL_NAMES } from './tools/index.js';
 import type { ConfirmMode } from './tools/confirm.js';
+import { DEFAULT_IMPORT_CONCURRENCY } from './tools/context.js';
 
 export interface Config {
   baseUrl: string;
@@ -29,6 +30,7 @@ export interface Config {
   importMaxBytes: number;
   inlineCsvMaxBytes: number;
   importChunkRows: number;
+  importConcurrency: number;
 }
 
 const MB = 1024 * 1024;
@@ -108,6 +110,7 @@ const EnvSchema = z.object({
   VOBIZ_IMPORT_DIRS: z.string().optional(),
   VOBIZ_IMPORT_MAX_BYTES: intVar('VOBIZ_IMPORT_MAX_BYTES', 1, Number.MAX_SAFE_INTEGER, 100 * MB),
   VOBIZ_IMPORT_CHUNK_ROWS: intVar('VOBIZ_IMPORT_CHUNK_ROWS', 1, 100_000, 5_000),
+  VOBIZ_IMPORT_CONCURRENCY: intVar('VOBIZ_IMPORT_CONCURRENCY', 1, 16, DEFAULT_IMPORT_CONCURRENCY),
 });
 
 /**
@@ -161,6 +164,7 @@ export function loadConfig(
     importMaxBytes: vars.VOBIZ_IMPORT_MAX_BYTES,
     inlineCsvMaxBytes: 5 * MB,
     importChunkRows: vars.VOBIZ_IMPORT_CHUNK_ROWS,
+    importConcurrency: vars.VOBIZ_IMPORT_CONCURRENCY,
   };
 }
 

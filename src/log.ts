@@ -2,19 +2,78 @@
  * Logging for a stdio MCP server: stdout is the JSON-RPC channel, so every log line goes to stderr.
  * Every line passes through `redact`, so a credential that slipped into an error message never lands
  * in a log.
+ *
+ * Two kinds of secret: the process's own (the configured account's token, the endpoint token), held
+ * for good; and, in remote mode, the callers' own credentials, held only while a request that carries
+ * them runs — so that the set does not grow with every caller. While held, a token is redacted from
+ * whatever the process writes, not only from its own request's output: more than needed, never less.
+ * (AsyncLocalStorage would scope it to the request's async context, but callbacks of a keep-alive
+ * socket shared by all requests run in the context of whichever request opened it: a line written
+ * there could miss its caller's token.)
  */
 
 const secrets = new Set<string>();
+/** Secret → how many running requests hold it. */
+const heldSecrets = new Map<string, number>();
+const MIN_SECRET_LENGTH = 6;
 
 /** Registers a value that must never be printed (auth tokens); short values are ignored as too generic. */
 export function registerSecret(value: string | undefined): void {
-  if (value && value.length >= 6) secrets.add(value);
+  if (value && value.length >= MIN_SECRET_LENGTH) secrets.add(value);
+}
+
+/** Runs a request's `work` with `values` redacted as secrets until it has settled. */
+export async function withRequestSecrets<T>(values: readonly string[], work: () => Promise<T>): Promise<T> {
+  const held = values.filter((value) => value.length >= MIN_SECRET_LENGTH);
+  for (const value of held) heldSecrets.set(value, (heldSecrets.get(value) ?? 0) + 1);
+  try {
+    return await work();
+  } finally {
+    for (const value of held) {
+      const left = (heldSecrets.get(value) ?? 1) - 1;
+      if (left > 0) heldSecrets.set(value, left);
+      else heldSecrets.delete(value);
+    }
+  }
 }
 
 export function redact(text: string): string {
+  return scrub(scrub(text, secrets), heldSecrets.keys());
+}
+
+function scrub(text: string, values: Iterable<string>): string {
   let out = text;
-  for (const secret of secrets) out = out.split(secret).join('[redacted]');
+  for (const secret of values) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
   return out;
+}
+
+/**
+ * The last check on a message before it leaves for the client, whatever part of it came from
+ * upstream: the process's secrets and `own` (the caller's) replaced in every string, keys included.
+ * Returns the value itself when it holds none (the usual case: one walk, no copy).
+ */
+export function redactJson<T>(value: T, own: readonly string[]): T {
+  const active = [...secrets, ...own.filter((secret) => secret.length >= MIN_SECRET_LENGTH)];
+  return holdsSecret(value, active) ? (redactCopy(value, active) as T) : value;
+}
+
+function redactCopy(value: unknown, active: readonly string[]): unknown {
+  if (typeof value === 'string') return scrub(value, active);
+  if (Array.isArray(value)) return value.map((item) => redactCopy(item, active));
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [redactCopy(key, active), redactCopy(item, active)]),
+  );
+}
+
+function holdsSecret(value: unknown, active: readonly string[]): boolean {
+  if (typeof value === 'string') return active.some((secret) => value.includes(secret));
+  if (value === null || typeof value !== 'object') return false;
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (holdsSecret(key, active) || holdsSecret(record[key], active)) return true;
+  }
+  return false;
 }
 
 export function logInfo(message: string): void {

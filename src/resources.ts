@@ -1,15 +1,50 @@
 /**
  * Contacts as resources, `vobiz://contacts/{id}`, so a user can attach one to a conversation.
+ *
+ * A read that fails answers with the JSON-RPC error the spec names: -32602 (invalid params) for a URI
+ * that is not a contact URI, -32002 (resource not found) for a contact that does not exist, and -32603
+ * with the usual failure text (what happened, what to do) when the API could not be read.
  */
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ErrorCode, McpError, ReadResourceRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { redact } from './log.js';
+import { renderText } from './render.js';
 import { CONTACT_ID_PATTERN } from './vobiz/contract.js';
 import type { VobizClient } from './vobiz/client.js';
+import { VobizHttpError } from './vobiz/errors.js';
 import { toContactOutput } from './tools/contact-output.js';
+import { describeFailure } from './tools/results.js';
 
 /** How many contacts the resource list offers to pick from: the first page, newest last. */
 const LISTED_CONTACTS = 50;
+const CONTACT_URI = /^vobiz:\/\/contacts\/([^/?#]*)$/;
+/** MCP's code for a resource that does not exist (the SDK has no name for it). */
+export const RESOURCE_NOT_FOUND = -32002;
 
 export function registerContactResource(server: McpServer, client: VobizClient): void {
+  const read = async (uri: string, signal: AbortSignal) => {
+    const id = CONTACT_URI.exec(uri)?.[1];
+    if (id === undefined || !CONTACT_ID_PATTERN.test(id)) {
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `Not a contact URI: ${renderText(uri, { max: 120 })}. Contact URIs look like vobiz://contacts/{id}, with an id from list_contacts.`,
+        { uri },
+      );
+    }
+    try {
+      const contact = toContactOutput(await client.getContact(id, { signal }));
+      return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(contact) }] };
+    } catch (error) {
+      if (error instanceof VobizHttpError && error.status === 404) {
+        throw new McpError(RESOURCE_NOT_FOUND, `Resource not found: no contact ${id}.`, { uri });
+      }
+      throw new McpError(
+        ErrorCode.InternalError,
+        redact(describeFailure(error, { action: `read contact ${id}`, writes: false })),
+      );
+    }
+  };
+
   server.registerResource(
     'contact',
     new ResourceTemplate('vobiz://contacts/{id}', {
@@ -29,13 +64,11 @@ export function registerContactResource(server: McpServer, client: VobizClient):
       description: 'One WhatsApp contact: phone number, name, tags and custom attributes, as JSON.',
       mimeType: 'application/json',
     },
-    async (uri, { id }) => {
-      const contactId = Array.isArray(id) ? id[0] : id;
-      if (contactId === undefined || !CONTACT_ID_PATTERN.test(contactId)) {
-        throw new Error(`Not a contact id: ${uri.href}`);
-      }
-      const contact = toContactOutput(await client.getContact(contactId));
-      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(contact) }] };
-    },
+    (uri, _variables, extra) => read(uri.href, extra.signal),
+  );
+  // Replaces McpServer's read handler (which would call the callback above): that one answers a URI it
+  // cannot parse with -32603, as if the server had failed. Contacts are the only resources.
+  server.server.setRequestHandler(ReadResourceRequestSchema, (request, extra) =>
+    read(request.params.uri, extra.signal),
   );
 }

@@ -5,6 +5,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import packageJson from '../package.json' with { type: 'json' };
 import { registerPrompts } from './prompts.js';
 import { registerContactResource } from './resources.js';
+import { withConfirmArgument } from './tools/confirm.js';
 import type { ToolContext } from './tools/context.js';
 import { getContact, TOOLS } from './tools/index.js';
 import { registerTool } from './tools/tool.js';
@@ -29,13 +30,24 @@ export interface ServerOptions {
   tools?: readonly string[];
 }
 
-export function createServer(context: ToolContext, options: ServerOptions = {}): McpServer {
+/**
+ * Told as each request's handler starts, with a promise that settles when the handler has returned.
+ * Remote mode needs it: a cancelled request gets no answer, so nothing else says when its work stopped.
+ */
+export type HandlerObserver = (settled: Promise<unknown>) => void;
+
+export function createServer(
+  context: ToolContext,
+  options: ServerOptions = {},
+  observe?: HandlerObserver,
+): McpServer {
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION, title: 'Vobiz Contacts' },
     { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
   );
+  if (observe) observeHandlers(server, observe);
   const tools = selectTools(options);
-  for (const tool of tools) registerTool(server, tool, context);
+  for (const tool of tools) registerTool(server, withConfirmArgument(tool, context.confirm), context);
   const names = new Set(tools.map((tool) => tool.name));
   registerPrompts(server, names);
   if (names.has(getContact.name)) registerContactResource(server, context.client);
@@ -47,4 +59,18 @@ export function selectTools({ readOnly = false, tools }: ServerOptions) {
     (tool) =>
       (!readOnly || tool.annotations.readOnlyHint) && (tools === undefined || tools.includes(tool.name)),
   );
+}
+
+/** Wraps every request handler McpServer installs from here on: those of tools, resources and prompts. */
+function observeHandlers(server: McpServer, observe: HandlerObserver): void {
+  const protocol = server.server;
+  const install = protocol.setRequestHandler.bind(protocol);
+  type Install = typeof install;
+  const observed = ((schema: Parameters<Install>[0], handler: Parameters<Install>[1]) =>
+    install(schema, (request, extra) => {
+      const settled = Promise.resolve().then(() => handler(request, extra));
+      observe(settled);
+      return settled;
+    })) as Install;
+  protocol.setRequestHandler = observed;
 }

@@ -113,8 +113,14 @@ describe('the npm package', { timeout: TIMEOUT_MS }, () => {
   it('ships the built server and its docs, not tests, sources, source maps or dev-only programs', async () => {
     const files = packed.files.map((file) => file.path);
     expect(files).toEqual(
-      expect.arrayContaining(['package.json', 'README.md', 'manifest.json', 'dist/cli.js']),
+      expect.arrayContaining(['package.json', 'README.md', 'manifest.json', 'dist/cli.js', 'LICENSE']),
     );
+    // The licences of the packages bundled into dist/ travel with it.
+    expect(files).toContain('dist/THIRD_PARTY_NOTICES.md');
+    const notices = await readFile(path.join(ROOT, 'dist/THIRD_PARTY_NOTICES.md'), 'utf8');
+    for (const bundled of ['@modelcontextprotocol/sdk', 'zod', 'undici', 'csv-parse', 'libphonenumber-js']) {
+      expect(notices).toMatch(new RegExp(`^## ${bundled.replace('/', '\\/')} \\S+ — `, 'm'));
+    }
     expect(files.filter((file) => /^(test|src|bench|\.ci)\//.test(file))).toEqual([]);
     expect(files.filter((file) => file.endsWith('.map') || file.endsWith('.ts'))).toEqual([]);
     expect(files.filter((file) => /^dist\/(demo|docs)\//.test(file))).toEqual([]);

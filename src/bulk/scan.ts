@@ -8,7 +8,8 @@
  *   contacts already read, an empty page while saying more follow, or keeps saying more follow past
  *   its own `total`;
  * - a request failed for good (after the client's retries).
- * A contact is given to the caller once, however often pages repeat it.
+ * A contact is given to the caller once, however often pages repeat it. What a page is assumed to be:
+ * contract.ts, LIST_PAGES_ARE_POSITIONS.
  */
 import type { CallOptions, VobizClient } from '../vobiz/client.js';
 import { MAX_PAGE_SIZE } from '../vobiz/contract.js';

@@ -77,11 +77,19 @@ export function resolveCredentials(
  * process so that the keys mean nothing outside it.
  */
 export function callerKey(credentials: VobizCredentials, salt: string): string {
-  const material =
-    'bearerToken' in credentials
-      ? `bearer\0${credentials.bearerToken}`
-      : `pair\0${credentials.authId}\0${credentials.authToken}`;
-  return createHash('sha256').update(salt).update('\0').update(material).digest('hex');
+  return createHash('sha256').update(salt).update('\0').update(credentialMaterial(credentials)).digest('hex');
+}
+
+/** The credentials as one string, for hashing: never stored, logged or sent anywhere. */
+export function credentialMaterial(credentials: VobizCredentials): string {
+  return 'bearerToken' in credentials
+    ? `bearer\0${credentials.bearerToken}`
+    : `pair\0${credentials.authId}\0${credentials.authToken}`;
+}
+
+/** The secret part of the credentials, redacted from whatever the request's work writes. */
+export function credentialSecret(credentials: VobizCredentials): string {
+  return 'bearerToken' in credentials ? credentials.bearerToken : credentials.authToken;
 }
 
 /** The operator's tool selection, narrowed by `X-MCP-Readonly` and `X-MCP-Tools`. */

@@ -19,6 +19,14 @@ export interface HttpSettings {
   maxBodyBytes: number;
   /** Requests one caller (one set of Vobiz credentials) may have in flight at once. */
   maxConcurrentPerCaller: number;
+  /** Requests of one caller that may wait for a slot once all of its slots are taken; more get 429. */
+  queueLength: number;
+  /** Longest a request waits in that queue before it is refused with 429. */
+  queueWaitMs: number;
+  /** Time a client has to send a whole request, headers and body; then 408 and the connection is closed. */
+  requestTimeoutMs: number;
+  /** Signs the session ids handed out at initialize; share it between instances behind one balancer. */
+  sessionSecret: string | undefined;
   /** Requests the whole process may have in flight at once. */
   maxConcurrent: number;
   /** Answer with one JSON body instead of an SSE stream (progress notifications are then not streamed). */
@@ -31,6 +39,16 @@ export const DEFAULT_HTTP_PORT = 3000;
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
 const MB = 1024 * 1024;
 
+/** An optional secret: printable ASCII without spaces, long enough not to be guessed. */
+function secretVar(name: string, minLength: number) {
+  return z
+    .string()
+    .trim()
+    .regex(/^[\x21-\x7e]+$/, { error: `${name} must be printable ASCII without spaces` })
+    .min(minLength, { error: `${name} must be at least ${minLength} characters (e.g. openssl rand -hex 32)` })
+    .optional();
+}
+
 const HttpEnvSchema = z.object({
   MCP_HTTP_PORT: intVar('MCP_HTTP_PORT (or --port)', 0, 65_535, DEFAULT_HTTP_PORT),
   MCP_HTTP_HOST: z
@@ -38,12 +56,7 @@ const HttpEnvSchema = z.object({
     .trim()
     .regex(/^[A-Za-z0-9.:_-]+$/, { error: 'MCP_HTTP_HOST (or --host) must be a host name or IP address' })
     .default(DEFAULT_HTTP_HOST),
-  MCP_HTTP_TOKEN: z
-    .string()
-    .trim()
-    .regex(/^[\x21-\x7e]+$/, { error: 'MCP_HTTP_TOKEN must be printable ASCII without spaces' })
-    .min(16, { error: 'MCP_HTTP_TOKEN must be at least 16 characters (e.g. openssl rand -hex 32)' })
-    .optional(),
+  MCP_HTTP_TOKEN: secretVar('MCP_HTTP_TOKEN', 16),
   MCP_HTTP_ALLOWED_HOSTS: commaListVar().default([]),
   MCP_HTTP_ALLOWED_ORIGINS: commaListVar()
     .default([])
@@ -53,6 +66,10 @@ const HttpEnvSchema = z.object({
   MCP_HTTP_MAX_BODY_BYTES: intVar('MCP_HTTP_MAX_BODY_BYTES', 1024, 64 * MB, 8 * MB),
   MCP_HTTP_MAX_CONCURRENT_PER_CALLER: intVar('MCP_HTTP_MAX_CONCURRENT_PER_CALLER', 1, 10_000, 16),
   MCP_HTTP_MAX_CONCURRENT: intVar('MCP_HTTP_MAX_CONCURRENT', 1, 100_000, 512),
+  MCP_HTTP_QUEUE_LENGTH: intVar('MCP_HTTP_QUEUE_LENGTH', 0, 100_000, 256),
+  MCP_HTTP_QUEUE_WAIT_MS: intVar('MCP_HTTP_QUEUE_WAIT_MS', 0, 600_000, 30_000),
+  MCP_HTTP_REQUEST_TIMEOUT_MS: intVar('MCP_HTTP_REQUEST_TIMEOUT_MS', 1_000, 600_000, 10_000),
+  MCP_HTTP_SESSION_SECRET: secretVar('MCP_HTTP_SESSION_SECRET', 32),
   MCP_HTTP_JSON_RESPONSE: booleanVar('MCP_HTTP_JSON_RESPONSE'),
   MCP_HTTP_SHUTDOWN_GRACE_MS: intVar('MCP_HTTP_SHUTDOWN_GRACE_MS', 0, 600_000, 25_000),
 });
@@ -91,6 +108,10 @@ export function loadHttpSettings(
     maxBodyBytes: vars.MCP_HTTP_MAX_BODY_BYTES,
     maxConcurrentPerCaller: vars.MCP_HTTP_MAX_CONCURRENT_PER_CALLER,
     maxConcurrent: vars.MCP_HTTP_MAX_CONCURRENT,
+    queueLength: vars.MCP_HTTP_QUEUE_LENGTH,
+    queueWaitMs: vars.MCP_HTTP_QUEUE_WAIT_MS,
+    requestTimeoutMs: vars.MCP_HTTP_REQUEST_TIMEOUT_MS,
+    sessionSecret: vars.MCP_HTTP_SESSION_SECRET,
     jsonResponse: vars.MCP_HTTP_JSON_RESPONSE,
     shutdownGraceMs: vars.MCP_HTTP_SHUTDOWN_GRACE_MS,
   };

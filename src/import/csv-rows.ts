@@ -1,28 +1,20 @@
 /**
- * The rows of a contacts CSV, streamed through csv-parse and checked one by one: E.164 phone (local
- * numbers rewritten when a default country is given), a name, tags; numbers seen twice are noted.
- * Row numbers count data rows from 1, header and blank lines excluded, as the API counts them.
+ * The rows of a contacts CSV, streamed through csv-parse and checked one by one by the rules the API
+ * applies: a phone number (normalised to E.164; local numbers read with a default country), a name,
+ * tags, and the attribute columns asked for. Row numbers count data rows from 1, header and blank lines
+ * excluded, as the API counts them, so that an error points at the user's own file.
  */
 import { parse, CsvError } from 'csv-parse';
 import type { CountryCode } from 'libphonenumber-js';
 import { checkName, checkTags, clipValue, splitTagCell, type FieldProblem } from '../vobiz/contact-rules.js';
 import { MAX_CSV_RECORD_BYTES } from '../vobiz/contract.js';
 import { checkPhoneNumber } from '../vobiz/phone.js';
+import { splitForeignTags, type ColumnPlan } from './columns.js';
 import type { CsvShape, CsvSource } from './csv-source.js';
-import { normaliseHeader } from './csv-source.js';
 import { ImportInputError } from './file-access.js';
 
 /** One data row's cells, in header order. */
 export type CsvRecord = string[];
-
-/** Where the columns the import reads sit in a record (-1: absent). */
-export interface ColumnIndex {
-  phone_number: number;
-  name: number;
-  tags: number;
-  /** Cells in the header: a row with more was split by an unquoted comma. */
-  count: number;
-}
 
 export interface ContactRow {
   /** Data row number in the user's file, from 1, header excluded (as the API counts). */
@@ -30,8 +22,12 @@ export interface ContactRow {
   phone_number: string;
   name: string;
   tags: string[];
+  /** From the `attributes_from` columns; absent when none of them has a value in this row. */
+  attributes?: Record<string, string>;
   /** The phone number was rewritten (separators dropped, country code added). */
   normalised: boolean;
+  /** The row of this number's previous appearance, when it repeats one. */
+  repeatOf?: number;
 }
 
 export interface RowError {
@@ -45,7 +41,9 @@ export interface RowError {
 export type CheckedRow = { ok: true; row: ContactRow } | { ok: false; error: RowError };
 
 export interface RowOptions {
-  defaultCountry?: CountryCode;
+  defaultCountry?: CountryCode | undefined;
+  /** Tags added to every row (the campaign's tag). */
+  addTags?: readonly string[] | undefined;
 }
 
 /**
@@ -57,12 +55,15 @@ export interface RowOptions {
 export async function forEachRecord(
   source: CsvSource,
   shape: CsvShape,
-  onRecord: (record: CsvRecord, row: number, columns: ColumnIndex) => void | Promise<void>,
+  /** Counts the bytes read, for progress. */
+  read: { bytes: number },
+  onRecord: (record: CsvRecord, row: number) => void | Promise<void>,
 ): Promise<number> {
   const input = source.open();
+  input.on('data', (chunk: Buffer | string) => (read.bytes += chunk.length));
   const parser = input.pipe(
     // Read as the API reads an import (contract.ts: MAX_CSV_RECORD_BYTES and the notes above it), so
-    // that the row numbers here are the API's and the pre-flight refuses what the upload would.
+    // that the row numbers here are the API's and the checks refuse what the upload would.
     parse({
       delimiter: shape.delimiter,
       bom: true,
@@ -75,17 +76,17 @@ export async function forEachRecord(
   );
   // pipe() forwards neither a read error nor an early stop: do both by hand, so no descriptor leaks.
   input.on('error', (error) => parser.destroy(error));
-  let columns: ColumnIndex | undefined;
+  let header = true;
   let row = 0;
   try {
     for await (const record of parser as AsyncIterable<CsvRecord>) {
-      if (!columns) {
-        columns = columnIndex(record, source.label);
+      if (header) {
+        header = false; // read by sniffCsv already
         continue;
       }
       // A row of empty cells (`,,,` at the end of a spreadsheet export) is no row: skipped, not counted.
       if (isBlank(record)) continue;
-      const pending = onRecord(record, ++row, columns);
+      const pending = onRecord(record, ++row);
       if (pending) await pending;
     }
     return row;
@@ -93,7 +94,7 @@ export async function forEachRecord(
     if (error instanceof ImportInputError) throw error;
     if (error instanceof CsvError) {
       throw new ImportInputError(
-        `${source.label} is not valid CSV near data row ${row + 1}: ${error.message}. Nothing was uploaded.`,
+        `${source.label} is not valid CSV near data row ${row + 1}: ${error.message}.`,
       );
     }
     if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
@@ -109,29 +110,15 @@ function isBlank(record: CsvRecord): boolean {
   return record.every((cell) => cell === '' || cell.trim() === '');
 }
 
-function columnIndex(header: string[], label: string): ColumnIndex {
-  const names = header.map(normaliseHeader);
-  const index = {
-    phone_number: names.indexOf('phone_number'),
-    name: names.indexOf('name'),
-    tags: names.indexOf('tags'),
-    count: header.length,
-  };
-  if (index.phone_number === -1 || index.name === -1) {
-    // The sniff read the header as plain text; a quoted header can still read differently as CSV.
-    throw new ImportInputError(
-      `${label}: the header line has no phone_number or name column when read as CSV.`,
-    );
-  }
-  return index;
-}
-
 /** A phone number that appears again further down: both rows are sent, and the later one wins. */
 export interface RepeatedNumber {
   row: number;
   firstRow: number;
   phone_number: string;
 }
+
+/** Repeated numbers listed in a result; the rest are counted. */
+export const MAX_LISTED_REPEATS = 20;
 
 /**
  * Checks rows in file order, by the rules the API applies (vobiz/contact-rules.ts, vobiz/phone.ts): a row
@@ -140,24 +127,30 @@ export interface RepeatedNumber {
  */
 export class RowChecker {
   private readonly firstRowOf = new Map<string, number>();
+  /** The latest row of each number seen more than once. */
+  private readonly lastRowOf = new Map<string, number>();
   /** Rows whose number came earlier in the file, in file order. */
   readonly repeats: RepeatedNumber[] = [];
   repeatCount = 0;
 
-  constructor(private readonly options: RowOptions) {}
+  constructor(
+    private readonly plan: ColumnPlan,
+    private readonly options: RowOptions,
+  ) {}
 
-  check(record: CsvRecord, row: number, columns: ColumnIndex): CheckedRow {
-    const rawPhone = (record[columns.phone_number] ?? '').trim();
+  check(record: CsvRecord, row: number): CheckedRow {
+    const { plan } = this;
+    const rawPhone = firstPhone(record, plan.phone);
     const fail = (reason: string, missingCountryCode = false): CheckedRow => ({
       ok: false,
       // A cell can be anything, 10 kB included: keep a clipped copy only.
       error: { row, phone_number: clipValue(rawPhone, 40), reason, missingCountryCode },
     });
 
-    if (record.length > columns.count) {
+    if (record.length > plan.count) {
       // `Sharma, Rahul` unquoted shifts every later cell: refuse the row rather than import it wrong.
       return fail(
-        `the row has ${record.length} cells but the header has ${columns.count}; quote cells that contain commas`,
+        `the row has ${record.length} cells but the header has ${plan.count}; quote cells that contain the separator`,
       );
     }
     const phone = checkPhoneNumber(rawPhone, {
@@ -165,26 +158,67 @@ export class RowChecker {
       defaultCountry: this.options.defaultCountry,
     });
     const problems: FieldProblem[] = [];
-    const nameCell = (record[columns.name] ?? '').trim();
+    const nameCell = joinCells(record, plan.name);
     // An empty cell is a missing name, as the API reads it.
     const name = checkName(nameCell === '' ? undefined : nameCell, problems);
-    const tags = checkTags(splitTagCell(columns.tags === -1 ? '' : (record[columns.tags] ?? '')), problems);
-    const reasons = [...(phone.ok ? [] : [phone.reason]), ...problems.map((problem) => problem.message)];
+    const tags = checkTags(this.tagsOf(record), problems);
     if (!phone.ok || name === undefined || tags === undefined) {
+      const reasons = [...(phone.ok ? [] : [phone.reason]), ...problems.map((problem) => problem.message)];
       return fail(reasons.join('; '), !phone.ok && phone.missingCountryCode);
     }
 
+    const checked: ContactRow = { row, phone_number: phone.e164, name, tags, normalised: phone.normalised };
     const first = this.firstRowOf.get(phone.e164);
     if (first === undefined) {
       this.firstRowOf.set(phone.e164, row);
     } else {
+      checked.repeatOf = this.lastRowOf.get(phone.e164) ?? first;
+      this.lastRowOf.set(phone.e164, row);
       this.repeatCount++;
-      if (this.repeats.length < MAX_LISTED_REPEATS)
+      if (this.repeats.length < MAX_LISTED_REPEATS) {
         this.repeats.push({ row, firstRow: first, phone_number: phone.e164 });
+      }
     }
-    return { ok: true, row: { row, phone_number: phone.e164, name, tags, normalised: phone.normalised } };
+    const attributes = attributesOf(record, plan);
+    if (attributes) checked.attributes = attributes;
+    return { ok: true, row: checked };
+  }
+
+  private tagsOf(record: CsvRecord): string[] {
+    const tags: string[] = [];
+    for (const { index, foreign } of this.plan.tags) {
+      const cell = record[index] ?? '';
+      if (cell.trim() !== '') tags.push(...(foreign ? splitForeignTags(cell) : splitTagCell(cell)));
+    }
+    if (this.options.addTags) tags.push(...this.options.addTags);
+    return tags;
   }
 }
 
-/** Repeated numbers listed in a result; the rest are counted. */
-export const MAX_LISTED_REPEATS = 20;
+/** The first non-empty phone cell; a cell holding several numbers (Google's ` ::: `) gives its first. */
+function firstPhone(record: CsvRecord, columns: readonly number[]): string {
+  for (const index of columns) {
+    const cell = (record[index] ?? '').trim();
+    if (cell === '') continue;
+    const separator = cell.indexOf(':::');
+    return separator === -1 ? cell : cell.slice(0, separator).trim();
+  }
+  return '';
+}
+
+function joinCells(record: CsvRecord, columns: readonly number[]): string {
+  if (columns.length === 1) return (record[columns[0] ?? -1] ?? '').trim();
+  return columns
+    .map((index) => (record[index] ?? '').trim())
+    .filter((cell) => cell !== '')
+    .join(' ');
+}
+
+function attributesOf(record: CsvRecord, plan: ColumnPlan): Record<string, string> | undefined {
+  let attributes: Record<string, string> | undefined;
+  for (const { index, key } of plan.attributes) {
+    const value = (record[index] ?? '').trim();
+    if (value !== '') (attributes ??= {})[key] = value;
+  }
+  return attributes;
+}

@@ -4,8 +4,8 @@
  * read, so a file that is not a contacts CSV is refused before anything leaves the machine.
  */
 import { Readable } from 'node:stream';
-import { renderText } from '../render.js';
-import { CSV_OPTIONAL_COLUMNS, CSV_REQUIRED_COLUMNS } from '../vobiz/contract.js';
+import { parse as parseSync } from 'csv-parse/sync';
+import { planColumns, type ColumnChoice, type ColumnPlan } from './columns.js';
 import { ImportInputError, type ImportFile } from './file-access.js';
 
 export interface CsvSource {
@@ -15,19 +15,22 @@ export interface CsvSource {
   open(): Readable;
   /** For messages: "/home/me/fair.csv" or "the csv text". */
   label: string;
+  /** Bytes in all, for progress. */
+  size: number;
 }
 
 const HEAD_BYTES = 64 * 1024;
 
 /** A file opened by file-access.ts: every pass reads its one descriptor. */
 export function fileSource(file: ImportFile): CsvSource {
-  return { label: file.label, open: () => file.read(), head: () => file.head(HEAD_BYTES) };
+  return { label: file.label, size: file.size, open: () => file.read(), head: () => file.head(HEAD_BYTES) };
 }
 
 export function textSource(text: string): CsvSource {
   return {
     label: 'the csv text',
-    open: () => Readable.from([text]),
+    size: Buffer.byteLength(text),
+    open: () => Readable.from([Buffer.from(text)]),
     head: async () => Buffer.from(text.slice(0, HEAD_BYTES), 'utf8'),
   };
 }
@@ -37,50 +40,68 @@ const DELIMITERS: readonly Delimiter[] = [',', ';', '\t'];
 
 export interface CsvShape {
   delimiter: Delimiter;
-  /** The header names as found, normalised (trimmed, lower-cased). */
-  columns: string[];
-}
-
-/** Header names are matched forgiving case and surrounding spaces: ` Phone_Number ` is `phone_number`. */
-export function normaliseHeader(name: string): string {
-  return name
-    .trim()
-    .replace(/^"(.*)"$/, '$1')
-    .trim()
-    .toLowerCase();
+  /** The header's cells, as written. */
+  header: string[];
+  /** Which columns feed which field. */
+  plan: ColumnPlan;
 }
 
 /**
- * Reads the head of a CSV and decides whether it can be a contacts file. The delimiter is the one
- * given, or the one of `,` `;` or tab under which the header holds the required columns (spreadsheets
- * in many locales export with `;`).
+ * Reads the head of a CSV and decides whether it can be a contacts file, before a row is read: the
+ * delimiter (the one given, or the one of `,` `;` or tab under which a phone column is found —
+ * spreadsheets in many locales export with `;`), the header, and which columns feed which field.
  */
-export async function sniffCsv(source: CsvSource, delimiter?: Delimiter): Promise<CsvShape> {
-  const head = await source.head();
-  const text = decodeHead(head, source.label);
+export async function sniffCsv(
+  source: CsvSource,
+  options: {
+    delimiter?: Delimiter | undefined;
+    columns?: ColumnChoice;
+    attributesFrom?: readonly string[];
+  } = {},
+): Promise<CsvShape> {
+  const text = decodeHead(await source.head(), source.label);
   const headerLine = (
     text
       .replace(/^\uFEFF/, '')
-      .split(/\r?\n/)
+      .split(/\r\n|\n|\r/)
       .find((line) => line.trim() !== '') ?? ''
   ).trim();
   if (headerLine === '') throw new ImportInputError(`${source.label} is empty: a header line is needed.`);
 
-  const candidates = delimiter ? [delimiter] : DELIMITERS;
-  const splits = candidates.map((d) => ({ delimiter: d, columns: headerLine.split(d).map(normaliseHeader) }));
-  const fitting = splits.find(({ columns }) => CSV_REQUIRED_COLUMNS.every((c) => columns.includes(c)));
-  if (fitting) return fitting;
+  const candidates = options.delimiter ? [options.delimiter] : DELIMITERS;
+  let firstError: unknown;
+  let widest: { delimiter: Delimiter; header: string[] } | undefined;
+  for (const delimiter of candidates) {
+    const header = splitHeader(headerLine, delimiter);
+    if (!widest || header.length > widest.header.length) widest = { delimiter, header };
+    try {
+      return {
+        delimiter,
+        header,
+        plan: planColumns(header, source.label, options.columns, options.attributesFrom),
+      };
+    } catch (error) {
+      firstError ??= error;
+    }
+  }
+  // No delimiter gives a plan: the error for the widest reading of the header says what is missing.
+  if (widest && widest.header.length > 1)
+    planColumns(widest.header, source.label, options.columns, options.attributesFrom);
+  throw firstError;
+}
 
-  const found = splits.reduce((best, s) => (s.columns.length > best.columns.length ? s : best)).columns;
-  const missing = CSV_REQUIRED_COLUMNS.filter((c) => !found.includes(c));
-  throw new ImportInputError(
-    `${source.label} has no ${missing.join(' or ')} column. Found: ${found
-      .slice(0, 20)
-      .map((c) => renderText(c, { max: 40 }))
-      .join(
-        ', ',
-      )}. The header line must name ${CSV_REQUIRED_COLUMNS.join(' and ')} (and optionally ${CSV_OPTIONAL_COLUMNS.join(', ')}), e.g. "phone_number,name,tags".`,
-  );
+/** The header line's cells under one delimiter, quotes read as CSV reads them. */
+function splitHeader(line: string, delimiter: Delimiter): string[] {
+  try {
+    const [header] = parseSync(line, {
+      delimiter,
+      relax_quotes: true,
+      relax_column_count: true,
+    }) as string[][];
+    return (header ?? []).map((cell) => cell.trim());
+  } catch {
+    return line.split(delimiter).map((cell) => cell.trim());
+  }
 }
 
 function decodeHead(head: Buffer, label: string): string {

@@ -53,6 +53,8 @@ export interface Sandbox {
   faults: FaultController;
   /** Every request received, in order of arrival (the latest 10,000). */
   requestLog: RequestLogEntry[];
+  /** How many requests it has received in all. */
+  requestCount(): number;
   /** A snapshot of the contacts, in creation order. */
   contacts(): SandboxContact[];
   /** Stops listening, closes every connection (keep-alive ones too) and waits for a pending save. */
@@ -87,12 +89,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const faults = new FaultQueue();
   const requestLog: RequestLogEntry[] = [];
+  const counter = { requests: 0 };
   const shutdown = new AbortController();
   const server = createSandboxServer({
     store,
     credentials,
     faults,
     requestLog,
+    counter,
     onStoreChanged: () => persister?.schedule(),
     shutdown: shutdown.signal,
   });
@@ -124,6 +128,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     accountId,
     faults,
     requestLog,
+    requestCount: () => counter.requests,
     contacts: () => store.snapshot(),
     close: () => (closing ??= close()),
   };

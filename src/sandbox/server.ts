@@ -38,6 +38,8 @@ export interface SandboxServerContext {
   credentials: SandboxCredentials;
   faults: FaultQueue;
   requestLog: RequestLogEntry[];
+  /** Counts every request received, beyond the log's limit: for benchmarks. */
+  counter: { requests: number };
   /** Called after any request that changed the store (to persist it). */
   onStoreChanged: () => void;
   /** Aborted on close, so that a request waiting out a latency fault stops waiting. */
@@ -67,6 +69,7 @@ async function handleRequest(context: SandboxServerContext, req: IncomingMessage
   const query = new URLSearchParams(queryStart === -1 ? '' : rawUrl.slice(queryStart + 1));
   const match = matchRoute(method, path);
 
+  context.counter.requests += 1;
   const entry = logRequest(context.requestLog, {
     method,
     path,

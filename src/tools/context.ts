@@ -19,4 +19,11 @@ export interface ImportSettings {
   maxInlineBytes: number;
   /** Rows per uploaded chunk. */
   chunkRows: number;
+  /** Chunks uploaded at once; default DEFAULT_IMPORT_CONCURRENCY. */
+  chunkConcurrency?: number;
+  /** How long a client that declares roots has to list them; default ROOTS_TIMEOUT_MS (tests shorten it). */
+  rootsTimeoutMs?: number;
 }
+
+/** Chunks an import keeps in flight unless told otherwise (VOBIZ_IMPORT_CONCURRENCY). */
+export const DEFAULT_IMPORT_CONCURRENCY = 4;

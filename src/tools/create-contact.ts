@@ -13,7 +13,8 @@ export const createContact = defineTool({
     'Create one WhatsApp contact on Vobiz. The phone number must be E.164 (e.g. ' +
     `${E164_EXAMPLE}) and is unique per account: search with list_contacts first, and use ` +
     'update_contact for a number that already exists. Tags are how campaigns pick their audience. ' +
-    'Returns the new contact with its id. For many contacts at once use import_contacts_csv.',
+    'Returns the new contact with its id. If an answer is lost it checks by number before retrying, and ' +
+    'says "Created" only for a contact this call created. For many contacts at once use import_contacts_csv.',
   input: {
     phone_number: phoneNumberField,
     name: nameField,

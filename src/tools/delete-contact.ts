@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { VobizHttpError } from '../vobiz/errors.js';
 import { retryRecordOf } from '../vobiz/retry.js';
-import { confirmWithUser, notConfirmedText } from './confirm.js';
+import { confirmChange } from './confirm.js';
 import { contactIdField } from './fields.js';
 import { renderText } from '../render.js';
 import { errorResult, failureResult, successResult } from './results.js';
@@ -13,12 +13,13 @@ export const deleteContact = defineTool({
   description:
     'Permanently delete one WhatsApp contact from the Vobiz account, with its tags and attributes. ' +
     'This cannot be undone: confirm the id with get_contact first. To take a contact out of a ' +
-    'campaign, remove its tag with tag_contacts instead. When the client supports it, the user is ' +
-    'asked to confirm first.',
+    'campaign, remove its tag with tag_contacts instead. It reads the contact first and names it; when the ' +
+    'client supports it, the user is asked to confirm. "Deleted" means it was seen and is now gone.',
   input: { id: contactIdField },
   output: { id: z.string(), deleted: z.literal(true) },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
-  async run({ id }, { server, extra, context: { client, confirm } }) {
+  async run(args, { server, extra, context: { client, confirm } }) {
+    const { id } = args;
     const call = client.startCall(extra.signal);
     const notFoundHint = 'It may have been deleted already; list_contacts shows the contacts that exist.';
     // Read first: the person confirming should see who goes, and only a contact seen to exist can later
@@ -30,10 +31,11 @@ export const deleteContact = defineTool({
     } catch (error) {
       return failureResult(error, { action: `delete contact ${id}`, writes: false, notFoundHint });
     }
-    const answer = await confirmWithUser(server, extra, confirm, `Permanently delete the contact ${who}?`);
-    if (answer === 'declined' || answer === 'unanswered') {
-      return errorResult(notConfirmedText(answer, `delete ${who}, id ${id}`));
-    }
+    const gate = await confirmChange(server, extra, confirm, args, () => ({
+      question: `Permanently delete the contact ${who}?`,
+      what: `delete ${who}, id ${id}`,
+    }));
+    if (gate !== 'go') return gate;
     try {
       await client.deleteContact(id, call);
       return successResult({ id, deleted: true as const }, `Deleted contact ${id}: ${who}.`);

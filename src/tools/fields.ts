@@ -62,7 +62,7 @@ function readBoolean(value: unknown): unknown {
 }
 
 /** A list as JSON text or as `"a, b"`; a JSON array as it is. */
-export function readList(value: unknown): unknown {
+function readList(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   if (/^\s*\[/.test(value)) return parseJsonOr(value);
   return value
@@ -72,7 +72,7 @@ export function readList(value: unknown): unknown {
 }
 
 /** An object as JSON text; an object as it is. */
-export function readObject(value: unknown): unknown {
+function readObject(value: unknown): unknown {
   return typeof value === 'string' && /^\s*\{/.test(value) ? parseJsonOr(value) : value;
 }
 
@@ -95,6 +95,16 @@ export function integerField(min: number, max: number) {
 }
 
 export const booleanField = z.preprocess(readBoolean, z.boolean());
+
+/** An object field, read from an object or its JSON text. */
+export function objectField<T extends z.ZodType>(schema: T) {
+  return z.preprocess(readObject, schema);
+}
+
+/** A list of strings, read from a list, JSON text or a comma-separated string. */
+export function stringListField(maxItems: number) {
+  return z.preprocess(readList, z.array(z.string().min(1)).min(1).max(maxItems));
+}
 
 /**
  * A field checked by one of the contact rules: the rule's messages are the errors, its value (trimmed,

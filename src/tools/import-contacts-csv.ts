@@ -1,19 +1,28 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { E164_EXAMPLE } from '../vobiz/contract.js';
-import type { RepeatedNumber, RowError } from '../import/csv-rows.js';
-import type { CsvSource } from '../import/csv-source.js';
-import type { RowTally, UploadOutcome } from '../import/import-csv.js';
+import type { CsvShape, CsvSource } from '../import/csv-source.js';
+import type { RowTally } from '../import/tally.js';
 import { logInfo } from '../log.js';
-import { renderTags, renderText } from '../render.js';
-import { booleanField, optional, withDefault } from './fields.js';
+import { E164_EXAMPLE, MAX_CUSTOM_ATTRIBUTES } from '../vobiz/contract.js';
+import { DEFAULT_IMPORT_CONCURRENCY } from './context.js';
+import { booleanField, objectField, optional, stringListField, tagListField, withDefault } from './fields.js';
+import {
+  attributeFailures,
+  dryRunResult,
+  formatCounts,
+  formatErrors,
+  importResult,
+  ImportOutputShape,
+  type ImportOutput,
+} from './import-result.js';
+import { renderText } from '../render.js';
 import { describeCause, describeFailure, errorResult, successResult } from './results.js';
 import { defineTool, type ToolCall } from './tool.js';
 
-/** Failed rows listed in a result: a model needs examples and a count, not fifty thousand lines. */
-const MAX_LISTED_ERRORS = 50;
 /** How long the client has to answer roots/list before the configured directories apply. */
 export const ROOTS_TIMEOUT_MS = 3_000;
+
+const columnList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(10)]);
 
 const input = {
   file_path: optional(z.string().min(1).max(4096)).describe(
@@ -21,6 +30,23 @@ const input = {
   ),
   csv: optional(z.string().min(1)).describe(
     'The CSV text itself, header line first, for small lists. Give this or `file_path`.',
+  ),
+  columns: optional(
+    objectField(
+      z.strictObject({
+        phone_number: columnList.optional(),
+        name: columnList.optional(),
+        tags: columnList.optional(),
+      }),
+    ),
+  ).describe(
+    'Which columns feed which field when the header is not recognised, e.g. {"phone_number": "Phone 1 - Value", "name": ["First Name", "Last Name"], "tags": "Labels"}. Phone columns are tried in order; name columns are joined.',
+  ),
+  add_tags: optional(tagListField('add_tags')).describe(
+    'Tags added to every imported row, e.g. ["expo-2026"].',
+  ),
+  attributes_from: optional(stringListField(MAX_CUSTOM_ATTRIBUTES)).describe(
+    'Columns kept as custom attributes, e.g. ["City", "Lifecycle Stage"] → city, lifecycle_stage; written after the upload, one request per contact that changes.',
   ),
   default_country: optional(
     z
@@ -41,62 +67,22 @@ const input = {
   ),
 };
 type ImportArgs = z.output<z.ZodObject<typeof input>>;
-
-const RowErrorOutput = z.object({ row: z.number().int(), phone_number: z.string(), reason: z.string() });
-
-const output = {
-  dry_run: z.boolean(),
-  total: z.number().int().describe('Data rows in the file (header excluded).'),
-  valid: z.number().int().describe('Rows that passed the checks and were (or would be) sent.'),
-  created: z.number().int(),
-  updated: z.number().int().describe('Rows whose phone number existed: that contact was updated.'),
-  created_or_updated: z
-    .number()
-    .int()
-    .optional()
-    .describe('Rows accepted in chunks that were sent twice, whose created/updated split is unknown.'),
-  failed: z.number().int().describe('Rows refused, by the checks here or by Vobiz.'),
-  errors: z
-    .array(RowErrorOutput)
-    .describe(`Failed rows, first ${MAX_LISTED_ERRORS}; \`row\` counts data rows from 1, header excluded.`),
-  errors_omitted: z.number().int().describe('Failed rows not listed in `errors`.'),
-  phone_numbers_normalised: z
-    .number()
-    .int()
-    .describe('Valid rows whose phone number was rewritten to E.164.'),
-  repeated_numbers: z
-    .number()
-    .int()
-    .describe('Rows whose phone number came earlier in the file: sent too, the later row wins.'),
-  tag_counts: z.record(z.string(), z.number().int()).optional().describe('Dry run: rows per tag (top 20).'),
-  sample: z
-    .array(
-      z.object({
-        row: z.number().int(),
-        phone_number: z.string(),
-        name: z.string(),
-        tags: z.array(z.string()),
-      }),
-    )
-    .optional()
-    .describe('Dry run: the first rows as they would be sent.'),
-};
-type ImportOutput = z.infer<z.ZodObject<typeof output>> & { warnings?: string[] };
+type Pipeline = typeof import('../import/import-csv.js');
 
 export const importContactsCsv = defineTool({
   name: 'import_contacts_csv',
   title: 'Import contacts from CSV',
   description:
-    'Bulk-create or update WhatsApp contacts on Vobiz from a CSV with the columns phone_number and name, ' +
-    'and optionally tags (comma-separated in one quoted cell: "vip,newsletter"). Phone numbers must be ' +
-    `E.164 (e.g. ${E164_EXAMPLE}), or local numbers with default_country. A number that already exists ` +
-    'updates that contact, so running the same import twice is safe. A file that is not CSV or lacks the ' +
-    'required columns is refused before anything is uploaded; each row is checked before it is sent, and ' +
-    'bad rows are reported, never uploaded. Run with dry_run first ' +
-    'for a large or unfamiliar file. Returns counts of created, updated and failed rows, with the row ' +
-    'number and reason of each failure (first 50). Sends progress notifications for large files.',
+    "Bulk-create or update WhatsApp contacts on Vobiz from a CSV: the API's columns (phone_number, name, tags) " +
+    'or an export from another tool (Shopify, HubSpot, Google, Outlook…), whose phone, name (or first + last) and ' +
+    `labels columns are recognised. Numbers must be E.164 (e.g. ${E164_EXAMPLE}), or local with default_country. ` +
+    'A number that exists updates that contact, so re-running is safe. A file that is not CSV or has no ' +
+    'phone or name column is refused before anything is uploaded; bad rows are reported, never uploaded. ' +
+    'Run with dry_run first: it shows which column fed which field and the first rows as they would be sent. ' +
+    'Returns counts of created, updated and failed rows, with the row and reason of each failure (first 50). ' +
+    'Sends progress notifications.',
   input,
-  output,
+  output: ImportOutputShape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async run(args, call) {
     if ((args.file_path === undefined) === (args.csv === undefined)) {
@@ -107,14 +93,15 @@ export const importContactsCsv = defineTool({
     // The import code (csv-parse, the phone rules) loads with the first import, not at start-up.
     const pipeline = await import('../import/import-csv.js');
     const { isKnownRegion } = await import('../vobiz/phone.js');
-    const defaultCountry = args.default_country;
-    if (defaultCountry !== undefined && !isKnownRegion(defaultCountry)) {
+    const country = args.default_country;
+    if (country !== undefined && !isKnownRegion(country)) {
       return errorResult(
-        `default_country ${renderText(defaultCountry)} is not a country code libphonenumber knows, e.g. "IN" or "US".`,
+        `default_country ${renderText(country)} is not a country code we know, e.g. "IN" or "US".`,
       );
     }
     const warnings: string[] = [];
     let opened;
+    let shape: CsvShape;
     try {
       opened = await pipeline.openCsvSource(
         args,
@@ -126,89 +113,81 @@ export const importContactsCsv = defineTool({
       throw error;
     }
     try {
-      return await runImport(args, call, pipeline, opened.source, warnings);
+      shape = await pipeline.sniffCsv(opened.source, {
+        delimiter: args.delimiter && pipeline.DELIMITERS[args.delimiter],
+        ...(args.columns && { columns: args.columns }),
+        ...(args.attributes_from && { attributesFrom: args.attributes_from }),
+      });
+      return await (args.dry_run ? dryRun : upload)(args, call, pipeline, opened.source, shape, warnings);
+    } catch (error) {
+      if (error instanceof pipeline.ImportInputError) return errorResult(error.message);
+      throw error;
     } finally {
       await opened.close();
     }
   },
 });
 
-type Pipeline = typeof import('../import/import-csv.js');
+function rowOptions(args: ImportArgs) {
+  return { defaultCountry: args.default_country as never, addTags: args.add_tags };
+}
 
-async function runImport(
+async function dryRun(
+  args: ImportArgs,
+  { context, extra }: ToolCall,
+  pipeline: Pipeline,
+  source: CsvSource,
+  shape: CsvShape,
+  warnings: string[],
+) {
+  const tally = await pipeline.checkCsv(source, shape, rowOptions(args));
+  if (tally.total === 0) return errorResult(`${source.label} has a header but no data rows.`);
+  let accountTotal: number | undefined;
+  if (tally.withAttributes > 0) {
+    // What writing the attributes would cost depends on the account's size: one cheap read tells.
+    accountTotal = (await context.client.listContacts({ limit: 1 }, { signal: extra.signal })).total;
+  }
+  const result = dryRunResult(tally, shape, warnings, accountTotal);
+  return successResult(result, `${formatCounts(result, shape)}${countryHint(tally, args.default_country)}`);
+}
+
+async function upload(
   args: ImportArgs,
   { server, extra, context }: ToolCall,
   pipeline: Pipeline,
   source: CsvSource,
+  shape: CsvShape,
   warnings: string[],
 ) {
-  const rowOptions = { defaultCountry: args.default_country as never };
-  let shape;
-  let totalRows: number;
-  let dryRun: RowTally | undefined;
-  try {
-    shape = await pipeline.sniffCsv(source, args.delimiter && pipeline.DELIMITERS[args.delimiter]);
-    // A dry run checks every row; a real run first makes sure the whole file parses, then checks
-    // the rows as it uploads them.
-    if (args.dry_run) dryRun = await pipeline.checkCsv(source, shape, rowOptions);
-    totalRows = dryRun ? dryRun.total : await pipeline.scanCsv(source, shape);
-  } catch (error) {
-    if (error instanceof pipeline.ImportInputError) return errorResult(error.message);
-    throw error;
-  }
-  if (totalRows === 0) return errorResult(`${source.label} has a header but no data rows.`);
-  if (dryRun) {
-    const result = dryRunResult(dryRun, warnings);
-    return successResult(result, `${formatCounts(result)}${countryHint(dryRun, args.default_country)}`);
-  }
-
   const progressToken = extra._meta?.progressToken;
-  const outcome = await pipeline.uploadCsvInChunks(source, shape, rowOptions, {
+  const progress = async (progress: number, total: number, message: string) => {
+    if (progressToken === undefined) return;
+    await extra.sendNotification({
+      method: 'notifications/progress',
+      params: { progressToken, progress, total, message },
+    });
+  };
+  const outcome = await pipeline.uploadCsvInChunks(source, shape, rowOptions(args), {
     client: context.client,
     chunkRows: context.import.chunkRows,
-    totalRows,
+    concurrency: context.import.chunkConcurrency ?? DEFAULT_IMPORT_CONCURRENCY,
     signal: extra.signal,
-    onProgress: async ({ rowsRead, rowsTotal, chunksDone }) => {
-      if (progressToken === undefined) return;
-      await extra.sendNotification({
-        method: 'notifications/progress',
-        params: {
-          progressToken,
-          progress: rowsRead,
-          total: rowsTotal,
-          message: `Read ${rowsRead} of ${rowsTotal} rows, ${chunksDone} chunks uploaded`,
-        },
-      });
-    },
+    onProgress: ({ rowsDone, rowsTotal, chunksDone }) =>
+      progress(rowsDone, rowsTotal, `${rowsDone} of ${rowsTotal} rows done, ${chunksDone} chunks uploaded`),
   });
-
   const { tally } = outcome;
   const hint = countryHint(tally, args.default_country);
+  if (tally.total === 0 && !outcome.failure)
+    return errorResult(`${source.label} has a header but no data rows.`);
   if (tally.valid === 0 && !outcome.failure && !outcome.cancelled) {
     return errorResult(
       `No row of ${source.label} is valid, so nothing was uploaded.${hint}\n${formatErrors(tally.errors, tally.invalid)}`,
     );
   }
-  const uncertain = outcome.uncertain.reduce((sum, chunk) => sum + chunk.accepted, 0);
-  const result: ImportOutput = {
-    dry_run: false,
-    total: tally.total,
-    valid: tally.valid,
-    created: outcome.created,
-    updated: outcome.updated,
-    ...(outcome.uncertain.length > 0 && { created_or_updated: uncertain }),
-    failed: tally.invalid + outcome.failed,
-    ...listErrors([...tally.errors, ...outcome.errors], tally.invalid + outcome.failed),
-    phone_numbers_normalised: tally.normalised,
-    repeated_numbers: tally.repeatCount,
-    ...withWarnings([...warnings, ...repeatWarnings(tally), ...uncertainWarnings(outcome)]),
-  };
-  const done =
-    `${outcome.rowsSent} rows sent in ${outcome.chunksDone} chunks (${result.created} created, ${result.updated} updated` +
-    `${uncertain > 0 ? `, ${uncertain} created or updated` : ''})`;
+  const done = `${outcome.rowsSent} rows sent in ${outcome.chunksDone} chunks (${outcome.created} created, ${outcome.updated} updated)`;
   if (outcome.cancelled) {
     // The client no longer waits for this result; the log is how the user learns what was done.
-    const message = `Import of ${source.label} cancelled after ${outcome.chunksDone} chunks: ${done}, ${tally.total} of ${totalRows} rows read.`;
+    const message = `Import of ${source.label} cancelled after ${outcome.chunksDone} chunks: ${done}, ${tally.total} rows read.`;
     logInfo(message);
     await server.sendLoggingMessage({ level: 'warning', logger: 'import_contacts_csv', data: message });
     return errorResult(message);
@@ -216,15 +195,40 @@ async function runImport(
   if (outcome.failure) {
     const { chunk, firstRow, error } = outcome.failure;
     const why =
-      error instanceof Error && error.name === 'ImportInputError'
-        ? `${error.message} (did the file change during the import?)`
+      error instanceof pipeline.ImportInputError
+        ? error.message
         : describeFailure(error, { action: `upload chunk ${chunk}`, writes: true });
     return errorResult(
-      `Import stopped at chunk ${chunk}, rows from ${firstRow} on not all sent: ${why} Before it: ${done}. ` +
+      `Import stopped at chunk ${chunk} (rows from ${firstRow}): ${why} Imported before it stopped: ${done}. ` +
         'The import is an upsert by phone number, so running the same import again is safe.',
     );
   }
-  return successResult(result, `${formatCounts(result)}${hint}`);
+
+  let attributes;
+  if (outcome.attributes.size > 0) {
+    // Progress goes on counting: the rows, then the contacts whose attributes are written.
+    const rows = tally.total;
+    attributes = await pipeline.writeAttributes(context.client, outcome.attributes, {
+      concurrency: context.bulkConcurrency,
+      signal: extra.signal,
+      call: () => context.client.startCall(),
+      onProgress: (doneCount, total) =>
+        progress(rows + doneCount, rows + total, `Writing attributes: ${doneCount} of ${total} contacts`),
+    });
+  }
+  const result = importResult(outcome, shape, warnings, attributes);
+  if (attributes?.incomplete !== undefined) {
+    result.warnings = [
+      ...(result.warnings ?? []),
+      `Not every contact's attributes could be written: listing the contacts failed (${describeCause(attributes.incomplete)}). Re-run the import: it writes only what is missing.`,
+    ];
+  }
+  const failures = attributes
+    ? attributeFailures(attributes, (error) =>
+        describeFailure(error, { action: 'write the attributes', writes: true, repeatable: true }),
+      )
+    : '';
+  return successResult(result, `${formatCounts(result, shape)}${hint}${failures}`);
 }
 
 /**
@@ -236,7 +240,8 @@ async function allowedDirectories({ server, context }: ToolCall, warnings: strin
   const configured = context.import.allowedDirs;
   if (!server.server.getClientCapabilities()?.roots) return configured;
   try {
-    const { roots } = await server.server.listRoots(undefined, { timeout: ROOTS_TIMEOUT_MS });
+    const timeout = context.import.rootsTimeoutMs ?? ROOTS_TIMEOUT_MS;
+    const { roots } = await server.server.listRoots(undefined, { timeout });
     const dirs = roots
       .filter((root) => root.uri.startsWith('file://'))
       .map((root) => fileURLToPath(root.uri));
@@ -251,92 +256,9 @@ async function allowedDirectories({ server, context }: ToolCall, warnings: strin
   }
 }
 
-function withWarnings(warnings: string[]): { warnings?: string[] } {
-  return warnings.length > 0 ? { warnings } : {};
-}
-
-function repeatWarnings(tally: RowTally): string[] {
-  if (tally.repeatCount === 0) return [];
-  const listed = tally.repeats.map(
-    (r: RepeatedNumber) => `row ${r.row} repeats ${r.phone_number} from row ${r.firstRow}`,
-  );
-  const more = tally.repeatCount > listed.length ? `, and ${tally.repeatCount - listed.length} more` : '';
-  return [
-    `${tally.repeatCount} rows repeat a phone number from an earlier row; all were sent, and the later row wins (its name; tags add up): ${listed.join('; ')}${more}.`,
-  ];
-}
-
-function uncertainWarnings(outcome: UploadOutcome): string[] {
-  return outcome.uncertain.map(
-    ({ chunk, firstRow, accepted, cause }) =>
-      `Chunk ${chunk} (rows from ${firstRow}) was sent twice: the first attempt got ${describeCause(cause)}, which ` +
-      `may have applied it. The second was accepted (${accepted} rows created or updated), but whether each ` +
-      'row was created or updated cannot be told; its rows are counted in created_or_updated.',
-  );
-}
-
-function dryRunResult(tally: RowTally, warnings: string[]): ImportOutput {
-  const topTags = [...tally.tagCounts].sort((a, b) => b[1] - a[1]).slice(0, 20);
-  const ranges =
-    tally.outOfRange > 0
-      ? [
-          `${tally.outOfRange} numbers are in no range known to be allocated (they are sent all the same), e.g. ${tally.rangeWarnings.join('; ')}.`,
-        ]
-      : [];
-  return {
-    dry_run: true,
-    total: tally.total,
-    valid: tally.valid,
-    created: 0,
-    updated: 0,
-    failed: tally.invalid,
-    ...listErrors(tally.errors, tally.invalid),
-    phone_numbers_normalised: tally.normalised,
-    repeated_numbers: tally.repeatCount,
-    tag_counts: Object.fromEntries(topTags),
-    sample: tally.sample.map(({ row, phone_number, name, tags }) => ({ row, phone_number, name, tags })),
-    ...withWarnings([...warnings, ...repeatWarnings(tally), ...ranges]),
-  };
-}
-
-function listErrors(errors: RowError[], failed: number): Pick<ImportOutput, 'errors' | 'errors_omitted'> {
-  const listed = errors
-    .sort((a, b) => a.row - b.row)
-    .slice(0, MAX_LISTED_ERRORS)
-    .map(({ row, phone_number, reason }) => ({ row, phone_number, reason }));
-  return { errors: listed, errors_omitted: Math.max(0, failed - listed.length) };
-}
-
 function countryHint(tally: RowTally, defaultCountry: string | undefined): string {
   if (defaultCountry || tally.missingCountryCode === 0) return '';
   return `\n${tally.missingCountryCode} rows have local numbers without a country code: pass default_country (e.g. "IN") to read them.`;
 }
 
-function formatCounts(r: ImportOutput): string {
-  const head = r.dry_run
-    ? `Dry run, nothing uploaded: ${r.total} rows, ${r.valid} would be sent, ${r.failed} invalid.`
-    : `Imported ${r.total} rows: ${r.created} created, ${r.updated} updated, ` +
-      `${r.created_or_updated ? `${r.created_or_updated} created or updated (uncertain which), ` : ''}${r.failed} failed.`;
-  const normalised = r.phone_numbers_normalised
-    ? ` ${r.phone_numbers_normalised} phone numbers rewritten to E.164.`
-    : '';
-  const tags =
-    r.tag_counts && Object.keys(r.tag_counts).length > 0
-      ? `\nTags: ${Object.entries(r.tag_counts)
-          .map(([tag, n]) => `${renderTags([tag])} ${n}`)
-          .join(', ')}`
-      : '';
-  const sample = r.sample?.length
-    ? `\nFirst rows: ${r.sample.map((s) => `${s.row}: ${s.phone_number} ${renderText(s.name)} tags ${renderTags(s.tags)}`).join('; ')}`
-    : '';
-  return `${head}${normalised}${tags}${sample}${r.failed ? `\n${formatErrors(r.errors, r.failed)}` : ''}`;
-}
-
-function formatErrors(errors: RowError[], failed: number): string {
-  const lines = errors.map(
-    (e) =>
-      `row ${e.row} ${renderText(e.phone_number, { quote: 'unless-plain', max: 40 })}: ${renderText(e.reason, { quote: 'never', max: 300 })}`,
-  );
-  if (failed > errors.length) lines.push(`… and ${failed - errors.length} more failed rows.`);
-  return lines.join('\n');
-}
+export type { ImportOutput };

@@ -7,7 +7,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { InvalidContactIdError } from '../vobiz/client.js';
 import { VobizCancelledError, VobizHttpError, VobizNetworkError } from '../vobiz/errors.js';
 import { classifyFailure, DEADLINE_CAUSE, retryRecordOf } from '../vobiz/retry.js';
-import { logError } from '../log.js';
+import { logError, redact } from '../log.js';
 import { renderText } from '../render.js';
 
 /**
@@ -48,6 +48,12 @@ export function failureResult(error: unknown, context: FailureContext): CallTool
  * API's own message), how many attempts were made, whether anything changed, and what to do next.
  */
 export function describeFailure(error: unknown, context: FailureContext): string {
+  // Redacted here, not only where a result leaves: the text also lands in structured content (a bulk
+  // tool's failures), and an upstream that echoes a token back must not carry it there.
+  return redact(failureText(error, context));
+}
+
+function failureText(error: unknown, context: FailureContext): string {
   const { action, notFoundHint } = context;
   const record = retryRecordOf(error);
   const attempts = context.attempts ?? record?.attempts ?? 1;
@@ -116,9 +122,11 @@ export function describeFailure(error: unknown, context: FailureContext): string
     return `Vobiz rate limit reached${tries} (${said}). ${wait} before calling again.${gaveUpEarly}${outcome}`;
   }
   if (status >= 500 || details.unreadableBody) {
-    const body = details.unreadableBody
-      ? " The answer was not the API's JSON (a proxy or gateway page?); if this persists, check VOBIZ_BASE_URL."
-      : '';
+    const body = details.tooLarge
+      ? ' An answer that large points at a broken upstream or proxy; if this persists, check VOBIZ_BASE_URL.'
+      : details.unreadableBody
+        ? " The answer was not the API's JSON (a proxy or gateway page?); if this persists, check VOBIZ_BASE_URL."
+        : '';
     return `Vobiz failed to ${action}${tries} (${said}).${body}${gaveUpEarly}${outcome}`;
   }
   if (status === 400 || status === 413 || status === 422) {

@@ -1,7 +1,7 @@
 /**
  * The `where` argument of list_contacts, tag_contacts and list_tags — one segment filter, read the same
- * tolerant way as every other field (fields.ts: JSON text for the object or a list, `"true"`, null for
- * "not given") — and `max_scan`, which bounds the scan it needs. Described once, here, tightly: the
+ * tolerant way as every other field (fields.ts' readers: JSON text for the object or a list, `"true"`,
+ * null for "not given") — and `max_scan`, which bounds the scan it needs. Described once, here, tightly: the
  * description travels in three tools' schemas.
  */
 import { z } from 'zod';
@@ -17,9 +17,9 @@ import { MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH, MAX_CUSTOM_ATTRIBUTES } from '../vobiz
 import {
   booleanField,
   integerField,
+  objectField,
   optional,
-  readList,
-  readObject,
+  stringListField,
   tagListField,
   withDefault,
 } from './fields.js';
@@ -65,8 +65,7 @@ function isAttributeValue(value: unknown): value is AttributeValue {
 }
 
 /** `{"city": "Mumbai"}` or `{"city": ["Mumbai", "Pune"]}`: each key equals the value, or one of them. */
-const attributesField = z.preprocess(
-  readObject,
+const attributesField = objectField(
   z
     .unknown()
     .meta({ type: 'object' })
@@ -115,19 +114,12 @@ const attributesField = z.preprocess(
 const listOfText = z.unknown().meta({ type: 'array', items: { type: 'string' } });
 
 const attributeKeysField = listOfText.pipe(
-  z.preprocess(
-    readList,
-    z
-      .array(z.string())
-      .min(1)
-      .max(MAX_CUSTOM_ATTRIBUTES)
-      .superRefine((keys, ctx) => {
-        for (const key of keys) {
-          const message = checkAttributeKey(key, 'missing_attributes');
-          if (message) ctx.addIssue({ code: 'custom', message });
-        }
-      }),
-  ),
+  stringListField(MAX_CUSTOM_ATTRIBUTES).superRefine((keys, ctx) => {
+    for (const key of keys) {
+      const message = checkAttributeKey(key, 'missing_attributes');
+      if (message) ctx.addIssue({ code: 'custom', message });
+    }
+  }),
 );
 const tagsField = (field: string) => listOfText.pipe(tagListField(field));
 
@@ -152,18 +144,16 @@ export const WHERE_DESCRIPTION =
   'inactive_for also matches never active. untagged: true for no tags.';
 
 /** `where`: a Segment as read, its conditions checked together (a filter that can match nothing is refused). */
-export const whereField = z
-  .preprocess(
-    readObject,
-    z.strictObject(segmentShape, {
-      error: (issue) =>
-        issue.code === 'unrecognized_keys'
-          ? `where has no ${issue.keys.length === 1 ? 'field' : 'fields'} ${issue.keys.slice(0, 5).map(shown).join(', ')}; its fields are ${FIELD_LIST}`
-          : issue.code === 'invalid_type'
-            ? 'where must be an object such as {"untagged": true} or {"attributes": {"city": "Mumbai"}}'
-            : undefined,
-    }),
-  )
+export const whereField = objectField(
+  z.strictObject(segmentShape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `where has no ${issue.keys.length === 1 ? 'field' : 'fields'} ${issue.keys.slice(0, 5).map(shown).join(', ')}; its fields are ${FIELD_LIST}`
+        : issue.code === 'invalid_type'
+          ? 'where must be an object such as {"untagged": true} or {"attributes": {"city": "Mumbai"}}'
+          : undefined,
+  }),
+)
   .transform((read, ctx): Segment => {
     const segment = Object.fromEntries(Object.entries(read).filter(([, v]) => v !== undefined)) as Segment;
     const problem = contradiction(segment, Date.now());

@@ -10,7 +10,7 @@ import {
 import type { SegmentScanReport } from '../bulk/segment-scan.js';
 import { isEmptySegment } from '../bulk/segment.js';
 import { logInfo } from '../log.js';
-import { confirmWithUser, notConfirmedText } from './confirm.js';
+import { confirmChange } from './confirm.js';
 import {
   booleanField,
   contactIdListField,
@@ -155,14 +155,11 @@ export const tagContacts = defineTool({
     ).length;
 
     if (!args.dry_run && toChange > context.confirm.bulkThreshold) {
-      const answer = await confirmWithUser(
-        server,
-        extra,
-        context.confirm,
-        `Change the tags of up to ${toChange} contacts (${summary})?`,
-      );
-      if (answer === 'declined' || answer === 'unanswered')
-        return errorResult(notConfirmedText(answer, `${summary} on ${toChange} contacts`));
+      const gate = await confirmChange(server, extra, context.confirm, args, () => ({
+        question: `Change the tags of up to ${toChange} contacts (${summary})?`,
+        what: `${summary} on ${toChange} contacts`,
+      }));
+      if (gate !== 'go') return gate;
     }
 
     const result: TagOutput = {

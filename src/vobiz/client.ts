@@ -42,7 +42,6 @@ export interface VobizClientOptions {
   deadlineMs?: number;
   /** Shared dispatcher; by default the client makes its own keep-alive Agent and closes it in close(). */
   dispatcher?: Dispatcher;
-  userAgent?: string;
   /**
    * Largest response body read; a longer one fails the request (a page of 100 contacts is ~30 kB). It
    * keeps a broken or hostile upstream from flooding memory and the model's context.
@@ -59,10 +58,10 @@ export interface CallOptions {
    */
   deadline?: number;
   /**
-   * The request may be sent twice without harm (an upsert), so a POST is retried after a 5xx or a
-   * dropped connection like a PUT. GET, PUT and DELETE are retried that way anyway.
+   * Sending the request twice leaves the state once would (an upsert), so a POST is retried after a 5xx
+   * or a dropped connection like a PUT. GET, PUT and DELETE are repeatable anyway.
    */
-  retrySafe?: boolean;
+  repeatable?: boolean;
   /** Told before each retry wait: which attempt failed, how, and how long the wait is. */
   onRetry?: (event: RetryEvent) => void;
 }
@@ -83,6 +82,7 @@ export interface NewContact {
 
 export type ContactPatch = Partial<Pick<NewContact, 'name' | 'tags' | 'custom_attributes'>>;
 
+const USER_AGENT = 'vobiz-contacts-mcp';
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_DEADLINE_MS = 120_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
@@ -103,7 +103,6 @@ export class VobizClient {
   /** Made with the first request when not given (see loadUndici). */
   private dispatcher: Dispatcher | undefined;
   private readonly ownsDispatcher: boolean;
-  private readonly userAgent: string;
   private readonly maxResponseBytes: number;
   /** The `Date` of the latest answer and when it arrived: how far the API's clock is from ours. */
   private lastDate: { header: string; receivedAt: number } | undefined;
@@ -119,7 +118,6 @@ export class VobizClient {
     this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.ownsDispatcher = options.dispatcher === undefined;
     this.dispatcher = options.dispatcher;
-    this.userAgent = options.userAgent ?? 'vobiz-contacts-mcp';
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   }
 
@@ -185,8 +183,8 @@ export class VobizClient {
    */
   importContactsCsv(csv: Blob, filename: string, options: CallOptions = {}): Promise<ImportSummary> {
     return this.send('POST', '/contacts/import', { file: { blob: csv, filename } }, ImportSummarySchema, {
-      retrySafe: IMPORT_UPSERTS_BY_PHONE,
       ...options,
+      repeatable: IMPORT_UPSERTS_BY_PHONE,
     });
   }
 
@@ -227,7 +225,7 @@ export class VobizClient {
     try {
       return await withRetries(() => this.attempt(method, path, body, schema, call.signal, deadline), {
         policy: this.retryPolicy,
-        safety: requestSafety(method, options.retrySafe),
+        safety: requestSafety(method, options.repeatable),
         signal: call.signal,
         deadline,
         ...(options.onRetry && { onRetry: options.onRetry }),
@@ -263,7 +261,7 @@ export class VobizClient {
     );
     const headers: Record<string, string> = {
       accept: 'application/json',
-      'user-agent': this.userAgent,
+      'user-agent': USER_AGENT,
       ...this.authHeaders,
     };
     const undici = await loadUndici();
@@ -352,7 +350,7 @@ function tooLargeError(status: number, method: string, path: string, limit: numb
     status,
     'RESPONSE_TOO_LARGE',
     `The API answered ${method} ${route} with HTTP ${status} and a body over ${Math.round(limit / 1024 / 1024)} MB, more than any answer of this API; it was not read.`,
-    { unreadableBody: true },
+    { unreadableBody: true, tooLarge: true },
   );
 }
 

@@ -4,6 +4,8 @@
  * The docs (shared/api/CONTACTS-API.md) mark what they state as [doc] and what they leave open as
  * [assumed]. Both the MCP tools (which must survive whatever the real API does) and the sandbox (which
  * must behave like it) read these constants, so a change to an assumption is a change to this file only.
+ * An assumption that no code reads as a value (the shape of an answer, an order) is written here as a
+ * named comment (`NAME: [assumed] …`), which the code that relies on it names.
  */
 
 /** [doc] The current base URL; an older docs version used `/v1/messaging`, so it is configurable. */
@@ -22,12 +24,11 @@ export const DEFAULT_PAGE_SIZE = 25;
 export const MAX_PAGE_SIZE = 100;
 
 /**
- * [doc] Phone numbers are E.164: a `+`, a country code that does not start with 0, at most 15 digits.
- * [assumed] The API accepts a number when its country calling code exists and its national number has a
- * length possible under that code; it does not require the number to lie in a range known to be
+ * PHONE_NUMBER_RULE: [doc] Phone numbers are E.164: a `+`, a country code that does not start with 0, at
+ * most 15 digits. [assumed] The API accepts a number when its country calling code exists and its national
+ * number has a length possible under that code; it does not require the number to lie in a range known to be
  * allocated (that list changes every month). Implemented in phone.ts, for the tools and the sandbox alike.
  */
-export const PHONE_NUMBER_RULE = 'e164_with_possible_length';
 
 /** An example the tool descriptions and error messages show. */
 export const E164_EXAMPLE = '+919876543210';
@@ -62,29 +63,28 @@ export const RESERVED_ATTRIBUTE_KEYS: readonly string[] = ['__proto__', 'constru
 export const DUPLICATE_CONTACT_STATUS = 409;
 export const DUPLICATE_CONTACT_CODE = 'CONFLICT';
 
-/** [assumed] GET /contacts/{id}, POST and PUT answer with the bare Contact, not an envelope. */
-export const CONTACT_RESPONSE_IS_BARE = true;
+/**
+ * CONTACT_RESPONSE_IS_BARE: [assumed] GET /contacts/{id}, POST and PUT answer with the bare Contact, not an
+ * envelope.
+ */
 
-/** [assumed] PUT `tags` replaces the whole list (so tagging is read-modify-write). */
-export const UPDATE_TAGS_REPLACES = true;
+/** UPDATE_TAGS_REPLACES: [assumed] PUT `tags` replaces the whole list (so tagging is read-modify-write). */
 
 /**
- * [assumed] A contact field the API has no value for may come as `null` as well as absent; the client
- * reads both as absent (no tags, no attributes, no timestamp) rather than failing the whole page.
+ * CONTACT_NULL_MEANS_ABSENT: [assumed] A contact field the API has no value for may come as `null` as well
+ * as absent; the client reads both as absent (no tags, no attributes, no timestamp) rather than failing the
+ * whole page.
  */
-export const CONTACT_NULL_MEANS_ABSENT = true;
 
 /**
- * [assumed] `search` matches a phone number as a substring of the stored E.164 number, so a search for
- * the full number finds its contact (among any longer numbers it prefixes, filtered out exactly). The
- * lookup by phone rests on it: get_contact by phone_number, and create_contact's check after an unknown
- * outcome that keeps it from creating a duplicate.
+ * SEARCH_FINDS_FULL_PHONE_NUMBER: [assumed] `search` matches a phone number as a substring of the stored
+ * E.164 number, so a search for the full number finds its contact (among any longer numbers it prefixes,
+ * filtered out exactly). The lookup by phone rests on it: get_contact by phone_number, and create_contact's
+ * check after an unknown outcome that keeps it from creating a duplicate.
  */
-export const SEARCH_FINDS_FULL_PHONE_NUMBER = true;
 
-/** [doc] Required and optional CSV columns of POST /contacts/import; `tags` is one comma-separated cell. */
+/** [doc] Required CSV columns of POST /contacts/import; `tags` is optional, one comma-separated cell. */
 export const CSV_REQUIRED_COLUMNS = ['phone_number', 'name'] as const;
-export const CSV_OPTIONAL_COLUMNS = ['tags'] as const;
 export const CSV_TAG_SEPARATOR = ',';
 
 /** [doc] The multipart form field the CSV is sent under. */
@@ -94,10 +94,9 @@ export const IMPORT_FILE_FIELD = 'file';
  * [assumed] Import upserts by phone number: a number that exists counts as `updated`, its name is
  * overwritten and the row's tags are added to the ones it has (nothing is lost). A number repeated
  * inside one file is created once, then updated. `row` in the summary counts data rows from 1, header
- * excluded.
+ * excluded. So sending a chunk twice leaves the same contacts: the client repeats it after a lost answer.
  */
 export const IMPORT_UPSERTS_BY_PHONE = true;
-export const IMPORT_ROW_NUMBERS_START_AT = 1;
 
 /**
  * [assumed] Error bodies. The platform-wide shape is
@@ -147,38 +146,37 @@ export const SERVER_ERROR_CODES = {
 } as const;
 
 /**
- * [assumed] Create and update bodies are checked strictly: a field the endpoint does not know is 422
- * (`details.errors[].code` `unknown_field`), so a client's typo is not silently dropped. PUT with
- * `phone_number` is 422 (`not_updatable`), even with the same number; PUT with no updatable field is 422.
+ * REJECT_UNKNOWN_BODY_FIELDS: [assumed] Create and update bodies are checked strictly: a field the endpoint
+ * does not know is 422 (`details.errors[].code` `unknown_field`), so a client's typo is not silently
+ * dropped. PUT with `phone_number` is 422 (`not_updatable`), even with the same number; PUT with no
+ * updatable field is 422.
  */
-export const REJECT_UNKNOWN_BODY_FIELDS = true;
-
-/** [assumed] PUT `custom_attributes` replaces the whole object, as `tags` replaces the list. */
-export const UPDATE_CUSTOM_ATTRIBUTES_REPLACES = true;
 
 /**
- * [assumed] Normalisation on write: `name` and each tag are trimmed, tags are de-duplicated (first
- * occurrence kept, case kept); an empty name or tag after trimming is 422. `phone_number` is not trimmed
- * in JSON bodies (it must already be E.164); CSV cells are trimmed.
+ * UPDATE_CUSTOM_ATTRIBUTES_REPLACES: [assumed] PUT `custom_attributes` replaces the whole object, as `tags`
+ * replaces the list.
  */
-export const NAMES_AND_TAGS_ARE_TRIMMED = true;
 
 /**
- * [assumed] GET /contacts `search`: case-insensitive substring of the name, or substring of the phone
- * number once spaces, dashes, dots and parentheses are removed from the search (`98765`, `+9198765` and
- * `+91 98765` all match `+919876543210`). `tag`: one tag, exact and case-sensitive. Both combine (AND).
+ * NAMES_AND_TAGS_ARE_TRIMMED: [assumed] Normalisation on write: `name` and each tag are trimmed, tags are
+ * de-duplicated (first occurrence kept, case kept); an empty name or tag after trimming is 422.
+ * `phone_number` is not trimmed in JSON bodies (it must already be E.164); CSV cells are trimmed.
+ */
+
+/**
+ * LIST_ORDER: [assumed] GET /contacts `search`: case-insensitive substring of the name, or substring of the
+ * phone number once spaces, dashes, dots and parentheses are removed from the search (`98765`, `+9198765`
+ * and `+91 98765` all match `+919876543210`). `tag`: one tag, exact and case-sensitive. Both combine (AND).
  * Empty `search`/`tag` mean no filter. `page` must be an integer >= 1 and `limit` an integer in
  * 1..MAX_PAGE_SIZE, otherwise 422 with `details.errors`. Order: creation order, oldest first.
  */
-export const LIST_ORDER = 'created_at_ascending';
 
 /**
- * [assumed] A list answer echoes the `page` asked for, and the `limit` (a lower one on the first page is
- * followed, as an API that caps its pages). Pages are positions in LIST_ORDER, which changes only when
- * contacts are created or deleted: a scan goes on from a position and looks for the last contact it read
- * there. An answer that breaks this stops the scan, which says why (bulk/scan.ts).
+ * LIST_PAGES_ARE_POSITIONS: [assumed] A list answer echoes the `page` asked for, and the `limit` (a lower
+ * one on the first page is followed, as an API that caps its pages). Pages are positions in LIST_ORDER,
+ * which changes only when contacts are created or deleted: a scan goes on from a position and looks for
+ * the last contact it read there. An answer that breaks this stops the scan, which says why (bulk/scan.ts).
  */
-export const LIST_PAGES_ARE_POSITIONS = true;
 
 /**
  * [assumed] CSV import details. Header names are trimmed and matched case-sensitively; unknown columns
@@ -191,7 +189,7 @@ export const LIST_PAGES_ARE_POSITIONS = true;
 export const MAX_CSV_RECORD_BYTES = 64 * 1024;
 
 /**
- * [assumed] Import is streamed, not atomic: rows are applied as they are read, so when a CSV syntax error
- * stops an import, the rows before it stay applied and the 422's `details.applied` counts them.
+ * IMPORT_IS_ATOMIC: [assumed] Import is streamed, not atomic: rows are applied as they are read, so when a
+ * CSV syntax error stops an import, the rows before it stay applied and the 422's `details.applied` counts
+ * them.
  */
-export const IMPORT_IS_ATOMIC = false;

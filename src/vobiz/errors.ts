@@ -19,6 +19,8 @@ export class VobizHttpError extends Error {
       retryAfterSeconds?: number;
       /** The body was not the API's JSON (an HTML page from a proxy, an empty or truncated body). */
       unreadableBody?: boolean;
+      /** The body was larger than the client reads (VobizClientOptions.maxResponseBytes): not read. */
+      tooLarge?: boolean;
       /** Further error details the API sent (e.g. `existing_id` on a duplicate). */
       extra?: Record<string, unknown>;
     } = {},

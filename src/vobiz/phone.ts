@@ -12,7 +12,7 @@
  *
  * This module loads libphonenumber's metadata: the tools import it on first use (`loadPhoneRules`).
  */
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
+import { isPossiblePhoneNumber, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
 import metadata from 'libphonenumber-js/min/metadata';
 import { FIELD_ERROR_CODES, type FieldProblem } from './contact-rules.js';
 import { E164_EXAMPLE } from './contract.js';
@@ -70,7 +70,12 @@ function lengthsTable(): ReadonlyMap<string, ReadonlySet<number>> {
   return table;
 }
 
-/** The hard rule on a number already in E.164's shape: a calling code that exists, a possible length. */
+/**
+ * The hard rule on a number already in E.164's shape: a calling code that exists, a possible length.
+ * The table answers almost every number; one it refuses is asked of libphonenumber's `isPossible` too,
+ * which also knows the odd form it reads as possible (a national prefix written after `+1`), so that the
+ * rule is never stricter than it.
+ */
 function e164Problem(e164: string): string | undefined {
   if (!E164_SHAPE.test(e164)) return `is not "+", country code and number, e.g. ${E164_EXAMPLE}`;
   const table = lengthsTable();
@@ -80,7 +85,7 @@ function e164Problem(e164: string): string | undefined {
     const lengths = table.get(code);
     if (!lengths) continue;
     const national = e164.length - 1 - digits;
-    if (lengths.has(national)) return undefined;
+    if (lengths.has(national) || isPossiblePhoneNumber(e164)) return undefined;
     const sorted = [...lengths].sort((a, b) => a - b);
     return `has ${national} digits after the country code +${code}, which takes ${sorted.join(', ')}`;
   }

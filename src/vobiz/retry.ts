@@ -30,17 +30,17 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = {
 /**
  * What sending a request twice risks.
  * - `read`: nothing (GET); retried on 429, 502/503/504, connection errors and timeouts.
- * - `idempotent`: the second send leaves the state the first did (PUT, DELETE, the import's upsert by
+ * - `repeatable`: the second send leaves the state the first did (PUT, DELETE, the import's upsert by
  *   phone); retried as a read, except after a timeout (the first may still be running upstream).
  * - `unsafe`: a second send may do the work twice (POST /contacts); retried only when the first
  *   certainly did nothing: a 429, or a connection that was never made.
  */
-export type RequestSafety = 'read' | 'idempotent' | 'unsafe';
+export type RequestSafety = 'read' | 'repeatable' | 'unsafe';
 
-export function requestSafety(method: string, retrySafe = false): RequestSafety {
+export function requestSafety(method: string, repeatable = false): RequestSafety {
   const upper = method.toUpperCase();
   if (upper === 'GET' || upper === 'HEAD') return 'read';
-  if (upper === 'PUT' || upper === 'DELETE' || retrySafe) return 'idempotent';
+  if (upper === 'PUT' || upper === 'DELETE' || repeatable) return 'repeatable';
   return 'unsafe';
 }
 

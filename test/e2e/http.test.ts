@@ -2,190 +2,42 @@
  * Remote mode end to end: the built CLI started with `--http --port 0`, sandboxes on loopback, and the
  * SDK's Streamable HTTP client (or raw node:http where a test needs headers a client would never send).
  *
- * The sandbox knows one account. To show that two callers on one endpoint stay apart, `startAccountRouter`
+ * The sandbox knows one account. To show that two callers on one endpoint stay apart, `startProxy`
  * puts one base URL in front of two sandboxes and routes each request by the credentials it carries —
  * what the real multi-account API does. The server under test sees one upstream, as in production.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { CLI, textOf } from './harness.js';
-
-const MCP_ACCEPT = 'application/json, text/event-stream';
-
-interface Remote {
-  /** http://127.0.0.1:PORT/mcp, as printed by the server. */
-  url: string;
-  child: ChildProcess;
-  stderr(): string;
-  stdout(): string;
-  exit: Promise<number | null>;
-}
-
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
-/** Spawns `node dist/cli.js --http --port 0 ...` and waits for the URL it prints on stderr. */
-async function startRemote(env: Record<string, string>, args: string[] = []): Promise<Remote> {
-  const child = spawn(process.execPath, [CLI, '--http', '--port', '0', ...args], {
-    env: { PATH: process.env['PATH'] ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stderr = '';
-  let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  const exit = once(child, 'exit').then(([code]) => code as number | null);
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL printed in 10 s; stderr:\n${stderr}`)), 10_000);
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-      const match = /listening on (http:\/\/\S+\/mcp)/.exec(stderr);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    void exit.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code}) before listening; stderr:\n${stderr}`));
-    });
-  });
-  return { url, child, exit, stderr: () => stderr, stdout: () => stdout };
-}
-
-async function stopRemote(remote: Remote): Promise<void> {
-  if (remote.child.exitCode === null) remote.child.kill('SIGTERM');
-  await remote.exit;
-}
-
-/** One base URL in front of several single-account sandboxes, routing each request by its credentials. */
-async function startAccountRouter(sandboxes: Sandbox[]) {
-  const server = http.createServer((req, res) => {
-    const target =
-      sandboxes.find(
-        ({ credentials }) =>
-          req.headers['x-auth-id'] === credentials.authId ||
-          req.headers.authorization === `Bearer ${credentials.bearerToken}`,
-      ) ?? sandboxes[0];
-    if (!target) throw new Error('no sandbox');
-    const upstream = http.request(
-      { host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}/api/v1/messaging`,
-    close: async () => {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
-    },
-  };
-}
-
-async function connect(url: string, headers: Record<string, string> = {}): Promise<Client> {
-  const client = new Client({ name: 'http-e2e', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
-  return client;
-}
-
-async function call(client: Client, name: string, args: Record<string, unknown> = {}) {
-  return (await client.callTool({ name, arguments: args })) as CallToolResult;
-}
-
-interface RawAnswer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** A raw HTTP request: lets a test send a foreign Host, a wrong token, an oversized body. */
-function raw(
-  url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      {
-        method: options.method ?? 'POST',
-        headers: { 'content-type': 'application/json', accept: MCP_ACCEPT, ...options.headers },
-      },
-      (res) => {
-        let body = '';
-        res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
-
-/** A tools/call message, sent without initialize: the endpoint is stateless. */
-function toolCall(name: string, args: Record<string, unknown> = {}) {
-  return JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } });
-}
-
-/** The JSON-RPC result inside an SSE or JSON answer. */
-function resultOf(answer: RawAnswer): CallToolResult {
-  const json = answer.headers['content-type']?.startsWith('text/event-stream')
-    ? answer.body
-        .split('\n')
-        .filter((line) => line.startsWith('data: '))
-        .map((line) => JSON.parse(line.slice(6)) as { result?: CallToolResult })
-        .find((message) => message.result)
-    : (JSON.parse(answer.body) as { result?: CallToolResult });
-  if (!json?.result) throw new Error(`no result in: ${answer.body}`);
-  return json.result;
-}
-
-function rpcError(answer: RawAnswer): { code: number; message: string } {
-  const body = JSON.parse(answer.body) as { jsonrpc: string; error: { code: number; message: string } };
-  expect(body.jsonrpc).toBe('2.0');
-  return body.error;
-}
-
-function structured<T>(result: CallToolResult): T {
-  expect(result.isError, textOf(result)).toBeFalsy();
-  return result.structuredContent as T;
-}
-
-async function waitFor(condition: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-type ListOutput = { items: { id: string; name: string; phone_number: string }[]; total: number };
+import {
+  call,
+  connect,
+  operatorEnv,
+  raw,
+  resultOf,
+  rpcError,
+  startProxy,
+  startRemote,
+  stopRemote,
+  structured,
+  toolCall,
+  waitFor,
+  type ListOutput,
+  type RawAnswer,
+  type Remote,
+} from './remote-harness.js';
 
 describe('callers bringing their own Vobiz credentials (no account configured)', () => {
   let alpha: Sandbox;
   let bravo: Sandbox;
-  let router: Awaited<ReturnType<typeof startAccountRouter>>;
+  let router: Awaited<ReturnType<typeof startProxy>>;
   let remote: Remote;
   let alphaHeaders: Record<string, string>;
   let bravoHeaders: Record<string, string>;
@@ -194,12 +46,13 @@ describe('callers bringing their own Vobiz credentials (no account configured)',
   beforeAll(async () => {
     alpha = await startSandbox({ authId: 'MA_ALPHA001', seed: false });
     bravo = await startSandbox({ authId: 'MA_BRAVO002', seed: false });
-    router = await startAccountRouter([alpha, bravo]);
+    router = await startProxy([alpha, bravo]);
     remote = await startRemote({
       VOBIZ_BASE_URL: router.baseUrl,
       VOBIZ_MAX_RETRIES: '0',
       VOBIZ_IMPORT_CHUNK_ROWS: '1',
       MCP_HTTP_MAX_CONCURRENT_PER_CALLER: '2',
+      MCP_HTTP_QUEUE_LENGTH: '1',
       MCP_HTTP_MAX_BODY_BYTES: '4096',
       MCP_HTTP_ALLOWED_HOSTS: 'mcp.example.com',
     });
@@ -322,25 +175,30 @@ describe('callers bringing their own Vobiz credentials (no account configured)',
     expect(JSON.parse(health.body)).toEqual({ status: 'ok' });
   });
 
-  it("answers 429 with Retry-After past a caller's concurrency limit, without slowing other callers", async () => {
+  it('queues a caller past its limit, answers 429 with Retry-After once its queue is full, and never slows other callers', async () => {
     alpha.faults.inject({ fault: { kind: 'latency', ms: 800 }, route: 'list', times: 3 });
     const started = alpha.requestLog.length;
-    const alphaCalls = [0, 1, 2].map(async (i) => {
-      await new Promise((resolve) => setTimeout(resolve, i * 50));
-      return raw(remote.url, { headers: alphaHeaders, body: toolCall('list_contacts') });
-    });
+    const alphaCall = () => raw(remote.url, { headers: alphaHeaders, body: toolCall('list_contacts') });
+    const running = [alphaCall(), alphaCall()];
     await waitFor(() => alpha.requestLog.length - started >= 2, 'two calls of alpha in flight');
+    // Alpha's two slots are taken: one more call waits (the queue holds one here), the next is refused.
+    const waiting = [alphaCall(), alphaCall()];
     const bravoAnswer = await raw(remote.url, { headers: bravoHeaders, body: toolCall('list_contacts') });
     expect(bravoAnswer.status).toBe(200);
 
-    const statuses = (await Promise.all(alphaCalls)).map((answer) => answer.status);
-    expect(statuses.sort()).toEqual([200, 200, 429]);
-    const refused = (await Promise.all(alphaCalls)).find((answer) => answer.status === 429);
-    expect(refused?.headers['retry-after']).toBe('1');
-    expect(rpcError(refused as RawAnswer).message).toMatch(/concurrent/);
+    const answers = await Promise.all([...running, ...waiting]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 200, 200, 429]);
+    const refused = answers.find((answer) => answer.status === 429) as RawAnswer;
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(rpcError(refused).message).toMatch(
+      /concurrent requests for these credentials \(2 running, 1 waiting\)/,
+    );
+    for (const answer of answers.filter((a) => a.status === 200))
+      expect(resultOf(answer).isError).toBeFalsy();
+    expect(alpha.requestLog.length - started).toBe(3); // the refused call never reached the account
 
     // The slots come back when the calls end.
-    const again = await raw(remote.url, { headers: alphaHeaders, body: toolCall('list_contacts') });
+    const again = await alphaCall();
     expect(again.status).toBe(200);
   });
 
@@ -392,12 +250,7 @@ describe('an account configured by the operator, protected by MCP_HTTP_TOKEN', (
 
   beforeAll(async () => {
     sandbox = await startSandbox();
-    remote = await startRemote({
-      VOBIZ_BASE_URL: sandbox.baseUrl,
-      VOBIZ_AUTH_ID: sandbox.credentials.authId,
-      VOBIZ_AUTH_TOKEN: sandbox.credentials.authToken,
-      MCP_HTTP_TOKEN: TOKEN,
-    });
+    remote = await startRemote({ ...operatorEnv(sandbox), MCP_HTTP_TOKEN: TOKEN });
   }, 20_000);
 
   afterAll(async () => {
@@ -443,11 +296,7 @@ describe('the operator bounds what a request may do', () => {
     sandbox = await startSandbox();
   });
 
-  const env = () => ({
-    VOBIZ_BASE_URL: sandbox.baseUrl,
-    VOBIZ_AUTH_ID: sandbox.credentials.authId,
-    VOBIZ_AUTH_TOKEN: sandbox.credentials.authToken,
-  });
+  const env = () => operatorEnv(sandbox);
   const toolNames = async (client: Client) =>
     (await client.listTools()).tools.map((tool) => tool.name).sort();
 
@@ -537,11 +386,7 @@ describe('start-up and shutdown', () => {
 
   it('finishes an in-flight call on SIGTERM, refuses new connections, then exits 0', async () => {
     const sandbox = await startSandbox();
-    const remote = await startRemote({
-      VOBIZ_BASE_URL: sandbox.baseUrl,
-      VOBIZ_AUTH_ID: sandbox.credentials.authId,
-      VOBIZ_AUTH_TOKEN: sandbox.credentials.authToken,
-    });
+    const remote = await startRemote(operatorEnv(sandbox));
     const client = await connect(remote.url);
     try {
       sandbox.faults.inject({ fault: { kind: 'latency', ms: 1_500 }, route: 'list' });

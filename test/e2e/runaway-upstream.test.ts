@@ -8,7 +8,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startInMemory, textOf, type InMemoryStack } from './in-memory.js';
+import { textOf } from './harness.js';
+import { linkServer, type MemoryLink } from './memory.js';
 
 type Mode =
   /** The same three vip contacts on every page, `page` echoed, `total: 3`, `has_more: true`. */
@@ -25,7 +26,7 @@ const ENDLESS_PAGE_DELAY_MS = 50;
 
 let mode: Mode = 'ignores_page';
 let server: Server;
-let stack: InMemoryStack;
+let stack: MemoryLink;
 const received = { list: 0, other: 0 };
 
 const contact = (n: number) => ({
@@ -75,9 +76,11 @@ beforeAll(async () => {
     res.end(JSON.stringify({ status: 'error', error: { code: 'INTERNAL_ERROR', message: 'unexpected' } }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  stack = await startInMemory({
+  const upstream = {
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/messaging`,
     credentials: { authId: 'MA_TEST', authToken: 'token-for-tests' },
+  };
+  stack = await linkServer(upstream, {
     vobiz: { timeoutMs: 5_000, deadlineMs: DEADLINE_MS, retry: { maxRetries: 0 } },
   });
 });

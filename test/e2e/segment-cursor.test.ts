@@ -5,19 +5,21 @@
  * have skipped or repeated contacts.
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { generateContacts, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { startInMemory, textOf, type InMemoryStack } from './in-memory.js';
+import { generateContacts, type Sandbox } from '../../src/sandbox/index.js';
+import { textOf } from './harness.js';
+import { startMemoryStack, type MemoryStack } from './memory.js';
 
 let sandbox: Sandbox;
-let stack: InMemoryStack;
+let stack: MemoryStack;
 
 beforeEach(async () => {
-  sandbox = await startSandbox({ contacts: generateContacts(600, { accountId: 'MA_SANDBOX1', seed: 7 }) });
-  stack = await startInMemory({ baseUrl: sandbox.baseUrl, credentials: sandbox.credentials });
+  stack = await startMemoryStack({
+    sandbox: { contacts: generateContacts(600, { accountId: 'MA_SANDBOX1', seed: 7 }) },
+  });
+  sandbox = stack.sandbox;
 });
 afterEach(async () => {
   await stack.close();
-  await sandbox.close();
 });
 
 interface Page {

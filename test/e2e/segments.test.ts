@@ -4,29 +4,27 @@
  * The server runs in this process (in-memory MCP link), its requests go to the sandbox over loopback.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  generateContacts,
-  startSandbox,
-  type Sandbox,
-  type SandboxContact,
-} from '../../src/sandbox/index.js';
-import { startInMemory, textOf, type InMemoryStack } from './in-memory.js';
+import { generateContacts, type Sandbox, type SandboxContact } from '../../src/sandbox/index.js';
+import { textOf } from './harness.js';
+import { linkServer, startMemoryStack, type MemoryStack } from './memory.js';
 
 const CONTACTS = 20_000;
 const DAY = 86_400_000;
 
 let sandbox: Sandbox;
-let stack: InMemoryStack;
+let stack: MemoryStack;
+/** Writes eight at a time, as many contacts are tagged here. */
+const context = { bulkConcurrency: 8 };
 
 beforeAll(async () => {
-  sandbox = await startSandbox({
-    contacts: generateContacts(CONTACTS, { accountId: 'MA_SANDBOX1', seed: 16 }),
+  stack = await startMemoryStack({
+    sandbox: { contacts: generateContacts(CONTACTS, { accountId: 'MA_SANDBOX1', seed: 16 }) },
+    context,
   });
-  stack = await startInMemory({ baseUrl: sandbox.baseUrl, credentials: sandbox.credentials });
+  sandbox = stack.sandbox;
 });
 afterAll(async () => {
   await stack?.close();
-  await sandbox?.close();
 });
 
 interface ScanOut {
@@ -184,10 +182,8 @@ describe('confirmation', () => {
         Date.parse(c.last_active_at) >= Date.now() - 14 * DAY,
     );
     for (const answer of ['decline', 'accept'] as const) {
-      const asking = await startInMemory({
-        baseUrl: sandbox.baseUrl,
-        credentials: sandbox.credentials,
-        bulkThreshold: 10,
+      const asking = await linkServer(sandbox, {
+        context: { ...context, confirm: { mode: 'auto', bulkThreshold: 10 } },
         elicit: () => answer,
       });
       try {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ContactPageSchema } from '../../src/vobiz/schemas.js';
-import { api, expectError, useSandboxes } from './helpers.js';
+import { ContactPageSchema, api, expectError, useSandboxes } from './helpers.js';
 
 describe('sandbox auth', () => {
   const start = useSandboxes();

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { runSandboxCli } from '../../src/sandbox/main.js';
-import { ContactPageSchema } from '../../src/vobiz/schemas.js';
-import { api } from './helpers.js';
+import { ContactPageSchema, api } from './helpers.js';
 
 describe('sandbox standalone runner', () => {
   afterEach(() => {

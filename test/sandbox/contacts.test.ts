@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ContactSchema } from '../../src/vobiz/schemas.js';
-import { api, expectError, fieldErrors, RFC3339_UTC, useSandboxes, UUID } from './helpers.js';
+import { ContactSchema, RFC3339_UTC, UUID, api, expectError, fieldErrors, useSandboxes } from './helpers.js';
 
 const RAHUL = {
   phone_number: '+919876500001',

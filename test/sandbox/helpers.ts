@@ -4,7 +4,17 @@
  */
 import { afterEach, expect } from 'vitest';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
-import { ErrorBodySchema } from '../../src/vobiz/schemas.js';
+import {
+  ContactBodySchema,
+  ContactListBodySchema,
+  ErrorBodySchema,
+  toContact,
+  toContactPage,
+} from '../../src/vobiz/schemas.js';
+
+/** What the client makes of a contact and of a list page: the body checked, then normalised. */
+export const ContactSchema = ContactBodySchema.transform(toContact);
+export const ContactPageSchema = ContactListBodySchema.transform(toContactPage);
 
 export const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import { ContactPageSchema, ContactSchema, type ContactPage } from '../../src/vobiz/schemas.js';
-import { api, fieldErrors, RFC3339_UTC, useSandboxes } from './helpers.js';
+import { type ContactPage } from '../../src/vobiz/schemas.js';
+import { ContactPageSchema, ContactSchema, RFC3339_UTC, api, fieldErrors, useSandboxes } from './helpers.js';
 
 async function listPage(sandbox: Sandbox, query: string): Promise<ContactPage> {
   const response = await api(sandbox, 'GET', `/contacts${query}`);

@@ -150,6 +150,32 @@ describe('DELETE', () => {
   });
 });
 
+describe('a body larger than the client reads', () => {
+  const big = 'x'.repeat(4_000);
+  it('is refused from its declared length, before it is read', async () => {
+    api.script = [json(200, { items: [], note: big })];
+    const error: unknown = await newClient({ maxResponseBytes: 1_000 })
+      .listContacts()
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 200, code: 'RESPONSE_TOO_LARGE', details: { tooLarge: true } });
+  });
+
+  it('is cut off as it streams when no length is declared, and not retried', async () => {
+    api.script = [
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' }); // chunked: no content-length
+        res.write(`{"items":[],"note":"${big}`);
+        res.end('"}');
+      },
+    ];
+    const error: unknown = await newClient({ maxResponseBytes: 1_000 })
+      .listContacts()
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE' });
+    expect(api.received).toHaveLength(1);
+  });
+});
+
 describe('ending a request at once', () => {
   it('the caller cancelling aborts the HTTP request itself', async () => {
     api.script = [hang];

@@ -31,7 +31,7 @@ const timedOut = () => new VobizNetworkError('timeout', 'slow', 'TIMEOUT');
 const deadline = () => new VobizNetworkError('timeout', 'budget', DEADLINE_CAUSE);
 
 describe('which failures are retried', () => {
-  // [failure, read (GET), idempotent (PUT/DELETE/upsert), unsafe (POST /contacts)]
+  // [failure, read (GET), repeatable (PUT/DELETE/upsert), unsafe (POST /contacts)]
   const table: [string, () => Error, boolean, boolean, boolean][] = [
     ['429', () => http(429, 1), true, true, true],
     ['502', () => http(502), true, true, false],
@@ -51,10 +51,10 @@ describe('which failures are retried', () => {
     ['cancelled', () => new VobizCancelledError(), false, false, false],
     ['a bug', () => new TypeError('x is undefined'), false, false, false],
   ];
-  for (const [name, make, read, idempotent, unsafe] of table) {
-    it(`${name}: read ${read}, idempotent ${idempotent}, unsafe ${unsafe}`, () => {
-      const expected: Record<RequestSafety, boolean> = { read, idempotent, unsafe };
-      for (const safety of ['read', 'idempotent', 'unsafe'] as const) {
+  for (const [name, make, read, repeatable, unsafe] of table) {
+    it(`${name}: read ${read}, repeatable ${repeatable}, unsafe ${unsafe}`, () => {
+      const expected: Record<RequestSafety, boolean> = { read, repeatable, unsafe };
+      for (const safety of ['read', 'repeatable', 'unsafe'] as const) {
         expect(isRetryable(make(), safety), safety).toBe(expected[safety]);
       }
     });
@@ -62,10 +62,10 @@ describe('which failures are retried', () => {
 
   it('maps methods to what a second send risks', () => {
     expect(requestSafety('GET')).toBe('read');
-    expect(requestSafety('PUT')).toBe('idempotent');
-    expect(requestSafety('DELETE')).toBe('idempotent');
+    expect(requestSafety('PUT')).toBe('repeatable');
+    expect(requestSafety('DELETE')).toBe('repeatable');
     expect(requestSafety('POST')).toBe('unsafe');
-    expect(requestSafety('POST', true)).toBe('idempotent');
+    expect(requestSafety('POST', true)).toBe('repeatable');
   });
 
   it('tells a failure that changed nothing from one whose outcome is unknown', () => {
@@ -117,7 +117,7 @@ function scripted(...failures: Error[]) {
 describe('the retry loop', () => {
   it('retries until it succeeds', async () => {
     const { attempt, calls } = scripted(http(503), dropped());
-    await expect(withRetries(attempt, { policy, safety: 'idempotent' })).resolves.toBe('ok');
+    await expect(withRetries(attempt, { policy, safety: 'repeatable' })).resolves.toBe('ok');
     expect(calls).toEqual([1, 2, 3]);
   });
 

@@ -113,3 +113,26 @@ describe('create_contact', () => {
     expect(textOf(result)).toMatch(/\nWarning: \+447700900123 is not in a known range for GB/);
   });
 });
+
+describe('a token the upstream echoes', () => {
+  it('is redacted in structured content too (a bulk tool’s failures), not only in the text', async () => {
+    const { registerSecret } = await import('../../src/log.js');
+    const { TEST_TOKEN } = await import('./scripted-api.js');
+    registerSecret(TEST_TOKEN);
+    api.script = [
+      json(200, contact),
+      apiError(
+        422,
+        'VALIDATION_ERROR',
+        {},
+        { errors: [{ field: 'tags', message: `bad token ${TEST_TOKEN}` }] },
+      ),
+    ];
+    const result = await tools.call('tag_contacts', { ids: ['c1'], add: ['x'] });
+    expect(JSON.stringify(result)).not.toContain(TEST_TOKEN);
+    expect(result.structuredContent).toMatchObject({
+      failed: 1,
+      failures: [{ id: 'c1', reason: expect.stringContaining('[redacted]') }],
+    });
+  });
+});

@@ -1,0 +1,147 @@
+/**
+ * Custom attributes from an import's columns (`attributes_from`). The CSV endpoint takes only phone,
+ * name and tags, so these are written after the upload, one PUT per contact whose attributes change.
+ * A PUT replaces the whole map, so each is the contact's current attributes with the file's values laid
+ * over them — and a contact that already has them is not written: running the import again writes nothing.
+ *
+ * The contacts are found by paging through the account once (a hundred per request), or, when few rows
+ * carry attributes, by a lookup per number — whichever costs fewer requests. Every loop is bounded: the
+ * pages by the account's total (and stop when a page does not advance), the writes by a pool.
+ */
+import type { CallOptions, VobizClient } from '../vobiz/client.js';
+import { MAX_PAGE_SIZE } from '../vobiz/contract.js';
+import { findContactByPhone } from '../vobiz/find-contact.js';
+import type { Contact } from '../vobiz/schemas.js';
+
+export interface AttributeWrite {
+  row: number;
+  values: Record<string, string>;
+}
+
+export interface AttributeOutcome {
+  /** Contacts whose attributes were written. */
+  written: number;
+  /** Contacts that had the values already: not written. */
+  unchanged: number;
+  /** Numbers with attributes that no contact carries (their row failed, or the contact was deleted). */
+  notFound: number;
+  failures: { row: number; phone_number: string; error: unknown }[];
+  failed: number;
+  /** Requests made, lookups and writes. */
+  requests: number;
+  cancelled: boolean;
+  /** Why the contacts could not all be looked at, when they could not (a failed or endless listing). */
+  incomplete?: unknown;
+}
+
+export interface AttributeOptions {
+  concurrency: number;
+  signal: AbortSignal;
+  /** Options for each request (its own deadline). */
+  call: () => CallOptions;
+  onProgress: (done: number, total: number) => Promise<void> | void;
+}
+
+const MAX_KEPT_FAILURES = 50;
+
+/** Requests the writes will cost at most, for the dry run: the lookups (or pages) and one PUT per contact. */
+export function attributeRequestEstimate(
+  contacts: number,
+  accountTotal: number,
+): { lookups: number; writes: number } {
+  return { lookups: Math.min(contacts, Math.ceil(accountTotal / MAX_PAGE_SIZE) + 1), writes: contacts };
+}
+
+export async function writeAttributes(
+  client: VobizClient,
+  wanted: ReadonlyMap<string, AttributeWrite>,
+  { concurrency, signal, call, onProgress }: AttributeOptions,
+): Promise<AttributeOutcome> {
+  const outcome: AttributeOutcome = {
+    written: 0,
+    unchanged: 0,
+    notFound: 0,
+    failures: [],
+    failed: 0,
+    requests: 0,
+    cancelled: false,
+  };
+  const seen = new Set<string>();
+  const inFlight = new Set<Promise<void>>();
+  let done = 0;
+
+  const update = async (contact: Contact, write: AttributeWrite) => {
+    const merged = { ...contact.custom_attributes, ...write.values };
+    try {
+      if (Object.entries(write.values).every(([key, value]) => contact.custom_attributes[key] === value)) {
+        outcome.unchanged++;
+      } else {
+        outcome.requests++;
+        await client.updateContact(contact.id, { custom_attributes: merged }, call());
+        outcome.written++;
+      }
+    } catch (error) {
+      outcome.failed++;
+      if (outcome.failures.length < MAX_KEPT_FAILURES) {
+        outcome.failures.push({ row: write.row, phone_number: contact.phone_number, error });
+      }
+    }
+    done++;
+    await onProgress(done, wanted.size);
+  };
+  /** Starts an update when a slot is free; false once the caller cancelled. */
+  const schedule = async (contact: Contact): Promise<boolean> => {
+    const write = wanted.get(contact.phone_number);
+    if (!write || seen.has(contact.phone_number)) return true;
+    seen.add(contact.phone_number);
+    while (inFlight.size >= concurrency) await Promise.race(inFlight);
+    if (signal.aborted) return false;
+    const task = update(contact, write).finally(() => inFlight.delete(task));
+    inFlight.add(task);
+    return true;
+  };
+
+  try {
+    outcome.requests++;
+    const first = await client.listContacts({ page: 1, limit: MAX_PAGE_SIZE }, call());
+    const pages = Math.ceil(first.total / MAX_PAGE_SIZE);
+    if (wanted.size < pages) {
+      // Few numbers in a large account: one lookup each beats reading every page.
+      for (const phone of wanted.keys()) {
+        if (signal.aborted) break;
+        outcome.requests++;
+        const contact = await findContactByPhone(client, phone, call());
+        if (contact && !(await schedule(contact))) break;
+      }
+    } else {
+      let page = first;
+      let previousFirstId: string | undefined;
+      for (let number = 1; number <= pages; number++) {
+        if (number > 1) {
+          if (signal.aborted) break;
+          outcome.requests++;
+          page = await client.listContacts({ page: number, limit: MAX_PAGE_SIZE }, call());
+        }
+        // An upstream that ignores `page` would serve the same page for ever: stop, and say so.
+        const firstId = page.items[0]?.id;
+        if (page.items.length === 0) break;
+        if (firstId === previousFirstId) {
+          outcome.incomplete = new Error(
+            `the contact list did not advance at page ${number} (the API repeated a page)`,
+          );
+          break;
+        }
+        previousFirstId = firstId;
+        let go = true;
+        for (const contact of page.items) if (!(go = await schedule(contact))) break;
+        if (!go || !page.has_more) break;
+      }
+    }
+  } catch (error) {
+    outcome.incomplete = error;
+  }
+  await Promise.all(inFlight);
+  outcome.cancelled = signal.aborted;
+  outcome.notFound = outcome.cancelled || outcome.incomplete ? 0 : wanted.size - seen.size;
+  return outcome;
+}

@@ -1,0 +1,212 @@
+/**
+ * The upload of an import: one pass over the file that checks every row and sends the valid ones in
+ * chunks, several in flight at once, while the next chunk is read and checked. What holds whatever the
+ * upstream's speed:
+ * - later row wins: a chunk that repeats a number of a chunk still in flight waits for it, so the API
+ *   applies the rows of one number in file order;
+ * - every row's outcome maps back to its row in the user's file (UploadChunk keeps the row numbers);
+ * - memory stays bounded: at most `concurrency` chunks are in flight and one is being filled;
+ * - a cancel stops new chunks from being sent; a chunk already sent finishes, so every chunk's outcome
+ *   is known; a chunk that fails for good stops the rest the same way.
+ */
+import type { VobizClient } from '../vobiz/client.js';
+import { classifyFailure } from '../vobiz/retry.js';
+import type { ImportSummary } from '../vobiz/schemas.js';
+import { forEachRecord, RowChecker, type RowError, type RowOptions } from './csv-rows.js';
+import type { CsvShape, CsvSource } from './csv-source.js';
+import { RowTally } from './tally.js';
+import { UploadChunk } from './upload-chunk.js';
+
+/** Rows Vobiz refused, listed in a result (with their rows in the user's file); the rest are counted. */
+const MAX_KEPT_ERRORS = 50;
+
+export interface ChunkProgress {
+  /** Rows done with: refused by the checks, or in a chunk Vobiz answered. Never decreases. */
+  rowsDone: number;
+  /** Rows in the file: exact once it has been read to the end, estimated from the bytes read before. */
+  rowsTotal: number;
+  chunksDone: number;
+}
+
+export interface UploadOutcome {
+  /** The checks here, row by row. */
+  tally: RowTally;
+  /** Rows Vobiz reported as created or updated, from chunks whose answer is trusted. */
+  created: number;
+  updated: number;
+  /**
+   * Chunks sent again after an attempt whose outcome was unknown (a 5xx, a dropped connection): the
+   * replay's summary counts rows the lost attempt had already applied as `updated`, so these chunks'
+   * created/updated split is uncertain. `accepted` = rows the replay created or updated.
+   */
+  uncertain: { chunk: number; firstRow: number; accepted: number; cause: unknown }[];
+  /** Rows the API refused, mapped back to the user's row numbers. */
+  failed: number;
+  errors: RowError[];
+  rowsSent: number;
+  chunksDone: number;
+  /** Phone number → the attribute columns' values, for the rows that had any (later rows win). */
+  attributes: Map<string, { row: number; values: Record<string, string> }>;
+  /** The client cancelled: the upload stopped after the chunks that were in flight. */
+  cancelled: boolean;
+  /** A chunk failed even after retries (or the file could not be read on): no chunk was sent after it. */
+  failure?: { error: unknown; chunk: number; firstRow: number };
+}
+
+export interface UploadOptions {
+  client: VobizClient;
+  chunkRows: number;
+  /** Chunks in flight at once. */
+  concurrency: number;
+  signal: AbortSignal;
+  onProgress: (progress: ChunkProgress) => Promise<void> | void;
+}
+
+interface SentChunk {
+  index: number;
+  firstRow: number;
+  done: Promise<void>;
+}
+
+export async function uploadCsvInChunks(
+  source: CsvSource,
+  shape: CsvShape,
+  rowOptions: RowOptions,
+  { client, chunkRows, concurrency, signal, onProgress }: UploadOptions,
+): Promise<UploadOutcome> {
+  const checker = new RowChecker(shape.plan, rowOptions);
+  const outcome: UploadOutcome = {
+    tally: new RowTally(checker),
+    created: 0,
+    updated: 0,
+    uncertain: [],
+    failed: 0,
+    errors: [],
+    rowsSent: 0,
+    chunksDone: 0,
+    attributes: new Map(),
+    cancelled: false,
+  };
+  const inFlight = new Set<Promise<void>>();
+  /** Every chunk sent, in order, with the file row it starts at: to find the chunk a row went in. */
+  const sent: SentChunk[] = [];
+  let rowsRead = 0;
+  /** Valid rows read but not yet in an answered chunk. */
+  let pendingRows = 0;
+  let readToEnd = false;
+  const read = { bytes: 0 };
+
+  const send = async (chunk: UploadChunk, index: number): Promise<void> => {
+    let summary: ImportSummary;
+    let replayedAfter: unknown;
+    try {
+      // Not given the caller's signal: a cancel stops the import *between* chunks, never inside one,
+      // so that every chunk's outcome is known. The import upserts, so the client may send it again.
+      summary = await client.importContactsCsv(chunk.toBlob(), `chunk-${index + 1}.csv`, {
+        onRetry: ({ error }) => {
+          if (classifyFailure(error) === 'unknown_outcome') replayedAfter ??= error;
+        },
+      });
+    } catch (error) {
+      if (!outcome.failure || index + 1 < outcome.failure.chunk) {
+        outcome.failure = { error, chunk: index + 1, firstRow: chunk.firstRow };
+      }
+      return;
+    }
+    if (replayedAfter === undefined) {
+      outcome.created += summary.created;
+      outcome.updated += summary.updated;
+    } else {
+      const accepted = summary.created + summary.updated;
+      outcome.uncertain.push({ chunk: index + 1, firstRow: chunk.firstRow, accepted, cause: replayedAfter });
+    }
+    outcome.failed += summary.failed;
+    for (const error of summary.errors) {
+      if (outcome.errors.length >= MAX_KEPT_ERRORS) break;
+      outcome.errors.push({ ...error, row: chunk.fileRow(error.row) });
+    }
+    outcome.rowsSent += chunk.size;
+    outcome.chunksDone++;
+    pendingRows -= chunk.size;
+    const rowsTotal = readToEnd
+      ? rowsRead
+      : Math.max(rowsRead, Math.round((rowsRead * source.size) / Math.max(1, read.bytes)));
+    await onProgress({ rowsDone: rowsRead - pendingRows, rowsTotal, chunksDone: outcome.chunksDone });
+  };
+
+  const stopped = () => outcome.failure !== undefined || outcome.cancelled;
+  /** Sends `chunk` once a slot is free and the chunks it must follow are done; false once stopped. */
+  const dispatch = async (chunk: UploadChunk, waitFor: readonly Promise<void>[]): Promise<boolean> => {
+    while (inFlight.size >= concurrency) await Promise.race(inFlight);
+    await Promise.all(waitFor);
+    if (stopped()) return false;
+    if (signal.aborted) {
+      outcome.cancelled = true;
+      return false;
+    }
+    const index = sent.length;
+    const done = send(chunk, index).finally(() => inFlight.delete(done));
+    inFlight.add(done);
+    sent.push({ index, firstRow: chunk.firstRow, done });
+    return true;
+  };
+  /** The sent chunk holding file row `row`, if it was sent (sent chunks cover ascending rows). */
+  const chunkOf = (row: number): SentChunk | undefined => {
+    let low = 0;
+    let high = sent.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if ((sent[mid]?.firstRow ?? 0) <= row) low = mid + 1;
+      else high = mid - 1;
+    }
+    return sent[high];
+  };
+
+  let chunk = new UploadChunk();
+  let waitFor: Promise<void>[] = [];
+  /** Thrown to leave the read loop early; not an error. */
+  const stop = Symbol('stop');
+  try {
+    await forEachRecord(source, shape, read, (record, row) => {
+      rowsRead = row;
+      const checked = checker.check(record, row);
+      outcome.tally.add(checked);
+      if (checked.ok) {
+        const contact = checked.row;
+        const previous = contact.repeatOf;
+        if (previous !== undefined && !(chunk.size > 0 && previous >= chunk.firstRow)) {
+          // Its number's previous row went out in an earlier chunk: this chunk is sent after that one is done.
+          const earlier = chunkOf(previous);
+          if (earlier) waitFor.push(earlier.done);
+        }
+        if (contact.attributes) {
+          const known = outcome.attributes.get(contact.phone_number);
+          outcome.attributes.set(contact.phone_number, {
+            row,
+            values: { ...known?.values, ...contact.attributes },
+          });
+        }
+        chunk.add(contact);
+        pendingRows++;
+      }
+      // Let the chunks in flight make progress: their requests and answers need the event loop too.
+      if (chunk.size < chunkRows) return row % 256 === 0 ? yieldToEventLoop() : undefined;
+      const full = chunk;
+      const after = waitFor;
+      chunk = new UploadChunk();
+      waitFor = [];
+      return dispatch(full, after).then((went) => {
+        if (!went) throw stop;
+      });
+    });
+    readToEnd = true;
+    if (chunk.size > 0 && !stopped()) await dispatch(chunk, waitFor);
+  } catch (error) {
+    // The file could not be read on (not valid CSV further down, or changed): nothing after it is sent.
+    if (error !== stop) outcome.failure ??= { error, chunk: sent.length + 1, firstRow: rowsRead };
+  }
+  await Promise.all(inFlight);
+  return outcome;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -1,0 +1,253 @@
+/**
+ * What import_contacts_csv answers: its output schema, the structured result built from what the pipeline
+ * found, and the text a model reads — every cell and column name through render.ts.
+ */
+import { z } from 'zod';
+import type { AttributeOutcome } from '../import/attributes.js';
+import type { RowError } from '../import/csv-rows.js';
+import type { CsvShape } from '../import/csv-source.js';
+import type { RowTally } from '../import/tally.js';
+import type { UploadOutcome } from '../import/upload.js';
+import { renderJson, renderTags, renderText } from '../render.js';
+import { MAX_PAGE_SIZE } from '../vobiz/contract.js';
+import { describeCause } from './results.js';
+
+/** Failed rows listed in a result: a model needs examples and a count, not fifty thousand lines. */
+const MAX_LISTED_ERRORS = 50;
+
+const RowErrorOutput = z.object({ row: z.number().int(), phone_number: z.string(), reason: z.string() });
+
+export const ImportOutputShape = {
+  dry_run: z.boolean(),
+  total: z.number().int().describe('Data rows in the file (header excluded).'),
+  valid: z.number().int().describe('Rows that passed the checks and were (or would be) sent.'),
+  created: z.number().int(),
+  updated: z.number().int().describe('Rows whose phone number existed: that contact was updated.'),
+  created_or_updated: z
+    .number()
+    .int()
+    .optional()
+    .describe('Rows accepted in chunks that were sent twice, whose created/updated split is unknown.'),
+  failed: z.number().int().describe('Rows refused, by the checks here or by Vobiz.'),
+  errors: z
+    .array(RowErrorOutput)
+    .describe(`Failed rows, first ${MAX_LISTED_ERRORS}; \`row\` counts data rows from 1, header excluded.`),
+  errors_omitted: z.number().int().describe('Failed rows not listed in `errors`.'),
+  phone_numbers_normalised: z
+    .number()
+    .int()
+    .describe('Valid rows whose phone number was rewritten to E.164.'),
+  repeated_numbers: z
+    .number()
+    .int()
+    .describe('Rows whose phone number came earlier in the file: sent too, the later row wins.'),
+  columns: z
+    .object({
+      phone_number: z.array(z.string()),
+      name: z.array(z.string()),
+      tags: z.array(z.string()),
+      attributes: z.record(z.string(), z.string()).describe('Column → custom attribute key.'),
+    })
+    .describe('Which columns of the file fed which field.'),
+  tag_counts: z.record(z.string(), z.number().int()).optional().describe('Dry run: rows per tag (top 20).'),
+  sample: z
+    .array(
+      z.object({
+        row: z.number().int(),
+        phone_number: z.string(),
+        name: z.string(),
+        tags: z.array(z.string()),
+        attributes: z.record(z.string(), z.string()).optional(),
+      }),
+    )
+    .optional()
+    .describe('Dry run: the first rows as they would be sent.'),
+  attribute_requests: z
+    .number()
+    .int()
+    .optional()
+    .describe('Dry run: requests the attributes would cost at most (lookups and one write per contact).'),
+  attributes_written: z.number().int().optional(),
+  attributes_unchanged: z.number().int().optional().describe('Contacts that had the values already.'),
+  attributes_failed: z.number().int().optional(),
+};
+export type ImportOutput = z.infer<z.ZodObject<typeof ImportOutputShape>> & { warnings?: string[] };
+
+export function dryRunResult(
+  tally: RowTally,
+  shape: CsvShape,
+  warnings: string[],
+  accountTotal: number | undefined,
+): ImportOutput {
+  const topTags = [...tally.tagCounts].sort((a, b) => b[1] - a[1]).slice(0, 20);
+  const ranges =
+    tally.outOfRange > 0
+      ? [
+          `${tally.outOfRange} numbers are in no range known to be allocated (they are sent all the same), e.g. ${tally.rangeWarnings.join('; ')}.`,
+        ]
+      : [];
+  const lookups =
+    accountTotal === undefined
+      ? 0
+      : Math.min(tally.withAttributes, Math.ceil(accountTotal / MAX_PAGE_SIZE) + 1);
+  return {
+    dry_run: true,
+    total: tally.total,
+    valid: tally.valid,
+    created: 0,
+    updated: 0,
+    failed: tally.invalid,
+    ...listErrors(tally.errors, tally.invalid),
+    phone_numbers_normalised: tally.normalised,
+    repeated_numbers: tally.repeatCount,
+    columns: shape.plan.used,
+    tag_counts: Object.fromEntries(topTags),
+    sample: tally.sample.map(({ row, phone_number, name, tags, attributes }) => ({
+      row,
+      phone_number,
+      name,
+      tags,
+      ...(attributes && { attributes }),
+    })),
+    ...(tally.withAttributes > 0 && { attribute_requests: lookups + tally.withAttributes }),
+    ...withWarnings([...warnings, ...repeatWarnings(tally), ...ranges]),
+  };
+}
+
+export function importResult(
+  outcome: UploadOutcome,
+  shape: CsvShape,
+  warnings: string[],
+  attributes: AttributeOutcome | undefined,
+): ImportOutput {
+  const { tally } = outcome;
+  const uncertain = outcome.uncertain.reduce((sum, chunk) => sum + chunk.accepted, 0);
+  return {
+    dry_run: false,
+    total: tally.total,
+    valid: tally.valid,
+    created: outcome.created,
+    updated: outcome.updated,
+    ...(outcome.uncertain.length > 0 && { created_or_updated: uncertain }),
+    failed: tally.invalid + outcome.failed,
+    ...listErrors([...tally.errors, ...outcome.errors], tally.invalid + outcome.failed),
+    phone_numbers_normalised: tally.normalised,
+    repeated_numbers: tally.repeatCount,
+    columns: shape.plan.used,
+    ...(attributes && {
+      attributes_written: attributes.written,
+      attributes_unchanged: attributes.unchanged,
+      attributes_failed: attributes.failed,
+    }),
+    ...withWarnings([...warnings, ...repeatWarnings(tally), ...uncertainWarnings(outcome)]),
+  };
+}
+
+function withWarnings(warnings: string[]): { warnings?: string[] } {
+  return warnings.length > 0 ? { warnings } : {};
+}
+
+function repeatWarnings(tally: RowTally): string[] {
+  if (tally.repeatCount === 0) return [];
+  const listed = tally.repeats.map((r) => `row ${r.row} repeats ${r.phone_number} from row ${r.firstRow}`);
+  const more = tally.repeatCount > listed.length ? `, and ${tally.repeatCount - listed.length} more` : '';
+  return [
+    `${tally.repeatCount} rows repeat a phone number from an earlier row; all were sent, and the later row wins (its name; tags add up): ${listed.join('; ')}${more}.`,
+  ];
+}
+
+function uncertainWarnings(outcome: UploadOutcome): string[] {
+  return outcome.uncertain.map(
+    ({ chunk, firstRow, accepted, cause }) =>
+      `Chunk ${chunk} (rows from ${firstRow}) was sent twice: the first attempt got ${describeCause(cause)}, which ` +
+      `may have applied it. The second was accepted (${accepted} rows created or updated), but whether each ` +
+      'row was created or updated cannot be told; its rows are counted in created_or_updated.',
+  );
+}
+
+function listErrors(errors: RowError[], failed: number): Pick<ImportOutput, 'errors' | 'errors_omitted'> {
+  const listed = errors
+    .sort((a, b) => a.row - b.row)
+    .slice(0, MAX_LISTED_ERRORS)
+    .map(({ row, phone_number, reason }) => ({ row, phone_number, reason }));
+  return { errors: listed, errors_omitted: Math.max(0, failed - listed.length) };
+}
+
+/** The text a model reads: counts, then the columns used, tags, sample rows and failed rows, one per line. */
+export function formatCounts(r: ImportOutput, shape: CsvShape): string {
+  const head = r.dry_run
+    ? `Dry run, nothing uploaded: ${r.total} rows, ${r.valid} would be sent, ${r.failed} invalid.`
+    : `Imported ${r.total} rows: ${r.created} created, ${r.updated} updated, ` +
+      `${r.created_or_updated ? `${r.created_or_updated} created or updated (uncertain which), ` : ''}${r.failed} failed.`;
+  const normalised = r.phone_numbers_normalised
+    ? ` ${r.phone_numbers_normalised} phone numbers rewritten to E.164.`
+    : '';
+  const lines = [`${head}${normalised}`];
+  if (r.dry_run || !isApiHeader(shape)) lines.push(`Columns: ${formatColumns(r.columns)}`);
+  if (r.tag_counts && Object.keys(r.tag_counts).length > 0) {
+    lines.push(
+      `Tags: ${Object.entries(r.tag_counts)
+        .map(([tag, n]) => `${renderTags([tag])} ${n}`)
+        .join(', ')}`,
+    );
+  }
+  for (const s of r.sample ?? []) {
+    const attributes = s.attributes ? ` attributes ${renderJson(s.attributes)}` : '';
+    lines.push(
+      `Row ${s.row} as sent: ${s.phone_number} ${renderText(s.name)} tags ${renderTags(s.tags)}${attributes}`,
+    );
+  }
+  if (r.attribute_requests) {
+    lines.push(
+      `Writing the attributes after the upload would take up to ${r.attribute_requests} more requests.`,
+    );
+  }
+  if (r.attributes_written !== undefined) {
+    lines.push(
+      `Attributes: ${r.attributes_written} contacts written, ${r.attributes_unchanged ?? 0} already had them, ${r.attributes_failed ?? 0} failed.`,
+    );
+  }
+  if (r.failed) lines.push(formatErrors(r.errors, r.failed));
+  return lines.join('\n');
+}
+
+/** The file has the API's own header: the columns need no explaining after a real run. */
+function isApiHeader(shape: CsvShape): boolean {
+  const { phone_number, name } = shape.plan.used;
+  return (
+    phone_number.length === 1 && phone_number[0] === 'phone_number' && name.length === 1 && name[0] === 'name'
+  );
+}
+
+function formatColumns(columns: ImportOutput['columns']): string {
+  const list = (names: string[]) => names.map((name) => renderText(name, { max: 60 })).join(' + ') || 'none';
+  const phones = columns.phone_number.map((name) => renderText(name, { max: 60 })).join(', else ');
+  const attributes = Object.entries(columns.attributes).map(
+    ([column, key]) => `${renderText(column, { max: 60 })} → ${renderText(key, { quote: 'unless-plain' })}`,
+  );
+  return [
+    `phone_number ← ${phones}`,
+    `name ← ${list(columns.name)}`,
+    `tags ← ${list(columns.tags)}`,
+    ...(attributes.length > 0 ? [`attributes ← ${attributes.join(', ')}`] : []),
+  ].join('; ');
+}
+
+export function formatErrors(errors: RowError[], failed: number): string {
+  const lines = errors.map(
+    (e) =>
+      `row ${e.row} ${renderText(e.phone_number, { quote: 'unless-plain', max: 40 })}: ${renderText(e.reason, { quote: 'never', max: 300 })}`,
+  );
+  if (failed > errors.length) lines.push(`… and ${failed - errors.length} more failed rows.`);
+  return lines.join('\n');
+}
+
+/** The attribute writes that failed, a line each under the counts. */
+export function attributeFailures(outcome: AttributeOutcome, describe: (error: unknown) => string): string {
+  return outcome.failures
+    .map(
+      ({ row, phone_number, error }) =>
+        `\nattributes of row ${row} (${phone_number}) not written: ${describe(error)}`,
+    )
+    .join('');
+}

@@ -1,0 +1,119 @@
+/**
+ * Confirmations in remote mode. A stateless request cannot receive the user's answer to a question,
+ * so delete_contact, and tag_contacts changing more contacts than the threshold, need `confirm: true`
+ * — even from a client that declares elicitation — and without it change nothing.
+ */
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { textOf } from './harness.js';
+import {
+  call,
+  connect,
+  operatorEnv,
+  startRemote,
+  stopRemote,
+  structured,
+  type Remote,
+} from './remote-harness.js';
+
+let sandbox: Sandbox;
+beforeEach(async () => {
+  sandbox = await startSandbox();
+});
+afterEach(async () => sandbox.close());
+
+const writesSince = (from: number) =>
+  sandbox.requestLog.slice(from).filter((entry) => entry.route === 'update' || entry.route === 'delete');
+
+describe('with the default VOBIZ_CONFIRM=auto, against the operator account', () => {
+  let remote: Remote;
+  let client: Client;
+  const elicited: string[] = [];
+
+  beforeEach(async () => {
+    remote = await startRemote({ ...operatorEnv(sandbox), VOBIZ_CONFIRM_THRESHOLD: '2' });
+    client = await connect(remote.url, {}, { client: { capabilities: { elicitation: {} } } });
+    client.setRequestHandler(ElicitRequestSchema, (request) => {
+      elicited.push(request.params.message);
+      return { action: 'accept', content: { confirm: true } };
+    });
+  }, 20_000);
+  afterEach(async () => {
+    await client.close();
+    await stopRemote(remote);
+  });
+
+  it('declares confirm on delete_contact and tag_contacts only, telling the model when to set it', async () => {
+    const { tools } = await client.listTools();
+    const withConfirm = tools.filter((tool) => 'confirm' in (tool.inputSchema.properties ?? {}));
+    expect(withConfirm.map((tool) => tool.name).sort()).toEqual(['delete_contact', 'tag_contacts']);
+    for (const tool of withConfirm) {
+      const field = tool.inputSchema.properties?.['confirm'] as { type: string; description: string };
+      expect(field.type).toBe('boolean');
+      expect(field.description).toMatch(/^Set true only once the user has said yes/);
+      expect(tool.inputSchema.required ?? []).not.toContain('confirm');
+    }
+  });
+  it('keeps the contact when delete_contact comes without confirm, naming whom to ask about', async () => {
+    const contact = sandbox.contacts()[0]!;
+    const before = sandbox.requestLog.length;
+    for (const args of [{ id: contact.id }, { id: contact.id, confirm: false }]) {
+      const refused = await call(client, 'delete_contact', args);
+      expect(refused.isError).toBe(true);
+      expect(textOf(refused)).toMatch(/^Not done: this server needs the user's yes to delete/);
+      expect(textOf(refused)).toContain(JSON.stringify(contact.name));
+      expect(textOf(refused)).toMatch(/nothing was changed/);
+      expect(textOf(refused)).toMatch(/again with the same arguments plus confirm: true/);
+    }
+    expect(sandbox.contacts().some((c) => c.id === contact.id)).toBe(true);
+    expect(writesSince(before)).toEqual([]);
+    expect(elicited).toEqual([]); // the client was never asked: the answer could not come back
+
+    const deleted = await call(client, 'delete_contact', { id: contact.id, confirm: true });
+    expect(structured(deleted)).toEqual({ id: contact.id, deleted: true });
+    expect(sandbox.contacts().some((c) => c.id === contact.id)).toBe(false);
+  });
+
+  it('changes no tags above the threshold without confirm; at or under it, and in a dry run, needs none', async () => {
+    const total = sandbox.contacts().length;
+    expect(total).toBeGreaterThan(2);
+    const everyone = { ids: sandbox.contacts().map((c) => c.id), add: ['spring-sale'] };
+    const before = sandbox.requestLog.length;
+
+    const refused = await call(client, 'tag_contacts', everyone);
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(new RegExp(`add spring-sale on ${total} contacts`));
+    expect(textOf(refused)).toMatch(/confirm: true/);
+    const dryRun = await call(client, 'tag_contacts', { ...everyone, dry_run: true });
+    expect(structured<{ changed: number }>(dryRun).changed).toBe(total);
+    expect(writesSince(before)).toEqual([]);
+
+    const two = sandbox.contacts().slice(0, 2);
+    const small = await call(client, 'tag_contacts', { ids: two.map((c) => c.id), add: ['few'] });
+    expect(structured<{ changed: number }>(small).changed).toBe(2);
+
+    const confirmed = await call(client, 'tag_contacts', { ...everyone, confirm: true });
+    expect(structured<{ changed: number }>(confirmed).changed).toBe(total);
+    expect(sandbox.contacts().every((c) => c.tags.includes('spring-sale'))).toBe(true);
+    expect(elicited).toEqual([]);
+  });
+});
+
+describe('with VOBIZ_CONFIRM=never', () => {
+  it('offers no confirm argument and deletes at once', async () => {
+    const remote = await startRemote({ ...operatorEnv(sandbox), VOBIZ_CONFIRM: 'never' });
+    const client = await connect(remote.url);
+    try {
+      const { tools } = await client.listTools();
+      for (const tool of tools) expect(tool.inputSchema.properties ?? {}).not.toHaveProperty('confirm');
+      const contact = sandbox.contacts()[0]!;
+      structured(await call(client, 'delete_contact', { id: contact.id }));
+      expect(sandbox.contacts().some((c) => c.id === contact.id)).toBe(false);
+    } finally {
+      await client.close();
+      await stopRemote(remote);
+    }
+  });
+});
