@@ -57,6 +57,8 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
     req.resume();
     return Promise.reject(payloadTooLarge(maxBytes));
   }
+  // A client that left while the request waited (a latency fault) closed it before anyone listened.
+  if (req.destroyed) return Promise.reject(new ClientGoneError());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

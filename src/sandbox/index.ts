@@ -10,7 +10,7 @@ import type { SandboxCredentials } from './auth.js';
 import { FaultQueue, type FaultController } from './faults.js';
 import { loadPersistedContacts, StatePersister } from './persist.js';
 import { sampleContacts } from './seed.js';
-import { createSandboxServer, type RequestLogEntry } from './server.js';
+import { createSandboxServer, RequestCounter, type RequestLogEntry } from './server.js';
 import { ContactStore, type SandboxContact } from './store.js';
 
 export type { Fault, FaultController, FaultRule } from './faults.js';
@@ -55,6 +55,8 @@ export interface Sandbox {
   requestLog: RequestLogEntry[];
   /** How many requests it has received in all. */
   requestCount(): number;
+  /** Resolves once no request is being handled — one waiting out a latency fault included. */
+  idle(): Promise<void>;
   /** A snapshot of the contacts, in creation order. */
   contacts(): SandboxContact[];
   /** Stops listening, closes every connection (keep-alive ones too) and waits for a pending save. */
@@ -89,7 +91,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const faults = new FaultQueue();
   const requestLog: RequestLogEntry[] = [];
-  const counter = { requests: 0 };
+  const counter = new RequestCounter();
   const shutdown = new AbortController();
   const server = createSandboxServer({
     store,
@@ -129,6 +131,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     faults,
     requestLog,
     requestCount: () => counter.requests,
+    idle: () => counter.idle(),
     contacts: () => store.snapshot(),
     close: () => (closing ??= close()),
   };

@@ -33,13 +33,35 @@ export interface RequestLogEntry {
   status: number;
 }
 
+/** How many requests arrived, and how many are being handled; `onIdle` is told when none is left. */
+export class RequestCounter {
+  requests = 0;
+  inFlight = 0;
+  private waiters: (() => void)[] = [];
+
+  start(): void {
+    this.requests += 1;
+    this.inFlight += 1;
+  }
+
+  end(): void {
+    this.inFlight -= 1;
+    if (this.inFlight === 0) for (const resolve of this.waiters.splice(0)) resolve();
+  }
+
+  /** Resolves once no request is being handled. */
+  idle(): Promise<void> {
+    return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
+
 export interface SandboxServerContext {
   store: ContactStore;
   credentials: SandboxCredentials;
   faults: FaultQueue;
   requestLog: RequestLogEntry[];
-  /** Counts every request received, beyond the log's limit: for benchmarks. */
-  counter: { requests: number };
+  /** Requests received in all (beyond the log's limit), and being handled now: for tests and benchmarks. */
+  counter: RequestCounter;
   /** Called after any request that changed the store (to persist it). */
   onStoreChanged: () => void;
   /** Aborted on close, so that a request waiting out a latency fault stops waiting. */
@@ -53,10 +75,13 @@ type Outcome = SandboxResponse | 'drop';
 
 export function createSandboxServer(context: SandboxServerContext): Server {
   return createServer((req, res) => {
-    handleRequest(context, req, res).catch((error: unknown) => {
-      console.error('sandbox: could not answer a request:', error);
-      res.destroy();
-    });
+    context.counter.start();
+    handleRequest(context, req, res)
+      .catch((error: unknown) => {
+        console.error('sandbox: could not answer a request:', error);
+        res.destroy();
+      })
+      .finally(() => context.counter.end());
   });
 }
 
@@ -69,7 +94,6 @@ async function handleRequest(context: SandboxServerContext, req: IncomingMessage
   const query = new URLSearchParams(queryStart === -1 ? '' : rawUrl.slice(queryStart + 1));
   const match = matchRoute(method, path);
 
-  context.counter.requests += 1;
   const entry = logRequest(context.requestLog, {
     method,
     path,

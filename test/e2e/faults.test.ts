@@ -276,7 +276,7 @@ async function runCase(c: FaultCase, tool: Tool): Promise<void> {
     stack.sandbox.faults.clear();
   }
   // A request that timed out may still land: let it, before looking at the state.
-  if (c.fault.kind === 'latency' && c.fault.ms > TIMEOUT_MS) await delay(c.fault.ms + 100);
+  await stack.sandbox.idle();
 
   const text = textOf(result);
   expect(Boolean(result.isError), text).toBe(!expected.ok);
@@ -373,7 +373,7 @@ describe('cancellation and shutdown while a request hangs upstream', () => {
     expect(next.isError, textOf(next)).toBeFalsy();
     expect(Date.now() - cancelledAt).toBeLessThan(latencyMs / 2);
 
-    await delay(latencyMs + 100);
+    await slow.sandbox.idle();
     const updates = slow.sandbox.requestLog.slice(logFrom).filter((r) => r.route === 'update');
     // Status 0: the sandbox found its client gone when it came to read the body — the abort reached HTTP.
     expect(updates).toEqual([expect.objectContaining({ status: 0 })]);
