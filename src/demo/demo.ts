@@ -1,8 +1,7 @@
 /**
  * `npm run demo`: a scripted agent session against the built server in --sandbox mode, over stdio with
  * the SDK client — the main job end to end, a segment by attributes and dates included, with no Vobiz
- * account. This is a terminal program: unlike
- * the server, it prints to stdout.
+ * account. This is a terminal program: unlike the server, it prints to stdout.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';

@@ -140,10 +140,10 @@ async function listMatches(args: ListContactsArgs, { context: { client }, extra 
     return failureResult(report.error, { action: 'list contacts', writes: false });
   }
   if (report.stop === 'cancelled') return errorResult('Cancelled: no contacts listed.');
-  // A scan cut short by its bounds, or by one failed request, can go on; an API that does not advance
-  // would only repeat itself.
+  // A scan cut short by its bounds, or by one failed request, can go on from where it got to (if it got
+  // anywhere); an API that does not advance would only repeat itself.
   const resumable = ['enough', 'max_scan', 'deadline', 'api_error'].includes(report.stop);
-  const hasMore = !report.complete && resumable && report.position.offset > (query.at?.offset ?? 0);
+  const hasMore = !report.complete && resumable && report.scanned > 0;
   const next: ListCursor | undefined = hasMore
     ? {
         ...query,

@@ -1,8 +1,8 @@
 /**
  * The `where` argument of list_contacts, tag_contacts and list_tags — one segment filter, read the same
  * tolerant way as every other field (fields.ts' readers: JSON text for the object or a list, `"true"`,
- * null for "not given") — and `max_scan`, which bounds the scan it needs. Described once, here, tightly: the
- * description travels in three tools' schemas.
+ * null for "not given") — and `max_scan`, which bounds the scan it needs. Described once, here, and
+ * tightly: the description travels in three tools' schemas.
  */
 import { z } from 'zod';
 import {
@@ -29,7 +29,7 @@ const MAX_ATTRIBUTE_TEXT = 1_000;
 /** Most values of one "one of" condition. */
 const MAX_ONE_OF = 100;
 
-export const DEFAULT_MAX_SCAN = 20_000;
+const DEFAULT_MAX_SCAN = 20_000;
 const MAX_MAX_SCAN = 1_000_000;
 
 const shown = (value: unknown) => JSON.stringify(typeof value === 'string' ? clipValue(value, 40) : value);

@@ -1,7 +1,8 @@
 /**
  * VOBIZ_DEADLINE_MS bounds a whole tool call, not each request: list_tags walks pages, and once the
- * time budget is spent it stops, reports what it read as partial, and says why, however many pages are left. Driven through the MCP
- * tool (in memory) against a scripted API whose pages are each slow but each within the timeout.
+ * time budget is spent it stops, reports what it read as partial and says why, however many pages are
+ * left. Driven through the MCP tool (in memory) against a scripted API whose pages are each slow but each
+ * within the timeout.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
