@@ -1,6 +1,6 @@
 /**
  * Prompts for the common jobs, so a user can start one from the client's prompt menu and the model
- * follows the safe order: look, dry-run, confirm, then change.
+ * follows the safe order: look, dry-run, confirm, then change (and, for a segment, list what it made).
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
@@ -9,13 +9,16 @@ import { importContactsCsv, listContacts, listTags, tagContacts } from './tools/
 export function registerPrompts(server: McpServer, tools: ReadonlySet<string>): void {
   if (tools.has(tagContacts.name) && tools.has(listContacts.name)) {
     server.registerPrompt(
-      'tag_segment',
+      'campaign_segment',
       {
-        title: 'Tag a segment of contacts',
-        description: 'Find the contacts that match a description and tag them, with a dry run first.',
+        title: 'Build a campaign segment',
+        description:
+          'Describe an audience in words; the model turns it into a filter, dry-runs the tagging, asks you, tags them and lists the result.',
         argsSchema: {
-          who: z.string().describe('Which contacts, in words, e.g. "everyone from the Mumbai fair".'),
-          tag: z.string().describe('The tag to add, e.g. "expo-2026".'),
+          who: z
+            .string()
+            .describe('Which contacts, in words, e.g. "Mumbai contacts quiet for 90 days, not already vip".'),
+          tag: z.string().describe('The tag that marks the segment, e.g. "win-back-mumbai".'),
         },
       },
       ({ who, tag }) => ({
@@ -25,11 +28,12 @@ export function registerPrompts(server: McpServer, tools: ReadonlySet<string>): 
             content: {
               type: 'text',
               text: [
-                `Tag ${who} with "${tag}" on Vobiz.`,
-                `1. Call ${listTags.name} to see the segments that exist; reuse an existing tag if one means the same.`,
-                `2. Find the contacts with ${listContacts.name} (search and/or tag) and tell me how you chose them.`,
-                `3. Call ${tagContacts.name} with that filter (or the ids), add ["${tag}"] and dry_run true; show me the counts and examples.`,
-                `4. Only after I confirm, call ${tagContacts.name} again with dry_run false, and report the result.`,
+                `Build the campaign segment "${tag}" on Vobiz: ${who}.`,
+                `1. If ${listTags.name} is available, call it to see the tags in use; if one already means this audience, tell me and ask whether to reuse it.`,
+                `2. Turn the description into ${tagContacts.name} filters: \`where\` for attributes ({"attributes":{"city":"Mumbai"}}), missing values ({"missing_attributes":["email"]}), dates ({"created_after":"7d"}, {"inactive_for":"90d"}, {"active_within":"30d"}) and tags ({"tags_all":["vip"],"tags_none":["expo-2026"]}, {"untagged":true}); \`search\` for a name or number. Tell me the filter in plain words.`,
+                `3. Call ${tagContacts.name} with that filter, add ["${tag}"] and dry_run true. Show me how many match and would change, the examples, and whether the scan read every contact; if it stopped early, say why and suggest a narrower filter or a larger max_scan.`,
+                `4. Ask me to confirm. Only after I say yes, call ${tagContacts.name} again with the same filter and dry_run false. If it refuses because more than max_contacts match, tell me the count and ask before raising max_contacts.`,
+                `5. Call ${listContacts.name} with tag "${tag}" and show me the first members and the total.`,
               ].join('\n'),
             },
           },

@@ -4,10 +4,12 @@
  * result is not written at all: running the same change twice changes nothing the second time.
  */
 import type { CallOptions, VobizClient } from '../vobiz/client.js';
-import { MAX_PAGE_SIZE } from '../vobiz/contract.js';
 import { VobizHttpError } from '../vobiz/errors.js';
 import type { Contact } from '../vobiz/schemas.js';
 import { forEachBounded } from './pool.js';
+import type { ApiFilter, ScanOptions } from './scan.js';
+import { scanSegment, type SegmentScanReport } from './segment-scan.js';
+import { isEmptySegment, type Segment } from './segment.js';
 
 export interface TagChange {
   add: readonly string[];
@@ -22,7 +24,8 @@ export function applyTagChange(tags: readonly string[], change: TagChange): stri
   return [...kept, ...added];
 }
 
-export type Selection = { ids: readonly string[] } | { search?: string; tag?: string };
+/** By ids, or by filters: the API's own (search, one tag) and a segment evaluated over its pages. */
+export type Selection = { ids: readonly string[] } | { filter: ApiFilter; segment?: Segment | undefined };
 
 export interface Target {
   id: string;
@@ -30,32 +33,56 @@ export interface Target {
   listed?: Contact;
 }
 
-export type SelectResult = { kind: 'targets'; targets: Target[] } | { kind: 'too_many'; total: number };
+export type SelectResult =
+  | { kind: 'targets'; targets: Target[]; scan?: SegmentScanReport }
+  /** More than maxContacts match: `matched` of them, or at least that many when the scan was cut short. */
+  | { kind: 'too_many'; matched: number; exact: boolean; scan?: SegmentScanReport };
+
+export interface SelectOptions {
+  /** The tool call's signal and deadline, for the whole scan. */
+  call: CallOptions & { deadline: number };
+  maxScan: number;
+  /** The moment the segment's ages count back from. */
+  now: number;
+  onPage?: ScanOptions['onPage'];
+}
 
 /**
- * The contacts a selection names. A filter is walked page by page to the end *before* anything is
- * written: removing the very tag a filter selects by would otherwise shift the pages under the walk.
+ * The contacts a selection names. A filter is scanned to the end *before* anything is written: removing
+ * the very tag a filter selects by would otherwise shift the pages under the walk. The scan is bounded
+ * (scan.ts) and its report says whether it read every contact in scope.
  */
 export async function selectTargets(
   client: VobizClient,
   selection: Selection,
   maxContacts: number,
-  call: CallOptions,
+  options: SelectOptions,
 ): Promise<SelectResult> {
   if ('ids' in selection) {
     const ids = [...new Set(selection.ids)];
     return ids.length > maxContacts
-      ? { kind: 'too_many', total: ids.length }
+      ? { kind: 'too_many', matched: ids.length, exact: true }
       : { kind: 'targets', targets: ids.map((id) => ({ id })) };
   }
-  const seen = new Map<string, Target>();
-  for (let page = 1; ; page++) {
-    const result = await client.listContacts({ ...selection, page, limit: MAX_PAGE_SIZE }, call);
-    if (result.total > maxContacts) return { kind: 'too_many', total: result.total };
-    for (const contact of result.items) seen.set(contact.id, { id: contact.id, listed: contact });
-    if (!result.has_more || result.items.length === 0 || seen.size > maxContacts) break;
-  }
-  return { kind: 'targets', targets: [...seen.values()] };
+  const targets: Target[] = [];
+  const everyone = isEmptySegment(selection.segment);
+  let countedByApi: number | undefined;
+  const scan = await scanSegment(
+    client,
+    { ...options, filter: selection.filter, segment: selection.segment },
+    (contact, { total, matched }) => {
+      // Without a segment every contact the API selects matches: its total is the count, from page 1.
+      if (everyone && total > maxContacts) {
+        countedByApi = total;
+        return true;
+      }
+      if (matched <= maxContacts) targets.push({ id: contact.id, listed: contact });
+    },
+  );
+  if (countedByApi !== undefined) return { kind: 'too_many', matched: countedByApi, exact: true, scan };
+  if (scan.matched > maxContacts)
+    return { kind: 'too_many', matched: scan.matched, exact: scan.complete, scan };
+  return { kind: 'targets', targets, scan };
 }
 
 export type TargetOutcome =

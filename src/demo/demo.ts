@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: a scripted agent session against the built server in --sandbox mode, over stdio with
- * the SDK client — the main job end to end, with no Vobiz account. This is a terminal program: unlike
- * the server, it prints to stdout.
+ * the SDK client — the main job end to end, a segment by attributes and dates included, with no Vobiz
+ * account. This is a terminal program: unlike the server, it prints to stdout.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -138,6 +138,36 @@ async function main(): Promise<void> {
     step('list_tags — the segments that exist');
     const tags = await call('list_tags', {});
     table((tags['tags'] as { tag: string; contacts: number }[]).slice(0, 8));
+
+    step('tag_contacts with where — a segment the API cannot filter by: every contact without tags');
+    const unsorted = await call('tag_contacts', {
+      where: { untagged: true },
+      add: ['unsorted'],
+      dry_run: true,
+    });
+    const scan = unsorted['scan'] as { scanned: number; total: number; complete: boolean; requests: number };
+    print(
+      `  dry run: ${unsorted['matched']} untagged contacts would get "unsorted" — read ${scan.scanned} of ${scan.total} contacts in ${scan.requests} requests${scan.complete ? ', every one' : ', NOT all'}`,
+    );
+    const sorted = await call('tag_contacts', { where: { untagged: true }, add: ['unsorted'] });
+    print(`  for real: ${sorted['changed']} changed`);
+
+    step('list_contacts with where — Mumbai contacts active in the last 30 days (any spelling of the city)');
+    const active = await call('list_contacts', {
+      where: { attributes: { city: 'mumbai' }, active_within: '30d' },
+    });
+    table(
+      (
+        active['items'] as (ContactOut & {
+          custom_attributes: Record<string, unknown>;
+          last_active_at?: string;
+        })[]
+      ).map((c) => ({
+        name: c.name,
+        city: String(c.custom_attributes['city']),
+        last_active_at: c.last_active_at,
+      })),
+    );
 
     step('tag_contacts — dry run: tag everyone from the Mumbai fair "expo-2026"');
     const plan = await call('tag_contacts', { tag: 'mumbai-fair', add: ['expo-2026'], dry_run: true });

@@ -3,34 +3,7 @@
  * locally ("098200 12345", read with default_country IN), tags for segments, and — when asked — a few
  * rows with the mistakes real exports have.
  */
-const FIRST = [
-  'Aarav',
-  'Diya',
-  'Kabir',
-  'Ananya',
-  'Rohan',
-  'Isha',
-  'Vikram',
-  'Priya',
-  'Arjun',
-  'Sara',
-  'Dev',
-  'Nisha',
-];
-const LAST = [
-  'Sharma',
-  'Iyer',
-  'Khan',
-  'Patel',
-  'Reddy',
-  'Das',
-  'Menon',
-  'Gupta',
-  'Singh',
-  'Fernandes',
-  'Rao',
-  'Bose',
-];
+import { FIRST_NAMES as FIRST, LAST_NAMES as LAST } from '../sandbox/seed.js';
 
 export interface SampleCsv {
   csv: string;

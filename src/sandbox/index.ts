@@ -18,6 +18,7 @@ export type { SandboxRoute } from './routes.js';
 export type { RequestLogEntry } from './server.js';
 export type { SandboxContact } from './store.js';
 export type { SandboxCredentials } from './auth.js';
+export { generateContacts, type GenerateOptions } from './seed.js';
 
 /** `MA_` + 8 uppercase alphanumerics, the documented shape of an auth id. */
 export const DEFAULT_SANDBOX_AUTH_ID = 'MA_SANDBOX1';
@@ -37,6 +38,8 @@ export interface SandboxOptions {
   accountId?: string;
   /** Start with the sample contacts (default true). Ignored when persistPath already holds a state. */
   seed?: boolean;
+  /** Start with these contacts instead (e.g. seed.ts's generateContacts); ignored like `seed`. */
+  contacts?: readonly SandboxContact[];
   /** A JSON file to load the state from (when it exists) and save every change to. */
   persistPath?: string;
 }
@@ -73,7 +76,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     options.persistPath === undefined ? undefined : await loadPersistedContacts(options.persistPath);
   const store = new ContactStore(
     accountId,
-    persisted ?? (options.seed === false ? [] : sampleContacts(accountId)),
+    persisted ?? options.contacts ?? (options.seed === false ? [] : sampleContacts(accountId)),
   );
   const persister =
     options.persistPath === undefined

@@ -1,19 +1,62 @@
 import { z } from 'zod';
+import { scanSegment } from '../bulk/segment-scan.js';
+import { isEmptySegment } from '../bulk/segment.js';
 import { DEFAULT_PAGE_SIZE, E164_EXAMPLE, MAX_PAGE_SIZE } from '../vobiz/contract.js';
+import type { Contact } from '../vobiz/schemas.js';
 import { ContactOutputSchema, formatContactLine, toContactOutput } from './contact-output.js';
 import { integerField, optional, searchField, tagFilterField } from './fields.js';
-import { failureResult, successResult } from './results.js';
-import { defineTool } from './tool.js';
+import {
+  canonicalJson,
+  decodeCursor,
+  encodeCursor,
+  MAX_CURSOR_LENGTH,
+  type ListCursor,
+} from './list-cursor.js';
+import { progressReporter } from './progress.js';
+import { errorResult, failureResult, successResult } from './results.js';
+import {
+  earlyStopText,
+  scanOutput,
+  scanOutputOf,
+  scanSummary,
+  stopReason,
+  withScanWarnings,
+} from './scan-result.js';
+import { maxScanField, whereField } from './segment-field.js';
+import { defineTool, type ToolCall } from './tool.js';
+
+const input = {
+  page: optional(integerField(1, Number.MAX_SAFE_INTEGER)).describe('Page number, from 1 (default 1).'),
+  limit: optional(integerField(1, MAX_PAGE_SIZE)).describe(
+    `Contacts per page, 1–${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).`,
+  ),
+  search: optional(searchField).describe(
+    `Text to find in the name (case-insensitive) or the phone number (digits), e.g. "rahul" or "98765".`,
+  ),
+  tag: optional(tagFilterField).describe('Only contacts carrying this exact tag, e.g. "vip".'),
+  where: optional(whereField),
+  cursor: optional(z.string().max(MAX_CURSOR_LENGTH)).describe(
+    'next_cursor of the previous call, to go on; it carries the filters.',
+  ),
+  max_scan: maxScanField('With where: most contacts to read per call (default 20000).'),
+};
+type ListContactsArgs = z.output<z.ZodObject<typeof input>>;
 
 const output = {
   items: z.array(ContactOutputSchema),
-  total: z.number().int().describe('Contacts matching the filters, over all pages.'),
+  total: z
+    .number()
+    .int()
+    .optional()
+    .describe('Contacts matching the filters, over all pages; not with where.'),
   page: z.number().int(),
   limit: z.number().int(),
   has_more: z.boolean().describe('Whether pages follow this one.'),
   next_page: z.number().int().optional().describe('The page to ask for next; absent on the last page.'),
+  next_cursor: z.string().optional().describe('With where: pass it as cursor for the next matches.'),
+  scan: scanOutput.optional().describe('With where: contacts read to find these matches.'),
 };
-type ListContactsOutput = z.infer<z.ZodObject<typeof output>>;
+type ListContactsOutput = z.infer<z.ZodObject<typeof output>> & { warnings?: string[] };
 
 export const listContacts = defineTool({
   name: 'list_contacts',
@@ -22,43 +65,147 @@ export const listContacts = defineTool({
     'List WhatsApp contacts on Vobiz, a page at a time, optionally filtered by a search text (name or ' +
     "phone number) and/or a tag. Use it to find a contact's id before get/update/delete, to check " +
     `whether a phone number (E.164, e.g. ${E164_EXAMPLE}) already exists before creating it, and to see ` +
-    'who is in a campaign segment (tag). Returns the contacts with total, has_more and next_page.',
-  input: {
-    page: optional(integerField(1, Number.MAX_SAFE_INTEGER)).describe('Page number, from 1 (default 1).'),
-    limit: optional(integerField(1, MAX_PAGE_SIZE)).describe(
-      `Contacts per page, 1–${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).`,
-    ),
-    search: optional(searchField).describe(
-      `Text to find in the name (case-insensitive) or the phone number (digits), e.g. "rahul" or "98765".`,
-    ),
-    tag: optional(tagFilterField).describe('Only contacts carrying this exact tag, e.g. "vip".'),
-  },
+    'who is in a campaign segment. Returns the contacts with total, has_more and next_page; with `where` ' +
+    '(attributes, dates, tags), the matches `limit` at a time and next_cursor.',
+  input,
   output,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  async run(args, { context: { client }, extra }) {
-    try {
-      const page = await client.listContacts(args, { signal: extra.signal });
-      const result: ListContactsOutput = {
-        items: page.items.map(toContactOutput),
-        total: page.total,
-        page: page.page,
-        limit: page.limit,
-        has_more: page.has_more,
-        ...(page.has_more && { next_page: page.page + 1 }),
-      };
-      return successResult(result, formatPage(result));
-    } catch (error) {
-      return failureResult(error, { action: 'list contacts', writes: false });
-    }
+  async run(args, call) {
+    if (isEmptySegment(args.where) && args.cursor === undefined) return listPage(args, call);
+    return listMatches(args, call);
   },
 });
 
-function formatPage(page: ListContactsOutput): string {
+/** One page of the API's own list: search and tag are the API's filters. */
+async function listPage(args: ListContactsArgs, { context: { client }, extra }: ToolCall) {
+  try {
+    const { page: pageNumber, limit, search, tag } = args;
+    const page = await client.listContacts(
+      { page: pageNumber, limit, search, tag },
+      { signal: extra.signal },
+    );
+    const result: ListContactsOutput = {
+      items: page.items.map(toContactOutput),
+      total: page.total,
+      page: page.page,
+      limit: page.limit,
+      has_more: page.has_more,
+      ...(page.has_more && { next_page: page.page + 1 }),
+    };
+    return successResult(result, formatPage(result, page.total));
+  } catch (error) {
+    return failureResult(error, { action: 'list contacts', writes: false });
+  }
+}
+
+function formatPage(page: ListContactsOutput, total: number): string {
   const first = (page.page - 1) * page.limit + 1;
   const head =
     page.items.length === 0
-      ? `No contacts on page ${page.page} (total ${page.total}).`
-      : `Contacts ${first}–${first + page.items.length - 1} of ${page.total} (page ${page.page}):`;
+      ? `No contacts on page ${page.page} (total ${total}).`
+      : `Contacts ${first}–${first + page.items.length - 1} of ${total} (page ${page.page}):`;
   const more = page.next_page ? `More: call list_contacts with page ${page.next_page}.` : '';
   return [head, ...page.items.map(formatContactLine), more].filter(Boolean).join('\n');
+}
+
+/** A page of a segment's matches: the contacts read until `limit` match, and a cursor to go on. */
+async function listMatches(args: ListContactsArgs, { context: { client }, extra }: ToolCall) {
+  if (args.page !== undefined) {
+    return errorResult('page is for lists without where; with where, pass next_cursor as cursor to go on.');
+  }
+  const query = args.cursor === undefined ? freshQuery(args) : continuedQuery(args, args.cursor);
+  if ('problem' in query) return errorResult(query.problem);
+  const limit = args.limit ?? DEFAULT_PAGE_SIZE;
+  const matches: Contact[] = [];
+  const progress = progressReporter(extra);
+  const report = await scanSegment(
+    client,
+    {
+      filter: { ...(query.search && { search: query.search }), ...(query.tag && { tag: query.tag }) },
+      segment: query.where,
+      now: query.now,
+      chosen: query.api,
+      ...(query.at && { from: query.at }),
+      maxScan: args.max_scan,
+      call: client.startCall(extra.signal),
+      onPage: ({ scanned, total }) =>
+        progress.report(scanned, Math.min(total, args.max_scan), `read ${scanned} of ${total} contacts`),
+    },
+    (contact) => {
+      matches.push(contact);
+      return matches.length >= limit;
+    },
+  );
+  if (report.stop === 'api_error' && report.scanned === 0) {
+    return failureResult(report.error, { action: 'list contacts', writes: false });
+  }
+  if (report.stop === 'cancelled') return errorResult('Cancelled: no contacts listed.');
+  // A scan cut short by its bounds, or by one failed request, can go on from where it got to (if it got
+  // anywhere); an API that does not advance would only repeat itself.
+  const resumable = ['enough', 'max_scan', 'deadline', 'api_error'].includes(report.stop);
+  const hasMore = !report.complete && resumable && report.scanned > 0;
+  const next: ListCursor | undefined = hasMore
+    ? {
+        ...query,
+        api: report.apiFilter,
+        at: report.position,
+        page: query.page + 1,
+        before: query.before + matches.length,
+      }
+    : undefined;
+  const result: ListContactsOutput = {
+    items: matches.map(toContactOutput),
+    page: query.page,
+    limit,
+    has_more: hasMore,
+    ...(next && { next_cursor: encodeCursor(next) }),
+    scan: scanOutputOf(report),
+    ...withScanWarnings(report),
+  };
+  const first = query.before + 1;
+  const head =
+    matches.length === 0
+      ? `No matches on page ${query.page}`
+      : `Matches ${first}–${query.before + matches.length} (page ${query.page})`;
+  // A scan that can go on is paused, not cut short: next_cursor reads on.
+  const reason = stopReason(report);
+  const stopped = hasMore
+    ? reason && `Paused: ${reason}.`
+    : earlyStopText(report, 'matches after these may be missing', 'search or tag');
+  const more = result.next_cursor ? `More: call list_contacts with cursor "${result.next_cursor}".` : '';
+  return successResult(
+    result,
+    [`${head}; ${scanSummary(report)}:`, ...result.items.map(formatContactLine), stopped, more]
+      .filter(Boolean)
+      .join('\n'),
+  );
+}
+
+type MatchQuery = Omit<ListCursor, 'api' | 'at'> & { api?: ListCursor['api']; at?: ListCursor['at'] };
+
+function freshQuery(args: ListContactsArgs): MatchQuery {
+  return {
+    ...(args.search && { search: args.search }),
+    ...(args.tag && { tag: args.tag }),
+    where: args.where ?? {},
+    now: Date.now(),
+    page: 1,
+    before: 0,
+  };
+}
+
+/** The cursor's query; filters given with it must be the same ones, or the pages would not fit together. */
+function continuedQuery(args: ListContactsArgs, text: string): ListCursor | { problem: string } {
+  const cursor = decodeCursor(text);
+  if ('problem' in cursor) return cursor;
+  const differs =
+    (args.where !== undefined && canonicalJson(args.where) !== canonicalJson(cursor.where)) ||
+    (args.search !== undefined && args.search !== cursor.search) ||
+    (args.tag !== undefined && args.tag !== cursor.tag);
+  return differs
+    ? {
+        problem:
+          'cursor continues another query than the filters given with it: pass the cursor alone (it carries its filters), or leave cursor out to start this query from the first match',
+      }
+    : cursor;
 }

@@ -4,8 +4,11 @@ import {
   isNotFound,
   retagTargets,
   selectTargets,
+  type SelectResult,
   type TargetOutcome,
 } from '../bulk/retag.js';
+import type { SegmentScanReport } from '../bulk/segment-scan.js';
+import { isEmptySegment } from '../bulk/segment.js';
 import { logInfo } from '../log.js';
 import { confirmChange } from './confirm.js';
 import {
@@ -19,20 +22,26 @@ import {
   withDefault,
 } from './fields.js';
 import { renderTags, renderText } from '../render.js';
+import { progressReporter } from './progress.js';
 import { describeFailure, errorResult, successResult } from './results.js';
+import { earlyStopText, scanOutput, scanOutputOf, scanSummary, withScanWarnings } from './scan-result.js';
+import { maxScanField, whereField } from './segment-field.js';
 import { defineTool } from './tool.js';
 
 const MAX_LISTED_FAILURES = 20;
 const MAX_EXAMPLES = 5;
+/** How a caller makes a scan smaller, in advice. */
+const NARROW = 'search or tag';
 
 const input = {
   ids: optional(contactIdListField(10_000)).describe(
-    'The contacts to change, by id. Give this or a filter (search and/or tag), not both.',
+    'The contacts to change, by id. Give this or filters (search, tag, where), not both.',
   ),
   search: optional(searchField).describe(
     'Filter: contacts whose name or phone contains this text (as list_contacts search).',
   ),
   tag: optional(tagFilterField).describe('Filter: contacts that carry this tag, e.g. "expo-2026".'),
+  where: optional(whereField),
   add: optional(tagListField('add')).describe('Tags to add, e.g. ["expo-2026"]. Tags a contact has stay.'),
   remove: optional(tagListField('remove')).describe('Tags to remove, e.g. ["newsletter"]. Other tags stay.'),
   dry_run: withDefault(booleanField, false).describe(
@@ -41,6 +50,7 @@ const input = {
   max_contacts: withDefault(integerField(1, 100_000), 1_000).describe(
     'Refuse when the selection holds more contacts than this (default 1000); raise it deliberately.',
   ),
+  max_scan: maxScanField('Most contacts to read to find them (default 20000).'),
 };
 
 const output = {
@@ -62,18 +72,23 @@ const output = {
       }),
     )
     .describe(`Up to ${MAX_EXAMPLES} changed contacts, before and after.`),
+  scan: scanOutput
+    .optional()
+    .describe('How the filters were evaluated: contacts read, matched, and whether all.'),
 };
-type TagOutput = z.infer<z.ZodObject<typeof output>>;
+type TagOutput = z.infer<z.ZodObject<typeof output>> & { warnings?: string[] };
 
 export const tagContacts = defineTool({
   name: 'tag_contacts',
   title: 'Add or remove tags on many contacts',
   description:
     'Add and/or remove tags on many contacts in one call — the way to build a campaign segment. Choose ' +
-    'the contacts by `ids` or by a filter (`search`, `tag`). Each contact keeps its other tags; contacts ' +
-    'that already have the result are not written, so repeating a call is safe. Use dry_run first to see ' +
-    'how many would change. Refuses when more than max_contacts (default 1000) match. Returns counts of ' +
-    'matched, changed, unchanged and failed contacts, with the failures.',
+    'the contacts by `ids` or by filters (`search`, `tag`, `where`: attributes, dates, tags), e.g. ' +
+    '{"where":{"attributes":{"city":"Mumbai"}},"add":["mumbai"]} or {"where":{"inactive_for":"90d"},' +
+    '"add":["win-back"]}. Each contact keeps its other tags; contacts that already have the result are ' +
+    'not written, so repeating a call is safe. Use dry_run first to see how many would change. Refuses ' +
+    'when more than max_contacts (default 1000) match. Returns counts of matched, changed, unchanged ' +
+    'and failed contacts, with the failures.',
   input,
   output,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
@@ -81,18 +96,19 @@ export const tagContacts = defineTool({
     const { client } = context;
     const add = args.add ?? [];
     const remove = args.remove ?? [];
+    const segment = isEmptySegment(args.where) ? undefined : args.where;
     const filter = { ...(args.search && { search: args.search }), ...(args.tag && { tag: args.tag }) };
-    const hasFilter = Object.keys(filter).length > 0;
+    const hasFilter = Object.keys(filter).length > 0 || segment !== undefined;
     if (add.length === 0 && remove.length === 0)
       return errorResult('Nothing to do: give tags to add and/or remove.');
     const both = add.filter((tag) => remove.includes(tag));
     if (both.length > 0) return errorResult(`A tag cannot be both added and removed: ${renderTags(both)}.`);
     if (!args.ids && !hasFilter) {
       return errorResult(
-        'Choose the contacts: give ids, or a filter (search and/or tag). A call never targets everyone.',
+        'Choose the contacts: give ids, or filters (search, tag, where). A call never targets everyone.',
       );
     }
-    if (args.ids && hasFilter) return errorResult('Give ids or a filter (search/tag), not both.');
+    if (args.ids && hasFilter) return errorResult('Give ids or filters (search, tag, where), not both.');
 
     const change = { add, remove };
     const summary = [
@@ -101,20 +117,37 @@ export const tagContacts = defineTool({
     ]
       .filter(Boolean)
       .join('; ');
-    let selected;
+    const progress = progressReporter(extra);
+    let selected: SelectResult;
     try {
-      selected = await selectTargets(client, args.ids ? { ids: args.ids } : filter, args.max_contacts, {
-        signal: extra.signal,
-      });
+      selected = await selectTargets(
+        client,
+        args.ids ? { ids: args.ids } : { filter, segment },
+        args.max_contacts,
+        {
+          call: client.startCall(extra.signal),
+          maxScan: args.max_scan,
+          now: Date.now(),
+          onPage: ({ scanned, total }) =>
+            progress.report(scanned, Math.min(total, args.max_scan), `read ${scanned} of ${total} contacts`),
+        },
+      );
     } catch (error) {
       return errorResult(describeFailure(error, { action: 'find the contacts to tag', writes: false }));
     }
+    const scan = selected.scan;
+    const failed = scan && scanFailure(scan);
+    if (failed) return errorResult(failed);
     if (selected.kind === 'too_many') {
+      const { matched, exact } = selected;
+      const raise = exact ? `max_contacts ${matched}` : 'a larger max_contacts';
+      const partial = !exact && scan ? ` ${earlyStopText(scan, 'more may match', NARROW)}` : '';
       return errorResult(
-        `${selected.total} contacts match, more than max_contacts (${args.max_contacts}). Narrow the filter, or ` +
-          `call again with max_contacts ${selected.total} if all of them are meant. Nothing was changed.`,
+        `${exact ? matched : `At least ${matched}`} contacts match, more than max_contacts (${args.max_contacts}). ` +
+          `Narrow the filter, or call again with ${raise} if all of them are meant. Nothing was changed.${partial}`,
       );
     }
+    if (scan && !scan.complete && !args.dry_run) return errorResult(partialScanRefusal(scan));
     const targets = selected.targets;
     // Contacts the list already shows as done need no write; the rest is what the user is asked about.
     const toChange = targets.filter(
@@ -137,8 +170,10 @@ export const tagContacts = defineTool({
       failed: 0,
       failures: [],
       examples: [],
+      ...(scan && { scan: scanOutputOf(scan), ...withScanWarnings(scan) }),
     };
-    const progressToken = extra._meta?.progressToken;
+    // Progress counts on from the contacts the scan read.
+    const base = scan?.scanned ?? 0;
     let done = 0;
     // About a hundred notifications for a large run, one per contact for a small one.
     const progressStep = Math.max(1, Math.floor(targets.length / 100));
@@ -163,16 +198,8 @@ export const tagContacts = defineTool({
         }
       }
       done++;
-      if (progressToken !== undefined && (done % progressStep === 0 || done === targets.length)) {
-        await extra.sendNotification({
-          method: 'notifications/progress',
-          params: {
-            progressToken,
-            progress: done,
-            total: targets.length,
-            message: `${done} of ${targets.length} contacts`,
-          },
-        });
+      if (done % progressStep === 0 || done === targets.length) {
+        await progress.report(base + done, base + targets.length, `${done} of ${targets.length} contacts`);
       }
     };
 
@@ -191,20 +218,46 @@ export const tagContacts = defineTool({
       await server.sendLoggingMessage({ level: 'warning', logger: 'tag_contacts', data: message });
       return errorResult(message);
     }
-    return successResult(result, formatResult(result, summary));
+    return successResult(result, formatResult(result, summary, scan));
   },
 });
+
+/** A scan that found nothing to act on: cancelled, or failed before reading a contact. */
+function scanFailure(scan: SegmentScanReport): string | undefined {
+  if (scan.stop === 'cancelled') return 'Cancelled while finding the contacts: nothing was changed.';
+  if (scan.stop === 'api_error' && scan.scanned === 0) {
+    return describeFailure(scan.error, { action: 'find the contacts to tag', writes: false });
+  }
+  return undefined;
+}
+
+/**
+ * A real run needs every contact in scope read: tagging the matches of part of the account would claim
+ * a segment that is not whole. (A dry run reports what the part held, as such.)
+ */
+function partialScanRefusal(scan: SegmentScanReport): string {
+  return (
+    `Nothing was changed: not every contact the filters could select was read, and a segment is tagged ` +
+    `whole or not at all. ${scan.matched} of the ${scan.scanned} contacts read match. ` +
+    `${earlyStopText(scan, '', NARROW)} A dry run (dry_run true) shows what the part read holds.`
+  );
+}
 
 function failureReason(error: unknown): string {
   if (isNotFound(error)) return 'not found (deleted meanwhile?)';
   return describeFailure(error, { action: 'update its tags', writes: true });
 }
 
-function formatResult(r: TagOutput, summary: string): string {
+function formatResult(r: TagOutput, summary: string, scan: SegmentScanReport | undefined): string {
   const verb = r.dry_run ? 'Dry run, nothing changed' : 'Done';
   const lines = [
     `${verb} (${summary}): ${r.matched} matched, ${r.changed} ${r.dry_run ? 'would change' : 'changed'}, ${r.unchanged} already had it, ${r.failed} failed.`,
   ];
+  if (scan) {
+    lines.push(`Filters: ${scanSummary(scan)}, ${scan.matched} matched.`);
+    const stopped = earlyStopText(scan, 'counts cover only the contacts read', NARROW);
+    if (stopped) lines.push(stopped);
+  }
   for (const e of r.examples) {
     const id = renderText(e.id, { quote: 'unless-plain' });
     lines.push(`${id} ${renderText(e.name)}: ${renderTags(e.tags_before)} → ${renderTags(e.tags_after)}`);

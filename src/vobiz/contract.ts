@@ -172,6 +172,13 @@ export const SERVER_ERROR_CODES = {
  */
 
 /**
+ * LIST_PAGES_ARE_POSITIONS: [assumed] A list answer echoes the `page` asked for, and the `limit` (a lower
+ * one on the first page is followed, as an API that caps its pages). Pages are positions in LIST_ORDER,
+ * which changes only when contacts are created or deleted: a scan goes on from a position and looks for
+ * the last contact it read there. An answer that breaks this stops the scan, which says why (bulk/scan.ts).
+ */
+
+/**
  * [assumed] CSV import details. Header names are trimmed and matched case-sensitively; unknown columns
  * are ignored; a missing `phone_number`/`name` header is 422 naming the headers found. Records end at
  * CRLF, LF or CR (mixed is fine). Blank lines and rows whose cells are all blank are skipped and not

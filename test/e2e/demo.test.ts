@@ -1,8 +1,8 @@
 /**
  * `npm run demo` is the README's "see it work" command: run the built demo as a user does and check
  * that the session it prints did the main job — tools listed, a contact created and found, the
- * generated CSV imported with its bad rows reported, a segment tagged once (a re-run changes nothing)
- * and listed by tag.
+ * generated CSV imported with its bad rows reported, a segment by `where` (no tags; a city in any
+ * spelling and recent activity), a segment tagged once (a re-run changes nothing) and listed by tag.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -39,6 +39,17 @@ it('walks through the main job against the sandbox and exits 0', { timeout: 60_0
   const { invalidRows } = generateContactsCsv(2_000, { invalidEvery: 97 });
   expect(stdout).toContain(`2000 rows: ${2_000 - invalidRows} valid, ${invalidRows} invalid`);
   expect(stdout).toContain(`created ${2_000 - invalidRows}, updated 0, failed ${invalidRows}`);
+
+  // A segment the API cannot filter by: every contact read, the dry run's count then tagged for real.
+  const segment =
+    /dry run: (\d+) untagged contacts would get "unsorted" — read (\d+) of (\d+) contacts .*, every one\n.*for real: (\d+) changed/.exec(
+      stdout,
+    );
+  expect(segment, stdout).not.toBeNull();
+  expect(segment![2]).toBe(segment![3]);
+  expect(segment![4]).toBe(segment![1]);
+  expect(stdout).toMatch(/Rahul Sharma +Mumbai/);
+  expect(stdout).toMatch(/Ananya Iyer +mumbai/);
 
   const tagged = /first run: (\d+) changed; second run: 0 changed, (\d+) unchanged/.exec(stdout);
   expect(tagged, stdout).not.toBeNull();

@@ -70,16 +70,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       },
     },
   );
-  const elicitations: string[] = [];
-  if (options.elicit) {
-    const answer = options.elicit;
-    client.setRequestHandler(ElicitRequestSchema, (request) => {
-      elicitations.push(request.params.message);
-      const action = answer(request.params.message);
-      if (action === 'fail') throw new Error('the client could not show the question');
-      return action === 'accept' ? { action, content: { confirm: true } } : { action };
-    });
-  }
+  const elicitations = options.elicit ? answerElicitations(client, options.elicit) : [];
   if (options.roots) {
     const roots = options.roots.map((dir) => ({ uri: pathToFileURL(dir).href, name: path.basename(dir) }));
     client.setRequestHandler(ListRootsRequestSchema, () => ({ roots }));
@@ -98,6 +89,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await sandbox.close();
     },
   };
+}
+
+/**
+ * Answers the server's elicitation requests with `answer` (the client must declare the capability);
+ * returns the list the questions asked are recorded in.
+ */
+export function answerElicitations(
+  client: Client,
+  answer: (message: string) => 'accept' | 'decline' | 'cancel' | 'fail',
+): string[] {
+  const elicitations: string[] = [];
+  client.setRequestHandler(ElicitRequestSchema, (request) => {
+    elicitations.push(request.params.message);
+    const action = answer(request.params.message);
+    if (action === 'fail') throw new Error('the client could not show the question');
+    return action === 'accept' ? { action, content: { confirm: true } } : { action };
+  });
+  return elicitations;
 }
 
 /** The text of a tool result's first content block. */

@@ -2,6 +2,7 @@
  * The in-memory end-to-end harness: the server built by createServer() (the same code the CLI runs,
  * never a stale build), linked to the SDK's real Client through InMemoryTransport, making real HTTP calls
  * to a sandbox on loopback. Most end-to-end tests use this; a few go over real stdio (harness.ts).
+ * `linkServer` does the same against any upstream on loopback (a test's own misbehaving server).
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
@@ -9,28 +10,59 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { createServer } from '../../src/server.js';
 import type { ToolContext } from '../../src/tools/context.js';
-import { VobizClient } from '../../src/vobiz/client.js';
+import { VobizClient, type VobizClientOptions, type VobizCredentials } from '../../src/vobiz/client.js';
+import { answerElicitations } from './harness.js';
 
-export interface MemoryStack {
-  sandbox: Sandbox;
+export interface MemoryLink {
   client: Client;
+  /** The messages of the elicitation requests the server sent (with `elicit`). */
+  elicitations: string[];
   call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
+  /** Closes the client and the server's connections to the upstream (not the upstream). */
   close(): Promise<void>;
 }
 
-export interface MemoryStackOptions {
-  sandbox?: SandboxOptions;
+export interface MemoryStack extends MemoryLink {
+  sandbox: Sandbox;
+}
+
+export interface LinkOptions {
   /** Parts of the tool context to change, e.g. `import: { allowedDirs: [dir], … }`. */
   context?: Partial<Omit<ToolContext, 'client'>>;
+  /** Client settings to change, e.g. `deadlineMs`. */
+  vobiz?: Partial<VobizClientOptions>;
+  /** Answers elicitation requests (the client declares the capability); records each question. */
+  elicit?: (message: string) => 'accept' | 'decline' | 'cancel' | 'fail';
+}
+
+export interface MemoryStackOptions extends LinkOptions {
+  sandbox?: SandboxOptions;
 }
 
 export async function startMemoryStack(options: MemoryStackOptions = {}): Promise<MemoryStack> {
   const sandbox = await startSandbox({ port: 0, ...options.sandbox });
+  const link = await linkServer(sandbox, options);
+  return {
+    ...link,
+    sandbox,
+    close: async () => {
+      await link.close();
+      await sandbox.close();
+    },
+  };
+}
+
+/** The server, against the upstream at `baseUrl`, linked in memory to a real Client. */
+export async function linkServer(
+  upstream: { baseUrl: string; credentials: VobizCredentials },
+  options: LinkOptions = {},
+): Promise<MemoryLink> {
   const vobiz = new VobizClient({
-    baseUrl: sandbox.baseUrl,
-    credentials: sandbox.credentials,
+    baseUrl: upstream.baseUrl,
+    credentials: upstream.credentials,
     timeoutMs: 10_000,
     retry: { baseDelayMs: 5 },
+    ...options.vobiz,
   });
   const server = createServer({
     client: vobiz,
@@ -39,18 +71,21 @@ export async function startMemoryStack(options: MemoryStackOptions = {}): Promis
     bulkConcurrency: 4,
     ...options.context,
   });
-  const client = new Client({ name: 'e2e-memory', version: '1.0.0' });
+  const client = new Client(
+    { name: 'e2e-memory', version: '1.0.0' },
+    { capabilities: options.elicit ? { elicitation: {} } : {} },
+  );
+  const elicitations = options.elicit ? answerElicitations(client, options.elicit) : [];
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
   await client.listTools(); // so that the client checks every structured result against its schema
   return {
-    sandbox,
     client,
+    elicitations,
     call: async (name, args = {}) => (await client.callTool({ name, arguments: args })) as CallToolResult,
     close: async () => {
       await client.close();
       await vobiz.close();
-      await sandbox.close();
     },
   };
 }

@@ -44,17 +44,20 @@ describe('tools/list', () => {
 });
 
 describe('prompts and resources', () => {
-  it('offers the tag_segment and clean_import prompts, filled with the arguments', async () => {
+  it('offers the campaign_segment and clean_import prompts, filled with the arguments', async () => {
     stack = await startStack();
     const { prompts } = await stack.client.listPrompts();
-    expect(prompts.map((p) => p.name).sort()).toEqual(['clean_import', 'tag_segment']);
+    expect(prompts.map((p) => p.name).sort()).toEqual(['campaign_segment', 'clean_import']);
     const segment = await stack.client.getPrompt({
-      name: 'tag_segment',
+      name: 'campaign_segment',
       arguments: { who: 'the Mumbai fair', tag: 'expo-2026' },
     });
     const text = segment.messages.map((m) => (m.content.type === 'text' ? m.content.text : '')).join('\n');
     expect(text).toMatch(/the Mumbai fair/);
-    expect(text).toMatch(/dry_run true/);
+    // dry run → confirm → apply → list
+    expect(text).toMatch(
+      /dry_run true[\s\S]*confirm[\s\S]*dry_run false[\s\S]*list_contacts with tag "expo-2026"/,
+    );
     const importPrompt = await stack.client.getPrompt({
       name: 'clean_import',
       arguments: { file_path: '/data/fair.csv', default_country: 'IN' },

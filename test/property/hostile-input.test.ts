@@ -26,22 +26,22 @@ import {
   MAX_TAG_LENGTH,
   MAX_TAGS_PER_CONTACT,
 } from '../../src/vobiz/contract.js';
+import { textOf } from '../e2e/harness.js';
+import {
+  expectClearOutcome,
+  expectPrototypeIntact,
+  expectSafeRequests,
+  MAX_ERROR_TEXT,
+} from './after-call.js';
 
 /** Runs per tool; the whole file stays within a few seconds. */
 const NUM_RUNS = 60;
-
-/** Longest error text a model should get back, whatever it sent. */
-const MAX_ERROR_TEXT = 4_000;
-
-/** Every path a request may go to: the collection, the import, or one contact by a safe id. */
-const SAFE_PATH = /^\/api\/v1\/messaging\/contacts(\/import|\/[A-Za-z0-9_-]{1,128})?$/;
 
 let sandbox: Sandbox;
 let vobiz: VobizClient;
 let client: Client;
 let importDir: string;
 let seededId: string;
-const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).sort();
 const tried = new Map<string, number>();
 let created = 0;
 
@@ -279,28 +279,11 @@ async function callAndCheck(tool: string, args: Args): Promise<CallToolResult> {
   // A crash or protocol error rejects here; every failure must be an isError result instead.
   const result = (await client.callTool({ name: tool, arguments: args })) as CallToolResult;
 
-  const text = textOf(result);
-  if (result.isError) {
-    expect(text.length, 'an error says what went wrong').toBeGreaterThan(10);
-    // A 10 kB argument is not echoed back into the model's context.
-    expect(text.length).toBeLessThan(MAX_ERROR_TEXT);
-  } else {
-    expect(result.structuredContent, text).toBeDefined();
-    await expectCorrect(tool, result.structuredContent!);
-  }
-
-  for (const request of sandbox.requestLog.slice(logFrom)) {
-    expect(request.path).toMatch(SAFE_PATH);
-    expect(request.route).not.toBeNull();
-  }
-  expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
-  expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeKeys);
-  expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+  expectClearOutcome(result);
+  if (!result.isError) await expectCorrect(tool, result.structuredContent!);
+  expectSafeRequests(sandbox.requestLog.slice(logFrom));
+  expectPrototypeIntact();
   return result;
-}
-
-function textOf(result: CallToolResult): string {
-  return result.content[0]?.type === 'text' ? result.content[0].text : '';
 }
 
 /** A successful write is what the sandbox now holds. */

@@ -1,0 +1,28 @@
+/**
+ * Progress notifications of one tool call: sent only when the client asked for them (a progressToken),
+ * and only forward — the protocol wants `progress` to grow, and a tool with phases (scan, then write)
+ * counts on from where the last phase ended.
+ */
+import type { ToolExtra } from './tool.js';
+
+export interface ProgressReporter {
+  /** Whether the client asked for progress at all. */
+  readonly enabled: boolean;
+  report(progress: number, total: number | undefined, message: string): Promise<void>;
+}
+
+export function progressReporter(extra: ToolExtra): ProgressReporter {
+  const progressToken = extra._meta?.progressToken;
+  let last = 0;
+  return {
+    enabled: progressToken !== undefined,
+    async report(progress, total, message) {
+      if (progressToken === undefined || progress <= last) return;
+      last = progress;
+      await extra.sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken, progress, ...(total !== undefined && { total }), message },
+      });
+    },
+  };
+}
