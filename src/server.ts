@@ -9,6 +9,7 @@ import { withConfirmArgument } from './tools/confirm.js';
 import type { ToolContext } from './tools/context.js';
 import { getContact, TOOLS } from './tools/index.js';
 import { registerTool } from './tools/tool.js';
+import { answerToolListFromBuild } from './tool-list.js';
 
 export const SERVER_NAME = packageJson.name;
 export const SERVER_VERSION = packageJson.version;
@@ -49,6 +50,7 @@ export function createServer(
   const tools = selectTools(options);
   for (const tool of tools) registerTool(server, withConfirmArgument(tool, context.confirm), context);
   const names = new Set(tools.map((tool) => tool.name));
+  answerToolListFromBuild(server, names, context.confirm.mode === 'argument' ? 'remote' : 'stdio');
   registerPrompts(server, names);
   if (names.has(getContact.name)) registerContactResource(server, context.client);
   return server;

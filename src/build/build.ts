@@ -10,6 +10,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build, type Metafile } from 'esbuild';
+import { listAllTools } from '../docs/tool-reference.js';
 
 const ENTRIES = [
   'src/cli.ts',
@@ -20,6 +21,8 @@ const ENTRIES = [
 ];
 
 await rm('dist', { recursive: true, force: true });
+// tools/list, computed once from the sources being bundled (see src/tool-list.ts).
+const toolList = { stdio: await listAllTools(), remote: await listAllTools(true) };
 const { metafile } = await build({
   entryPoints: ENTRIES,
   bundle: true,
@@ -30,11 +33,13 @@ const { metafile } = await build({
   outdir: 'dist',
   outbase: 'src',
   chunkNames: 'chunks/[name]-[hash]',
-  minifyWhitespace: true,
-  minifySyntax: true,
+  // Whole minification, names included: the server parses less at every start (about 10 ms of ~145).
+  // Error messages stay as written; stack traces need the source maps, which the build writes too.
+  minify: true,
   sourcemap: true,
   logLevel: 'warning',
   metafile: true,
+  define: { __BUILT_TOOL_LIST__: JSON.stringify(JSON.stringify(toolList)) },
   // Bundled CommonJS packages call require(); ESM output has none of its own.
   banner: {
     js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",

@@ -8,14 +8,17 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { createServer } from '../server.js';
 import { VobizClient } from '../vobiz/client.js';
 
-/** Every tool the server can register, listed through a real MCP client in memory. */
-export async function listAllTools(): Promise<Tool[]> {
+/**
+ * Every tool the server can register, listed through a real MCP client in memory: as stdio offers them,
+ * or (`remote`) as remote mode does, where the confirming tools take `confirm`.
+ */
+export async function listAllTools(remote = false): Promise<Tool[]> {
   // The client is never called: listing tools needs no API.
   const vobiz = new VobizClient({ baseUrl: 'http://127.0.0.1:9', credentials: { bearerToken: 'unused' } });
   const server = createServer({
     client: vobiz,
     import: { allowedDirs: [], maxFileBytes: 0, maxInlineBytes: 0, chunkRows: 1 },
-    confirm: { mode: 'never', bulkThreshold: 0 },
+    confirm: { mode: remote ? 'argument' : 'never', bulkThreshold: 0 },
     bulkConcurrency: 1,
   });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

@@ -17,6 +17,7 @@ import {
   structured,
   type Remote,
 } from './remote-harness.js';
+import { listAllTools } from '../../src/docs/tool-reference.js';
 
 let sandbox: Sandbox;
 beforeEach(async () => {
@@ -55,6 +56,8 @@ describe('with the default VOBIZ_CONFIRM=auto, against the operator account', ()
       expect(field.description).toMatch(/^Set true only once the user has said yes/);
       expect(tool.inputSchema.required ?? []).not.toContain('confirm');
     }
+    // The built server answers from the build's list (src/tool-list.ts): exactly the SDK's own conversion.
+    expect(tools).toEqual(await listAllTools(true));
   });
   it('keeps the contact when delete_contact comes without confirm, naming whom to ask about', async () => {
     const contact = sandbox.contacts()[0]!;

@@ -3,6 +3,7 @@
  * how configuration narrows it, and the prompts, resources and confirmations around the tools.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { listAllTools } from '../../src/docs/tool-reference.js';
 import { startStack, textOf, type Stack } from './harness.js';
 
 let stack: Stack | undefined;
@@ -18,6 +19,9 @@ describe('tools/list', () => {
     stack = await startStack();
     const { tools } = await stack.client.listTools();
     expect(tools).toMatchSnapshot();
+    // The built server answers from the list the build computed (src/tool-list.ts): it must be exactly
+    // what the SDK makes of the sources, tool for tool.
+    expect(tools).toEqual(await listAllTools());
   });
 
   it('VOBIZ_READ_ONLY registers only the tools that read, whatever VOBIZ_TOOLS says', async () => {

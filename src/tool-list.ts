@@ -1,0 +1,34 @@
+/**
+ * tools/list as the build computed it. The SDK turns every tool's zod schemas into JSON Schema on each
+ * tools/list, which costs a stdio server about a tenth of its start (the first call is the one an MCP
+ * client waits for) and a remote server that much on every request, since each request gets a fresh
+ * server. The build (src/build/build.ts) lists the tools once, through the SDK itself, and puts the
+ * answer into the bundle; a server built that way answers from it, filtered to the tools it registered.
+ * Run from source (the tests, `npm run docs`), there is no such answer and the SDK converts as usual.
+ */
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+
+/** Replaced by the build with the JSON of `{ stdio: Tool[], remote: Tool[] }`. */
+declare const __BUILT_TOOL_LIST__: string | undefined;
+
+export type ToolListVariant = 'stdio' | 'remote';
+
+let built: Record<ToolListVariant, Tool[]> | undefined;
+
+function builtList(): Record<ToolListVariant, Tool[]> | undefined {
+  if (typeof __BUILT_TOOL_LIST__ === 'undefined') return undefined;
+  return (built ??= JSON.parse(__BUILT_TOOL_LIST__) as Record<ToolListVariant, Tool[]>);
+}
+
+/** Answers tools/list from the build's list, when there is one, for the tools in `names`, in order. */
+export function answerToolListFromBuild(
+  server: McpServer,
+  names: ReadonlySet<string>,
+  variant: ToolListVariant,
+): void {
+  const list = builtList()?.[variant];
+  if (!list) return;
+  const tools = list.filter((tool) => names.has(tool.name));
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
+}
