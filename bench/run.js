@@ -182,7 +182,11 @@ async function startup(sandbox, dir) {
     return elapsed;
   };
   const filesystem = () => {
-    const transport = new StdioClientTransport({ command: process.execPath, args: [FILESYSTEM, dir], stderr: 'ignore' });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [FILESYSTEM, dir],
+      stderr: 'ignore',
+    });
     const client = new Client({ name: 'bench', version: '1.0.0' });
     return client.connect(transport).then(() => ({ client }));
   };
