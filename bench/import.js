@@ -22,7 +22,11 @@ import { startSandbox } from '../dist/sandbox/index.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const { values } = parseArgs({
-  options: { rows: { type: 'string', default: '100000' }, latency: { type: 'string', default: '150' } },
+  options: {
+    rows: { type: 'string', default: '100000' },
+    latency: { type: 'string', default: '150' },
+    only: { type: 'string' }, // fast | slow | attributes
+  },
 });
 const ROWS = Number(values.rows);
 const LATENCY = Number(values.latency);
@@ -64,6 +68,12 @@ async function connectServer(sandbox, dir) {
       VOBIZ_AUTH_TOKEN: sandbox.credentials.authToken,
       VOBIZ_IMPORT_DIRS: dir,
       VOBIZ_CONCURRENCY: '8',
+      ...(process.env['VOBIZ_IMPORT_CONCURRENCY'] && {
+        VOBIZ_IMPORT_CONCURRENCY: process.env['VOBIZ_IMPORT_CONCURRENCY'],
+      }),
+      ...(process.env['VOBIZ_IMPORT_CHUNK_ROWS'] && {
+        VOBIZ_IMPORT_CHUNK_ROWS: process.env['VOBIZ_IMPORT_CHUNK_ROWS'],
+      }),
     },
     stderr: 'ignore',
   });
@@ -168,9 +178,10 @@ const dir = await mkdtemp(path.join(os.tmpdir(), 'vobiz-bench-import-'));
 try {
   const file = path.join(dir, 'contacts.csv');
   await writeFile(file, apiCsv(ROWS));
-  await importVsDirect(dir, file, 0);
-  await importVsDirect(dir, file, LATENCY);
-  await exportWithAttributes(dir);
+  const only = values.only;
+  if (!only || only === 'fast') await importVsDirect(dir, file, 0);
+  if (!only || only === 'slow') await importVsDirect(dir, file, LATENCY);
+  if (!only || only === 'attributes') await exportWithAttributes(dir);
 } finally {
   await rm(dir, { recursive: true, force: true });
   clearTimeout(deadline);

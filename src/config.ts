@@ -14,6 +14,7 @@ import { AUTH_ID_PATTERN, DEFAULT_BASE_URL } from './vobiz/contract.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './vobiz/retry.js';
 import { TOOL_NAMES } from './tools/index.js';
 import type { ConfirmMode } from './tools/confirm.js';
+import { DEFAULT_IMPORT_CONCURRENCY } from './tools/context.js';
 
 const MB = 1024 * 1024;
 
@@ -175,11 +176,14 @@ const EnvSchema = z.object({
     doc: 'rows per uploaded chunk (lower it if Vobiz refuses large uploads; smaller chunks also report progress more often)',
     default: '5000',
   }),
-  VOBIZ_IMPORT_CONCURRENCY: documented(intVar('VOBIZ_IMPORT_CONCURRENCY', 1, 16, 4), {
-    group: 'import',
-    doc: 'chunks an import uploads at once (a later row of the same number still wins)',
-    default: '4',
-  }),
+  VOBIZ_IMPORT_CONCURRENCY: documented(
+    intVar('VOBIZ_IMPORT_CONCURRENCY', 1, 16, DEFAULT_IMPORT_CONCURRENCY),
+    {
+      group: 'import',
+      doc: 'chunks an import uploads at once (a later row of the same number still wins); lower it if Vobiz answers 429',
+      default: String(DEFAULT_IMPORT_CONCURRENCY),
+    },
+  ),
   VOBIZ_DEBUG: documented(booleanVar('VOBIZ_DEBUG'), {
     group: 'account',
     doc: '`true`: log the stack trace with each unexpected error (on stderr, redacted)',

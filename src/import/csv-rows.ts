@@ -8,7 +8,7 @@ import { parse, CsvError } from 'csv-parse';
 import type { CountryCode } from 'libphonenumber-js';
 import { checkName, checkTags, clipValue, splitTagCell, type FieldProblem } from '../vobiz/contact-rules.js';
 import { MAX_CSV_RECORD_BYTES } from '../vobiz/contract.js';
-import { checkPhoneNumber } from '../vobiz/phone.js';
+import { checkPhoneNumber, type PhoneOptions } from '../vobiz/phone.js';
 import { splitForeignTags, type ColumnPlan } from './columns.js';
 import type { CsvShape, CsvSource } from './csv-source.js';
 import { ImportInputError } from './file-access.js';
@@ -79,16 +79,35 @@ export async function forEachRecord(
   let header = true;
   let row = 0;
   try {
-    for await (const record of parser as AsyncIterable<CsvRecord>) {
-      if (header) {
-        header = false; // read by sniffCsv already
-        continue;
-      }
-      // A row of empty cells (`,,,` at the end of a spreadsheet export) is no row: skipped, not counted.
-      if (isBlank(record)) continue;
-      const pending = onRecord(record, ++row);
-      if (pending) await pending;
-    }
+    // 'data' events rather than an async iterator: no promise per record unless onRecord returns one,
+    // and then the parser pauses until it settles.
+    await new Promise<void>((resolve, reject) => {
+      let pending: Promise<void> | undefined;
+      const fail = (error: unknown) => {
+        parser.destroy();
+        reject(error);
+      };
+      parser.on('data', (record: CsvRecord) => {
+        if (header) {
+          header = false; // read by sniffCsv already
+          return;
+        }
+        // A row of empty cells (`,,,` at the end of a spreadsheet export) is no row: skipped, not counted.
+        if (isBlank(record)) return;
+        let result: void | Promise<void>;
+        try {
+          result = onRecord(record, ++row);
+        } catch (error) {
+          return fail(error);
+        }
+        if (!result) return;
+        parser.pause();
+        pending = result.then(() => void parser.resume(), fail);
+      });
+      // The last record's work may still be running when the parser ends: the pass ends after it.
+      parser.on('end', () => void (pending ?? Promise.resolve()).then(resolve, reject));
+      parser.on('error', reject);
+    });
     return row;
   } catch (error) {
     if (error instanceof ImportInputError) throw error;
@@ -132,11 +151,16 @@ export class RowChecker {
   /** Rows whose number came earlier in the file, in file order. */
   readonly repeats: RepeatedNumber[] = [];
   repeatCount = 0;
+  private readonly phoneOptions: PhoneOptions;
+  /** Reused for every row: a row with no problem (nearly all) allocates nothing for them. */
+  private readonly problems: FieldProblem[] = [];
 
   constructor(
     private readonly plan: ColumnPlan,
     private readonly options: RowOptions,
-  ) {}
+  ) {
+    this.phoneOptions = { normalise: true, defaultCountry: options.defaultCountry };
+  }
 
   check(record: CsvRecord, row: number): CheckedRow {
     const { plan } = this;
@@ -153,11 +177,9 @@ export class RowChecker {
         `the row has ${record.length} cells but the header has ${plan.count}; quote cells that contain the separator`,
       );
     }
-    const phone = checkPhoneNumber(rawPhone, {
-      normalise: true,
-      defaultCountry: this.options.defaultCountry,
-    });
-    const problems: FieldProblem[] = [];
+    const phone = checkPhoneNumber(rawPhone, this.phoneOptions);
+    const problems = this.problems;
+    problems.length = 0;
     const nameCell = joinCells(record, plan.name);
     // An empty cell is a missing name, as the API reads it.
     const name = checkName(nameCell === '' ? undefined : nameCell, problems);

@@ -33,8 +33,11 @@ export class RowTally {
   constructor(
     /** Whose repeats to report: the checker that saw the rows. */
     readonly checker: RowChecker,
-    /** Also look up every number in libphonenumber's ranges: a dry run's extra, too slow for every import. */
-    private readonly checkRanges = false,
+    /**
+     * A dry run's extras: tag counts, a sample, and every number looked up in libphonenumber's ranges
+     * (too slow for every row of a real import, which reports none of them).
+     */
+    private readonly dryRun = false,
   ) {}
 
   get repeats(): readonly RepeatedNumber[] {
@@ -57,14 +60,13 @@ export class RowTally {
     this.valid++;
     if (row.normalised) this.normalised++;
     if (row.attributes) this.withAttributes++;
+    if (!this.dryRun) return;
     for (const tag of row.tags) this.tagCounts.set(tag, (this.tagCounts.get(tag) ?? 0) + 1);
     if (this.sample.length < SAMPLE_ROWS) this.sample.push(row);
-    if (this.checkRanges) {
-      const warning = rangeWarning(row.phone_number);
-      if (warning) {
-        this.outOfRange++;
-        if (this.rangeWarnings.length < MAX_RANGE_WARNINGS) this.rangeWarnings.push(warning);
-      }
+    const warning = rangeWarning(row.phone_number);
+    if (warning) {
+      this.outOfRange++;
+      if (this.rangeWarnings.length < MAX_RANGE_WARNINGS) this.rangeWarnings.push(warning);
     }
   }
 }

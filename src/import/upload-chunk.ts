@@ -10,6 +10,8 @@ const HEADER = 'phone_number,name,tags\n';
 
 export class UploadChunk {
   private readonly lines: string[] = [HEADER];
+  /** Characters of CSV text so far: a chunk is also closed by size, whatever its rows hold. */
+  length = HEADER.length;
   private readonly fileRows: number[] = [];
 
   /** Rows in the chunk. */
@@ -24,9 +26,9 @@ export class UploadChunk {
 
   add(row: ContactRow): void {
     // The phone number is E.164 by now: digits after a plus, nothing to quote.
-    this.lines.push(
-      `${row.phone_number},${csvField(row.name)},${csvField(row.tags.join(CSV_TAG_SEPARATOR))}\n`,
-    );
+    const line = `${row.phone_number},${csvField(row.name)},${csvField(row.tags.join(CSV_TAG_SEPARATOR))}\n`;
+    this.lines.push(line);
+    this.length += line.length;
     this.fileRows.push(row.row);
   }
 

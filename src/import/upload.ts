@@ -17,6 +17,12 @@ import type { CsvShape, CsvSource } from './csv-source.js';
 import { RowTally } from './tally.js';
 import { UploadChunk } from './upload-chunk.js';
 
+/**
+ * A chunk is sent once it holds `chunkRows` rows or this much CSV text, whichever comes first: with
+ * several chunks in flight, memory stays bounded however long the rows are (8 × 2 M characters).
+ */
+const MAX_CHUNK_CHARS = 2 * 1024 * 1024;
+
 /** Rows Vobiz refused, listed in a result (with their rows in the user's file); the rest are counted. */
 const MAX_KEPT_ERRORS = 50;
 
@@ -190,7 +196,9 @@ export async function uploadCsvInChunks(
         pendingRows++;
       }
       // Let the chunks in flight make progress: their requests and answers need the event loop too.
-      if (chunk.size < chunkRows) return row % 256 === 0 ? yieldToEventLoop() : undefined;
+      if (chunk.size < chunkRows && chunk.length < MAX_CHUNK_CHARS) {
+        return row % 256 === 0 ? yieldToEventLoop() : undefined;
+      }
       const full = chunk;
       const after = waitFor;
       chunk = new UploadChunk();
@@ -206,6 +214,8 @@ export async function uploadCsvInChunks(
     if (error !== stop) outcome.failure ??= { error, chunk: sent.length + 1, firstRow: rowsRead };
   }
   await Promise.all(inFlight);
+  // Cancelled after the last chunk went: nothing was left to stop, but the caller is gone all the same.
+  if (signal.aborted) outcome.cancelled = true;
   return outcome;
 }
 

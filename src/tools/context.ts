@@ -31,7 +31,7 @@ export interface ImportSettings {
 }
 
 /** Chunks an import keeps in flight unless told otherwise (VOBIZ_IMPORT_CONCURRENCY). */
-export const DEFAULT_IMPORT_CONCURRENCY = 4;
+export const DEFAULT_IMPORT_CONCURRENCY = 8;
 /** Largest inline `csv` text: beyond it a file is the better way, and a tool argument that big hurts. */
 export const MAX_INLINE_CSV_BYTES = 5 * 1024 * 1024;
 

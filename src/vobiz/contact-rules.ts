@@ -51,13 +51,16 @@ export function checkName(value: unknown, problems: FieldProblem[], field = 'nam
     problems.push({ field, message: `${field} is required`, code: required, value: null });
   } else if (typeof value !== 'string') {
     problems.push({ field, message: `${field} must be a string`, code: invalidType, value });
-  } else if (value.trim() === '') {
-    problems.push({ field, message: `${field} must not be empty`, code: empty, value });
-  } else if (value.trim().length > MAX_NAME_LENGTH) {
-    const message = `${field} must be at most ${MAX_NAME_LENGTH} characters`;
-    problems.push({ field, message, code: tooLong, value: clipValue(value) });
   } else {
-    return value.trim();
+    const name = value.trim();
+    if (name === '') {
+      problems.push({ field, message: `${field} must not be empty`, code: empty, value });
+    } else if (name.length > MAX_NAME_LENGTH) {
+      const message = `${field} must be at most ${MAX_NAME_LENGTH} characters`;
+      problems.push({ field, message, code: tooLong, value: clipValue(value) });
+    } else {
+      return name;
+    }
   }
   return undefined;
 }
@@ -70,10 +73,10 @@ export function checkTags(value: unknown, problems: FieldProblem[], field = 'tag
   }
   const tags: string[] = [];
   const before = problems.length;
-  value.forEach((tag: unknown, index) => {
-    const checked = checkTag(tag, problems, `${field}[${index}]`);
+  for (let index = 0; index < value.length; index++) {
+    const checked = checkTag(value[index] as unknown, problems, field, index);
     if (checked !== undefined && !tags.includes(checked)) tags.push(checked);
-  });
+  }
   if (tags.length > MAX_TAGS_PER_CONTACT) {
     const message = `too many tags: ${tags.length} (at most ${MAX_TAGS_PER_CONTACT})`;
     problems.push({ field, message, code: tooMany, value: tags.length });
@@ -81,17 +84,24 @@ export function checkTags(value: unknown, problems: FieldProblem[], field = 'tag
   return problems.length === before ? tags : undefined;
 }
 
-/** One tag, trimmed. */
-export function checkTag(value: unknown, problems: FieldProblem[], field = 'tag'): string | undefined {
-  if (typeof value !== 'string') {
-    problems.push({ field, message: `${field} must be a string`, code: invalidType, value });
-  } else if (value.trim() === '') {
-    problems.push({ field, message: `${field} must not be empty`, code: empty, value });
-  } else if (value.trim().length > MAX_TAG_LENGTH) {
-    const message = `${field} must be at most ${MAX_TAG_LENGTH} characters`;
-    problems.push({ field, message, code: tooLong, value: clipValue(value) });
+/** One tag, trimmed; `index` places it in a list (`tags[2]`). */
+export function checkTag(
+  value: unknown,
+  problems: FieldProblem[],
+  field = 'tag',
+  index?: number,
+): string | undefined {
+  const tag = typeof value === 'string' ? value.trim() : undefined;
+  if (tag !== undefined && tag !== '' && tag.length <= MAX_TAG_LENGTH) return tag;
+  // Only a problem pays for the field's full name.
+  const name = index === undefined ? field : `${field}[${index}]`;
+  if (tag === undefined) {
+    problems.push({ field: name, message: `${name} must be a string`, code: invalidType, value });
+  } else if (tag === '') {
+    problems.push({ field: name, message: `${name} must not be empty`, code: empty, value });
   } else {
-    return value.trim();
+    const message = `${name} must be at most ${MAX_TAG_LENGTH} characters`;
+    problems.push({ field: name, message, code: tooLong, value: clipValue(tag) });
   }
   return undefined;
 }

@@ -76,8 +76,9 @@ function lengthsTable(): ReadonlyMap<string, ReadonlySet<number>> {
  * which also knows the odd form it reads as possible (a national prefix written after `+1`), so that the
  * rule is never stricter than it.
  */
-function e164Problem(e164: string): string | undefined {
-  if (!E164_SHAPE.test(e164)) return `is not "+", country code and number, e.g. ${E164_EXAMPLE}`;
+function e164Problem(e164: string, shapeChecked = false): string | undefined {
+  if (!shapeChecked && !E164_SHAPE.test(e164))
+    return `is not "+", country code and number, e.g. ${E164_EXAMPLE}`;
   const table = lengthsTable();
   // Calling codes are prefix-free and 1 to 3 digits long.
   for (let digits = 1; digits <= 3; digits++) {
@@ -98,30 +99,35 @@ function e164Problem(e164: string): string | undefined {
  * a number without a country code is read as that country's (`098765 43210` with IN → +919876543210).
  */
 export function checkPhoneNumber(raw: string, options: PhoneOptions = {}): PhoneCheck {
-  const shown = JSON.stringify(raw.length > 32 ? `${raw.slice(0, 32)}…` : raw);
-  const invalid = (why: string, missingCountryCode = false): PhoneCheck => ({
-    ok: false,
-    reason: `invalid phone_number: must be E.164 format: ${shown} ${why}`,
-    missingCountryCode,
-  });
-  if (!options.normalise) {
-    const problem = e164Problem(raw);
-    return problem ? invalid(problem) : { ok: true, e164: raw, normalised: false };
+  // Most numbers, and nearly every cell of an import, are E.164 already: nothing to rewrite.
+  if (E164_SHAPE.test(raw)) {
+    const problem = e164Problem(raw, true);
+    return problem ? invalid(raw, problem) : { ok: true, e164: raw, normalised: false };
   }
+  if (!options.normalise) return invalid(raw, e164Problem(raw) ?? 'is not E.164');
   const text = raw.trim();
   if (text === '') return { ok: false, reason: 'phone_number is empty', missingCountryCode: false };
   let candidate = text.replace(SEPARATORS, '');
   if (candidate.startsWith('00')) candidate = `+${candidate.slice(2)}`;
   if (!candidate.startsWith('+') && options.defaultCountry) {
     const parsed = parsePhoneNumberFromString(text, { defaultCountry: options.defaultCountry });
-    if (!parsed) return invalid(`is not a phone number of ${options.defaultCountry}`);
+    if (!parsed) return invalid(raw, `is not a phone number of ${options.defaultCountry}`);
     candidate = parsed.number;
   }
   if (!candidate.startsWith('+')) {
-    return invalid(`has no country code: write it in E.164, e.g. ${E164_EXAMPLE}`, true);
+    return invalid(raw, `has no country code: write it in E.164, e.g. ${E164_EXAMPLE}`, true);
   }
   const problem = e164Problem(candidate);
-  return problem ? invalid(problem) : { ok: true, e164: candidate, normalised: candidate !== raw };
+  return problem ? invalid(raw, problem) : { ok: true, e164: candidate, normalised: candidate !== raw };
+}
+
+function invalid(raw: string, why: string, missingCountryCode = false): PhoneCheck {
+  const shown = JSON.stringify(raw.length > 32 ? `${raw.slice(0, 32)}…` : raw);
+  return {
+    ok: false,
+    reason: `invalid phone_number: must be E.164 format: ${shown} ${why}`,
+    missingCountryCode,
+  };
 }
 
 /**

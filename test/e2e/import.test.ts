@@ -298,7 +298,8 @@ describe('long imports', () => {
   });
 
   it('stops after the chunks in flight when the client cancels, and uploads nothing more', async () => {
-    const numbers = phones(40, 9_770_000_000);
+    // 50 chunks, of which at most VOBIZ_IMPORT_CONCURRENCY are in flight when the cancel comes.
+    const numbers = phones(200, 9_770_000_000);
     const file_path = await fileWith(
       'cancel.csv',
       `phone_number,name\n${numbers.map((p) => `${p},C`).join('\n')}`,
