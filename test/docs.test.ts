@@ -14,7 +14,7 @@ it('README.md carries the current tool reference and settings table (run `npm ru
 });
 
 it('documents every variable the loader reads, and the loader reads every one it documents', async () => {
-  const source = await readFile(new URL('../src/config.ts', import.meta.url), 'utf8');
+  const source = await readFile(new URL('../src/settings.ts', import.meta.url), 'utf8');
   const read = [...new Set(source.match(/\b(?:VOBIZ|MCP_HTTP)_[A-Z_]+(?=: documented)/g))].sort();
   expect(
     settingsReference()

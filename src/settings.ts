@@ -1,0 +1,273 @@
+/**
+ * Every environment variable the server reads, in one table: its check (zod, at start-up; messages name
+ * the variable, never its value) and its documentation, from which the README's settings table and
+ * `--help` are generated (`npm run docs`). config.ts turns the checked values into the configuration.
+ *
+ * Only what a user or an operator sets is here. Knobs that exist for tests (retry timings, the roots
+ * timeout) are options of the code the tests build directly (VobizClient, ToolContext), not variables.
+ */
+import { z } from 'zod';
+import { TOOL_NAMES } from './tools/index.js';
+import { DEFAULT_IMPORT_CONCURRENCY } from './tools/context.js';
+import { AUTH_ID_PATTERN, DEFAULT_BASE_URL } from './vobiz/contract.js';
+
+const MB = 1024 * 1024;
+
+/** Where a setting belongs, for the generated documentation. */
+export type SettingGroup = 'account' | 'tools' | 'import' | 'remote';
+
+/** What the documentation says of a setting: its meaning and its default, in words. */
+interface SettingDoc {
+  group: SettingGroup;
+  doc: string;
+  default: string;
+}
+
+function documented<T extends z.ZodType>(schema: T, meta: SettingDoc): T {
+  SETTING_DOCS.set(schema, meta);
+  return schema;
+}
+const SETTING_DOCS = new Map<z.ZodType, SettingDoc>();
+
+/** An integer setting with its bounds; the messages name the variable, never its value. */
+export function intVar(name: string, min: number, max: number, fallback: number) {
+  return z.coerce
+    .number({ error: `${name} must be a whole number` })
+    .int({ error: `${name} must be a whole number` })
+    .min(min, { error: `${name} must be at least ${min}` })
+    .max(max, { error: `${name} must be at most ${max}` })
+    .default(fallback);
+}
+
+/** `a, b,,c` → `['a', 'b', 'c']`: the comma lists of settings and headers. */
+export function splitCommaList(list: string): string[] {
+  return list
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+function commaListVar() {
+  return z.string().transform(splitCommaList);
+}
+
+/** `true`/`1` or `false`/`0`, default false. */
+function booleanVar(name: string) {
+  return z
+    .enum(['true', 'false', '1', '0'], { error: `${name} must be true or false` })
+    .default('false')
+    .transform((value) => value === 'true' || value === '1');
+}
+
+/** One token: printable ASCII without spaces. */
+function tokenVar(name: string, minLength = 1) {
+  return z
+    .string()
+    .trim()
+    .regex(/^[\x21-\x7e]+$/, { error: `${name} must be one token, not blank and without spaces` })
+    .min(minLength, { error: `${name} must be at least ${minLength} characters (e.g. openssl rand -hex 32)` })
+    .optional();
+}
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value.replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}
+
+export const EnvSchema = z.object({
+  VOBIZ_AUTH_ID: documented(
+    z
+      .string()
+      .trim()
+      .regex(AUTH_ID_PATTERN, { error: 'VOBIZ_AUTH_ID must look like MA_XXXXXXXX (your Vobiz account id)' })
+      .optional(),
+    { group: 'account', doc: 'your Vobiz account id (`MA_…`), with `VOBIZ_AUTH_TOKEN`', default: '—' },
+  ),
+  VOBIZ_AUTH_TOKEN: documented(tokenVar('VOBIZ_AUTH_TOKEN'), {
+    group: 'account',
+    doc: "the account's auth token",
+    default: '—',
+  }),
+  VOBIZ_BEARER_TOKEN: documented(tokenVar('VOBIZ_BEARER_TOKEN'), {
+    group: 'account',
+    doc: 'a Vobiz JWT instead of the two above',
+    default: '—',
+  }),
+  VOBIZ_BASE_URL: documented(
+    z
+      .url({ protocol: /^https?$/, error: 'VOBIZ_BASE_URL must be an http(s) URL' })
+      // Paths are appended to it, and it is logged: no credentials, query or fragment belong in it.
+      .refine(
+        (raw) => {
+          const url = new URL(raw);
+          return !url.username && !url.password && !url.search && !url.hash;
+        },
+        { error: 'VOBIZ_BASE_URL must be a plain base URL, without user:password@, ?query or #fragment' },
+      )
+      .default(DEFAULT_BASE_URL),
+    { group: 'account', doc: "the API's base URL", default: `\`${DEFAULT_BASE_URL}\`` },
+  ),
+  VOBIZ_TIMEOUT_MS: documented(intVar('VOBIZ_TIMEOUT_MS', 100, 600_000, 30_000), {
+    group: 'account',
+    doc: 'per-request timeout',
+    default: '30000',
+  }),
+  VOBIZ_DEADLINE_MS: documented(intVar('VOBIZ_DEADLINE_MS', 100, 3_600_000, 120_000), {
+    group: 'account',
+    doc: 'time budget of one tool call across its requests and retries; for `tag_contacts` and `import_contacts_csv`, which report progress and can be cancelled, of each contact or chunk',
+    default: '120000',
+  }),
+  VOBIZ_READ_ONLY: documented(booleanVar('VOBIZ_READ_ONLY'), {
+    group: 'tools',
+    doc: '`true`: register only the tools that read (wins over `VOBIZ_TOOLS`)',
+    default: 'false',
+  }),
+  VOBIZ_TOOLS: documented(
+    commaListVar()
+      .refine((names) => names.every((name) => TOOL_NAMES.includes(name)), {
+        error: `VOBIZ_TOOLS must list tool names from: ${TOOL_NAMES.join(', ')}`,
+      })
+      .optional(),
+    {
+      group: 'tools',
+      doc: 'comma list: register only these tools, e.g. `list_contacts,get_contact`',
+      default: 'all',
+    },
+  ),
+  VOBIZ_CONFIRM: documented(
+    z.enum(['auto', 'never'], { error: 'VOBIZ_CONFIRM must be auto or never' }).default('auto'),
+    {
+      group: 'tools',
+      doc: '`auto`: deletes and bulk changes above the threshold are confirmed by the user — asked through elicitation over stdio when the client supports it; in remote mode the call must carry `confirm: true`, sent after asking. `never`: no confirmation',
+      default: 'auto',
+    },
+  ),
+  VOBIZ_CONFIRM_THRESHOLD: documented(intVar('VOBIZ_CONFIRM_THRESHOLD', 0, 1_000_000, 50), {
+    group: 'tools',
+    doc: 'bulk changes touching more contacts than this are confirmed',
+    default: '50',
+  }),
+  VOBIZ_CONCURRENCY: documented(intVar('VOBIZ_CONCURRENCY', 1, 32, 4), {
+    group: 'tools',
+    doc: 'contacts a bulk tool (`tag_contacts`, the attributes of an import) works on at once',
+    default: '4',
+  }),
+  VOBIZ_IMPORT_DIRS: documented(z.string().optional(), {
+    group: 'import',
+    doc: "directories `import_contacts_csv` may read `.csv` files from (path-delimited list); the client's roots win when it offers them",
+    default: 'the working directory (none when that is `/`)',
+  }),
+  VOBIZ_IMPORT_MAX_BYTES: documented(intVar('VOBIZ_IMPORT_MAX_BYTES', 1, Number.MAX_SAFE_INTEGER, 100 * MB), {
+    group: 'import',
+    doc: 'largest CSV file accepted',
+    default: '104857600 (100 MB)',
+  }),
+  VOBIZ_IMPORT_CHUNK_ROWS: documented(intVar('VOBIZ_IMPORT_CHUNK_ROWS', 1, 100_000, 5_000), {
+    group: 'import',
+    doc: 'rows per uploaded chunk (lower it if Vobiz refuses large uploads; smaller chunks also report progress more often)',
+    default: '5000',
+  }),
+  VOBIZ_IMPORT_CONCURRENCY: documented(
+    intVar('VOBIZ_IMPORT_CONCURRENCY', 1, 16, DEFAULT_IMPORT_CONCURRENCY),
+    {
+      group: 'import',
+      doc: 'chunks an import uploads at once (a later row of the same number still wins); lower it if Vobiz answers 429',
+      default: String(DEFAULT_IMPORT_CONCURRENCY),
+    },
+  ),
+  VOBIZ_DEBUG: documented(booleanVar('VOBIZ_DEBUG'), {
+    group: 'account',
+    doc: '`true`: log the stack trace with each unexpected error (on stderr, redacted)',
+    default: 'false',
+  }),
+  MCP_HTTP_PORT: documented(intVar('MCP_HTTP_PORT (or --port)', 0, 65_535, 3000), {
+    group: 'remote',
+    doc: 'as `--port` (the flag wins)',
+    default: '3000',
+  }),
+  MCP_HTTP_HOST: documented(
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9.:_-]+$/, { error: 'MCP_HTTP_HOST (or --host) must be a host name or IP address' })
+      .default('127.0.0.1'),
+    { group: 'remote', doc: 'as `--host` (the flag wins)', default: '127.0.0.1' },
+  ),
+  MCP_HTTP_TOKEN: documented(tokenVar('MCP_HTTP_TOKEN', 16), {
+    group: 'remote',
+    doc: 'require `Authorization: Bearer <token>` (needed to serve a configured account on a non-loopback address)',
+    default: '—',
+  }),
+  MCP_HTTP_ALLOWED_HOSTS: documented(commaListVar().default([]), {
+    group: 'remote',
+    doc: 'comma list of extra `Host` names accepted, e.g. `mcp.example.com`',
+    default: 'loopback names',
+  }),
+  MCP_HTTP_ALLOWED_ORIGINS: documented(
+    commaListVar()
+      .default([])
+      .refine((origins) => origins.every(isOrigin), {
+        error: 'MCP_HTTP_ALLOWED_ORIGINS must be a comma list of origins such as https://app.example.com',
+      }),
+    { group: 'remote', doc: 'comma list of extra browser `Origin`s accepted', default: 'loopback origins' },
+  ),
+  MCP_HTTP_MAX_BODY_BYTES: documented(intVar('MCP_HTTP_MAX_BODY_BYTES', 1024, 64 * MB, 8 * MB), {
+    group: 'remote',
+    doc: 'largest request body',
+    default: '8388608',
+  }),
+  MCP_HTTP_MAX_CONCURRENT_PER_CALLER: documented(
+    intVar('MCP_HTTP_MAX_CONCURRENT_PER_CALLER', 1, 10_000, 16),
+    { group: 'remote', doc: 'requests one set of credentials may have running (more wait)', default: '16' },
+  ),
+  MCP_HTTP_QUEUE_LENGTH: documented(intVar('MCP_HTTP_QUEUE_LENGTH', 0, 100_000, 256), {
+    group: 'remote',
+    doc: 'requests of one set of credentials that may wait for a slot (then 429)',
+    default: '256',
+  }),
+  MCP_HTTP_QUEUE_WAIT_MS: documented(intVar('MCP_HTTP_QUEUE_WAIT_MS', 0, 600_000, 30_000), {
+    group: 'remote',
+    doc: 'longest wait for a slot (then 429 with `Retry-After`)',
+    default: '30000',
+  }),
+  MCP_HTTP_MAX_CONCURRENT: documented(intVar('MCP_HTTP_MAX_CONCURRENT', 1, 100_000, 512), {
+    group: 'remote',
+    doc: 'requests running in the whole process (then 503)',
+    default: '512',
+  }),
+  MCP_HTTP_REQUEST_TIMEOUT_MS: documented(intVar('MCP_HTTP_REQUEST_TIMEOUT_MS', 1_000, 600_000, 10_000), {
+    group: 'remote',
+    doc: 'time a client has to send a whole request (then 408)',
+    default: '10000',
+  }),
+  MCP_HTTP_SESSION_SECRET: documented(tokenVar('MCP_HTTP_SESSION_SECRET', 32), {
+    group: 'remote',
+    doc: 'signs session ids: set the same one on every instance behind one load balancer',
+    default: 'random per process',
+  }),
+  MCP_HTTP_JSON_RESPONSE: documented(booleanVar('MCP_HTTP_JSON_RESPONSE'), {
+    group: 'remote',
+    doc: '`true`: plain JSON answers instead of SSE (no streamed progress)',
+    default: 'false',
+  }),
+  MCP_HTTP_SHUTDOWN_GRACE_MS: documented(intVar('MCP_HTTP_SHUTDOWN_GRACE_MS', 0, 600_000, 25_000), {
+    group: 'remote',
+    doc: 'how long SIGTERM waits for in-flight calls',
+    default: '25000',
+  }),
+});
+
+/** Every setting with its documentation, in the order of the table, for the generated docs. */
+export function settingsReference(): { name: string; group: SettingGroup; doc: string; default: string }[] {
+  return Object.entries(EnvSchema.shape).map(([name, schema]) => {
+    const meta = SETTING_DOCS.get(schema as z.ZodType);
+    if (!meta) throw new Error(`setting ${name} is not documented`);
+    return { name, ...meta };
+  });
+}
+
+export type Settings = z.infer<typeof EnvSchema>;
