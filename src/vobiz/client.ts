@@ -5,10 +5,20 @@
  */
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { CONTACT_ID_PATTERN, IMPORT_FILE_FIELD, IMPORT_UPSERTS_BY_PHONE } from './contract.js';
-import { isTlsErrorCode, VobizCancelledError, VobizHttpError, VobizNetworkError } from './errors.js';
+import { linkedController } from './abort.js';
+import { IMPORT_FILE_FIELD, IMPORT_UPSERTS_BY_PHONE } from './contract.js';
+import { contactPath } from './paths.js';
 import {
-  DEADLINE_CAUSE,
+  deadlineError,
+  parseErrorResponse,
+  parseSuccess,
+  readBounded,
+  ResponseTooLargeError,
+  toNetworkError,
+  tooLargeError,
+} from './answers.js';
+import { VobizCancelledError } from './errors.js';
+import {
   DEFAULT_RETRY_POLICY,
   requestSafety,
   withRetries,
@@ -19,7 +29,6 @@ import {
 import {
   ContactBodySchema,
   ContactListBodySchema,
-  ErrorBodySchema,
   ImportSummarySchema,
   toContact,
   toContactPage,
@@ -27,6 +36,9 @@ import {
   type ContactPage,
   type ImportSummary,
 } from './schemas.js';
+
+export { parseErrorResponse } from './answers.js';
+export { contactPath, InvalidContactIdError } from './paths.js';
 
 export type VobizCredentials = { authId: string; authToken: string } | { bearerToken: string };
 
@@ -86,8 +98,6 @@ const USER_AGENT = 'vobiz-contacts-mcp';
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_DEADLINE_MS = 120_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
-/** Longest upstream error message kept: a 2 MB message is a broken upstream, not information. */
-const MAX_ERROR_MESSAGE_CHARS = 1_000;
 
 type RequestBody = { json: unknown } | { file: { blob: Blob; filename: string } } | undefined;
 
@@ -296,7 +306,7 @@ export class VobizClient {
       if (error instanceof ResponseTooLargeError) throw tooLargeError(status!, method, path, error.limit);
       if (cancel.aborted) throw new VobizCancelledError();
       if (timedOut && cutByDeadline) throw deadlineError();
-      throw toNetworkError(error, { timedOut }, this);
+      throw toNetworkError(error, { timedOut }, new URL(this.baseUrl).host);
     } finally {
       clearTimeout(timer);
       attempt.unlink();
@@ -310,199 +320,9 @@ export class VobizClient {
   }
 }
 
-class ResponseTooLargeError extends Error {
-  constructor(readonly limit: number) {
-    super('response body too large');
-  }
-}
-
-/**
- * The body as text, read no further than `limit` bytes. A declared length is checked before a byte is
- * read (undici holds a body to its declared length); a chunked body is counted as it streams.
- */
-async function readBounded(
-  body: Dispatcher.ResponseData['body'],
-  contentLength: string | string[] | undefined,
-  limit: number,
-): Promise<string> {
-  const declared = typeof contentLength === 'string' ? Number(contentLength) : NaN;
-  if (declared > limit) {
-    body.destroy();
-    throw new ResponseTooLargeError(limit);
-  }
-  if (declared <= limit) return body.text();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      body.destroy();
-      throw new ResponseTooLargeError(limit);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function tooLargeError(status: number, method: string, path: string, limit: number): VobizHttpError {
-  const route = path.split('?')[0];
-  return new VobizHttpError(
-    status,
-    'RESPONSE_TOO_LARGE',
-    `The API answered ${method} ${route} with HTTP ${status} and a body over ${Math.round(limit / 1024 / 1024)} MB, more than any answer of this API; it was not read.`,
-    { unreadableBody: true, tooLarge: true },
-  );
-}
-
-/**
- * An abort controller that follows `sources` (aborts when one of them does) until `unlink()`. This is
- * AbortSignal.any without its cost on Node 20, where every signal it makes stays on each source's list
- * of dependants for good (nodejs/node#55351): one more entry per call on the client's `closing` signal.
- */
-function linkedController(sources: readonly (AbortSignal | undefined)[]) {
-  const controller = new AbortController();
-  const abort = () => controller.abort();
-  const linked = sources.filter((source) => source !== undefined);
-  for (const source of linked) {
-    if (source.aborted) controller.abort();
-    else source.addEventListener('abort', abort, { once: true });
-  }
-  return {
-    signal: controller.signal,
-    abort,
-    unlink: () => linked.forEach((source) => source.removeEventListener('abort', abort)),
-  };
-}
-
 /**
  * undici is loaded with the first request, not at start-up: with what it pulls in, it is a fifth of a
  * stdio server's start, and an MCP client starts the server for every session (bench/run.js start-up).
  */
 let undiciModule: Promise<typeof import('./undici.js')> | undefined;
 const loadUndici = () => (undiciModule ??= import('./undici.js'));
-
-/** Segments under `/contacts/` that name routes, not contacts: `POST /contacts/import` is the CSV import. */
-const RESERVED_CONTACT_SEGMENTS: ReadonlySet<string> = new Set(['import']);
-
-/** An id that must not go into a URL; thrown before any request is sent. */
-export class InvalidContactIdError extends RangeError {
-  override readonly name = 'InvalidContactIdError';
-}
-
-/** `/contacts/{id}`, with the id checked and percent-encoded so that no id can change the route called. */
-export function contactPath(id: string): string {
-  if (!CONTACT_ID_PATTERN.test(id)) {
-    // The tools validate ids first; only a caller that skipped them gets here, and never to a wrong path.
-    throw new InvalidContactIdError('the id has characters no contact id has');
-  }
-  if (RESERVED_CONTACT_SEGMENTS.has(id.toLowerCase())) {
-    throw new InvalidContactIdError(`"${id}" is the path of another API route, not a contact id`);
-  }
-  return `/contacts/${encodeURIComponent(id)}`;
-}
-
-function parseSuccess<T>(
-  schema: z.ZodType<T>,
-  status: number,
-  text: string,
-  method: string,
-  path: string,
-): T {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const parsed = schema.safeParse(json);
-  if (parsed.success) return parsed.data;
-  const route = path.split('?')[0];
-  throw new VobizHttpError(
-    status,
-    'MALFORMED_RESPONSE',
-    `The API answered ${method} ${route} with HTTP ${status} but a body that is not the expected JSON.`,
-    { unreadableBody: true },
-  );
-}
-
-/** Turns any error answer (documented JSON, a plain string error, HTML from a proxy, nothing) into one error. */
-export function parseErrorResponse(
-  status: number,
-  headers: Record<string, string | string[] | undefined>,
-  text: string,
-): VobizHttpError {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const parsed = ErrorBodySchema.safeParse(json);
-  const retryAfterHeader = parseRetryAfter(headers['retry-after']);
-  if (!parsed.success) {
-    const type = String(headers['content-type'] ?? 'no content type').split(';')[0];
-    return new VobizHttpError(
-      status,
-      undefined,
-      `HTTP ${status} with a body that is not the API's JSON (${type}).`,
-      {
-        unreadableBody: true,
-        ...(retryAfterHeader !== undefined && { retryAfterSeconds: retryAfterHeader }),
-      },
-    );
-  }
-  const body = parsed.data;
-  const error = typeof body.error === 'string' ? { message: body.error } : (body.error ?? {});
-  const code = 'code' in error ? error.code : undefined;
-  const details = 'details' in error ? error.details : undefined;
-  const { errors: fieldErrors, retryAfter, ...extra } = details ?? {};
-  const retryAfterSeconds = retryAfterHeader ?? retryAfter;
-  const message = error.message ?? body.message ?? `HTTP ${status}`;
-  const clipped =
-    message.length > MAX_ERROR_MESSAGE_CHARS ? `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}…` : message;
-  return new VobizHttpError(status, code, clipped, {
-    ...(fieldErrors && { fieldErrors }),
-    ...(body.requestId && { requestId: body.requestId }),
-    ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
-    ...(Object.keys(extra).length > 0 && { extra }),
-  });
-}
-
-/** `Retry-After` is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
-function parseRetryAfter(value: string | string[] | undefined): number | undefined {
-  const raw = Array.isArray(value) ? value[0] : value;
-  if (raw === undefined || raw.trim() === '') return undefined;
-  if (/^\d+$/.test(raw.trim())) return Number(raw.trim());
-  const date = Date.parse(raw);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
-}
-
-function deadlineError(): VobizNetworkError {
-  return new VobizNetworkError('timeout', 'The call ran out of its overall time budget.', DEADLINE_CAUSE);
-}
-
-function toNetworkError(error: unknown, state: { timedOut: boolean }, client: VobizClient): Error {
-  if (state.timedOut) {
-    return new VobizNetworkError('timeout', 'The Vobiz API did not answer in time.', 'TIMEOUT');
-  }
-  const code = findErrorCode(error);
-  const host = new URL(client.baseUrl).host;
-  const reason =
-    code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-      ? `the host ${host} could not be resolved (DNS)`
-      : code === 'ECONNREFUSED'
-        ? `${host} refused the connection`
-        : isTlsErrorCode(code)
-          ? `the TLS handshake with ${host} failed`
-          : `the connection to ${host} failed or was dropped before a full answer`;
-  return new VobizNetworkError('connection', `Could not reach the Vobiz API: ${reason}.`, code);
-}
-
-function findErrorCode(error: unknown): string | undefined {
-  // undici wraps the socket error: the useful code is on the error or on its cause.
-  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
-    if ('code' in e && typeof e.code === 'string') return e.code;
-    e = 'cause' in e ? e.cause : undefined;
-  }
-  return undefined;
-}

@@ -1,0 +1,162 @@
+/**
+ * Reading what the API answers: a body read no further than a limit, a success checked against its
+ * schema, any error answer — the documented JSON, a plain string error, HTML from a proxy, nothing —
+ * turned into one VobizHttpError, and a failed connection into a VobizNetworkError that names its cause.
+ * The client (client.ts) sends; this module makes sense of what comes back.
+ */
+import type { Dispatcher } from 'undici';
+import type { z } from 'zod';
+import { DEADLINE_CAUSE, isTlsErrorCode, VobizHttpError, VobizNetworkError } from './errors.js';
+import { ErrorBodySchema } from './schemas.js';
+
+/** Longest upstream error message kept: a 2 MB message is a broken upstream, not information. */
+const MAX_ERROR_MESSAGE_CHARS = 1_000;
+
+export class ResponseTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super('response body too large');
+  }
+}
+
+/**
+ * The body as text, read no further than `limit` bytes. A declared length is checked before a byte is
+ * read (undici holds a body to its declared length); a chunked body is counted as it streams.
+ */
+export async function readBounded(
+  body: Dispatcher.ResponseData['body'],
+  contentLength: string | string[] | undefined,
+  limit: number,
+): Promise<string> {
+  const declared = typeof contentLength === 'string' ? Number(contentLength) : NaN;
+  if (declared > limit) {
+    body.destroy();
+    throw new ResponseTooLargeError(limit);
+  }
+  if (declared <= limit) return body.text();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      throw new ResponseTooLargeError(limit);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function tooLargeError(status: number, method: string, path: string, limit: number): VobizHttpError {
+  const route = path.split('?')[0];
+  return new VobizHttpError(
+    status,
+    'RESPONSE_TOO_LARGE',
+    `The API answered ${method} ${route} with HTTP ${status} and a body over ${Math.round(limit / 1024 / 1024)} MB, more than any answer of this API; it was not read.`,
+    { unreadableBody: true, tooLarge: true },
+  );
+}
+
+export function parseSuccess<T>(
+  schema: z.ZodType<T>,
+  status: number,
+  text: string,
+  method: string,
+  path: string,
+): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const route = path.split('?')[0];
+  throw new VobizHttpError(
+    status,
+    'MALFORMED_RESPONSE',
+    `The API answered ${method} ${route} with HTTP ${status} but a body that is not the expected JSON.`,
+    { unreadableBody: true },
+  );
+}
+
+/** Turns any error answer (documented JSON, a plain string error, HTML from a proxy, nothing) into one error. */
+export function parseErrorResponse(
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  text: string,
+): VobizHttpError {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const parsed = ErrorBodySchema.safeParse(json);
+  const retryAfterHeader = parseRetryAfter(headers['retry-after']);
+  if (!parsed.success) {
+    const type = String(headers['content-type'] ?? 'no content type').split(';')[0];
+    return new VobizHttpError(
+      status,
+      undefined,
+      `HTTP ${status} with a body that is not the API's JSON (${type}).`,
+      {
+        unreadableBody: true,
+        ...(retryAfterHeader !== undefined && { retryAfterSeconds: retryAfterHeader }),
+      },
+    );
+  }
+  const body = parsed.data;
+  const error = typeof body.error === 'string' ? { message: body.error } : (body.error ?? {});
+  const code = 'code' in error ? error.code : undefined;
+  const details = 'details' in error ? error.details : undefined;
+  const { errors: fieldErrors, retryAfter, ...extra } = details ?? {};
+  const retryAfterSeconds = retryAfterHeader ?? retryAfter;
+  const message = error.message ?? body.message ?? `HTTP ${status}`;
+  const clipped =
+    message.length > MAX_ERROR_MESSAGE_CHARS ? `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}…` : message;
+  return new VobizHttpError(status, code, clipped, {
+    ...(fieldErrors && { fieldErrors }),
+    ...(body.requestId && { requestId: body.requestId }),
+    ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
+    ...(Object.keys(extra).length > 0 && { extra }),
+  });
+}
+
+/** `Retry-After` is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
+function parseRetryAfter(value: string | string[] | undefined): number | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (/^\d+$/.test(raw.trim())) return Number(raw.trim());
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+export function deadlineError(): VobizNetworkError {
+  return new VobizNetworkError('timeout', 'The call ran out of its overall time budget.', DEADLINE_CAUSE);
+}
+
+export function toNetworkError(error: unknown, state: { timedOut: boolean }, host: string): Error {
+  if (state.timedOut) {
+    return new VobizNetworkError('timeout', 'The Vobiz API did not answer in time.', 'TIMEOUT');
+  }
+  const code = findErrorCode(error);
+  const reason =
+    code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+      ? `the host ${host} could not be resolved (DNS)`
+      : code === 'ECONNREFUSED'
+        ? `${host} refused the connection`
+        : isTlsErrorCode(code)
+          ? `the TLS handshake with ${host} failed`
+          : `the connection to ${host} failed or was dropped before a full answer`;
+  return new VobizNetworkError('connection', `Could not reach the Vobiz API: ${reason}.`, code);
+}
+
+function findErrorCode(error: unknown): string | undefined {
+  // undici wraps the socket error: the useful code is on the error or on its cause.
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    if ('code' in e && typeof e.code === 'string') return e.code;
+    e = 'cause' in e ? e.cause : undefined;
+  }
+  return undefined;
+}
