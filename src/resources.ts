@@ -53,7 +53,8 @@ export function registerContactResource(server: McpServer, client: VobizClient):
         return {
           resources: page.items.map((c) => ({
             uri: `vobiz://contacts/${c.id}`,
-            name: `${c.name} (${c.phone_number})`,
+            // Shown in the client's picker, and maybe to the model: account text, rendered.
+            name: `${renderText(c.name, { max: 80 })} (${renderText(c.phone_number, { quote: 'unless-plain', max: 40 })})`,
             mimeType: 'application/json',
           })),
         };

@@ -9,6 +9,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import { checkName, checkTags, clipValue, splitTagCell, type FieldProblem } from '../vobiz/contact-rules.js';
 import { MAX_CSV_RECORD_BYTES } from '../vobiz/contract.js';
 import { checkPhoneNumber, type PhoneOptions } from '../vobiz/phone.js';
+import { renderText } from '../render.js';
 import { splitForeignTags, type ColumnPlan } from './columns.js';
 import type { CsvShape, CsvSource } from './csv-source.js';
 import { ImportInputError } from './file-access.js';
@@ -113,7 +114,8 @@ export async function forEachRecord(
     if (error instanceof ImportInputError) throw error;
     if (error instanceof CsvError) {
       throw new ImportInputError(
-        `${source.label} is not valid CSV near data row ${row + 1}: ${error.message}.`,
+        // The parser's message may quote the file: it is account text, rendered.
+        `${source.label} is not valid CSV near data row ${row + 1}: ${renderText(error.message, { quote: 'never', max: 200 })}.`,
       );
     }
     if (error instanceof Error && 'code' in error && typeof error.code === 'string') {

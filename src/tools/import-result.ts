@@ -247,7 +247,7 @@ export function attributeFailures(outcome: AttributeOutcome, describe: (error: u
   return outcome.failures
     .map(
       ({ row, phone_number, error }) =>
-        `\nattributes of row ${row} (${phone_number}) not written: ${describe(error)}`,
+        `\nattributes of row ${row} (${renderText(phone_number, { quote: 'unless-plain', max: 40 })}) not written: ${describe(error)}`,
     )
     .join('');
 }
