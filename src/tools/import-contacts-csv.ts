@@ -22,7 +22,8 @@ import { defineTool, type ToolCall } from './tool.js';
 /** How long the client has to answer roots/list before the configured directories apply. */
 export const ROOTS_TIMEOUT_MS = 3_000;
 
-const columnList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(10)]);
+/** Header names for one field; one name may come as a plain string (read as a list of one). */
+const columnList = stringListField(10);
 
 const input = {
   file_path: optional(z.string().min(1).max(4096)).describe(
