@@ -16,18 +16,8 @@ const headers = {
 };
 const agent = new Agent({ keepAliveTimeout: 30_000 });
 
-const Contact = z.looseObject({
-  id: z.string(),
-  phone_number: z.string(),
-  name: z.string(),
-  tags: z.array(z.string()),
-  custom_attributes: z.record(z.string(), z.unknown()),
-  last_active_at: z.string().optional(),
-  created_at: z.string().optional(),
-  updated_at: z.string().optional(),
-});
-// The same fields get_contact returns, so that both answers are the same size.
-const output = {
+// The fields get_contact returns, so that both answers are the same size.
+const fields = {
   id: z.string(),
   phone_number: z.string(),
   name: z.string(),
@@ -37,6 +27,7 @@ const output = {
   created_at: z.string().optional(),
   updated_at: z.string().optional(),
 };
+const Contact = z.looseObject(fields);
 
 const server = new McpServer({ name: 'minimal', version: '1.0.0' });
 server.registerTool(
@@ -44,7 +35,7 @@ server.registerTool(
   {
     description: 'Get one contact by id.',
     inputSchema: { id: z.string() },
-    outputSchema: output,
+    outputSchema: fields,
   },
   async ({ id }) => {
     const res = await request(`${baseUrl}/contacts/${encodeURIComponent(id)}`, {

@@ -63,13 +63,7 @@ export function parseSuccess<T>(
   method: string,
   path: string,
 ): T {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const parsed = schema.safeParse(json);
+  const parsed = schema.safeParse(parseJson(text));
   if (parsed.success) return parsed.data;
   const route = path.split('?')[0];
   throw new VobizHttpError(
@@ -86,13 +80,7 @@ export function parseErrorResponse(
   headers: Record<string, string | string[] | undefined>,
   text: string,
 ): VobizHttpError {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const parsed = ErrorBodySchema.safeParse(json);
+  const parsed = ErrorBodySchema.safeParse(parseJson(text));
   const retryAfterHeader = parseRetryAfter(headers['retry-after']);
   if (!parsed.success) {
     const type = String(headers['content-type'] ?? 'no content type').split(';')[0];
@@ -159,4 +147,13 @@ function findErrorCode(error: unknown): string | undefined {
     e = 'cause' in e ? e.cause : undefined;
   }
   return undefined;
+}
+
+/** The body as JSON, or undefined when it is not JSON (an HTML page, a truncated body): the schema decides. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
