@@ -115,9 +115,25 @@ export function textOf(result: CallToolResult): string {
   return block && block.type === 'text' ? block.text : '';
 }
 
-/** Requests the sandbox received since `from` (an index into its request log). */
-export function requestsSince(sandbox: Sandbox, from: number) {
-  return sandbox.requestLog.slice(from);
+/** A mark for requestsSince: how many requests the sandbox has received so far. */
+export function requestMark(sandbox: Sandbox): number {
+  return sandbox.requestCount();
+}
+
+/**
+ * The requests the sandbox received since `mark` (from requestMark). Counted, not indexed: the request
+ * log keeps only the latest entries, and an index into it would slide and silently check nothing after a
+ * heavy run. Throws when the log no longer holds them all, rather than return fewer.
+ */
+export function requestsSince(sandbox: Sandbox, mark: number) {
+  const log = sandbox.requestLog;
+  const count = sandbox.requestCount() - mark;
+  if (count > log.length) {
+    throw new Error(
+      `${count} requests since the mark, but the sandbox's log keeps only the latest ${log.length}`,
+    );
+  }
+  return count === 0 ? [] : log.slice(log.length - count);
 }
 
 /** The JSON-RPC messages that open a session, for tests that speak to the server's stdin directly. */
@@ -130,3 +146,14 @@ export const OPENING_MESSAGES = [
   },
   { jsonrpc: '2.0', method: 'notifications/initialized' },
 ] as const;
+
+/**
+ * Polls `condition` until it holds, for what a server or the sandbox does in its own time; fails after
+ * `ms` (long, so that a loaded machine is never mistaken for a broken server), naming `what` it awaited.
+ */
+export async function waitFor(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
+  for (const until = Date.now() + ms; !condition();) {
+    if (Date.now() > until) throw new Error(`not in ${ms} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -4,9 +4,15 @@
  * to a sandbox on loopback. Most end-to-end tests use this; a few go over real stdio (harness.ts).
  * `linkServer` does the same against any upstream on loopback (a test's own misbehaving server).
  */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ListRootsRequestSchema,
+  LoggingMessageNotificationSchema,
+  type CallToolResult,
+} from '@modelcontextprotocol/sdk/types.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { createServer } from '../../src/server.js';
 import type { ToolContext } from '../../src/tools/context.js';
@@ -17,6 +23,10 @@ export interface MemoryLink {
   client: Client;
   /** The messages of the elicitation requests the server sent (with `elicit`). */
   elicitations: string[];
+  /** The log messages the server sent the client (notifications/message), as text, in order. */
+  logs: string[];
+  /** Errors the client met on the connection, e.g. a notification it could not handle. */
+  protocolErrors: Error[];
   call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
   /** Closes the client and the server's connections to the upstream (not the upstream). */
   close(): Promise<void>;
@@ -33,6 +43,8 @@ export interface LinkOptions {
   vobiz?: Partial<VobizClientOptions>;
   /** Answers elicitation requests (the client declares the capability); records each question. */
   elicit?: (message: string) => 'accept' | 'decline' | 'cancel' | 'fail';
+  /** Directories the client offers as its roots; without it the client declares no roots capability. */
+  roots?: string[];
 }
 
 export interface MemoryStackOptions extends LinkOptions {
@@ -73,15 +85,32 @@ export async function linkServer(
   });
   const client = new Client(
     { name: 'e2e-memory', version: '1.0.0' },
-    { capabilities: options.elicit ? { elicitation: {} } : {} },
+    {
+      capabilities: {
+        ...(options.roots && { roots: { listChanged: false } }),
+        ...(options.elicit && { elicitation: {} }),
+      },
+    },
   );
   const elicitations = options.elicit ? answerElicitations(client, options.elicit) : [];
+  if (options.roots) {
+    const roots = options.roots.map((dir) => ({ uri: pathToFileURL(dir).href, name: path.basename(dir) }));
+    client.setRequestHandler(ListRootsRequestSchema, () => ({ roots }));
+  }
+  const logs: string[] = [];
+  client.setNotificationHandler(LoggingMessageNotificationSchema, ({ params }) => {
+    logs.push(typeof params.data === 'string' ? params.data : JSON.stringify(params.data));
+  });
+  const protocolErrors: Error[] = [];
+  client.onerror = (error) => protocolErrors.push(error);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
   await client.listTools(); // so that the client checks every structured result against its schema
   return {
     client,
     elicitations,
+    logs,
+    protocolErrors,
     call: async (name, args = {}) => (await client.callTool({ name, arguments: args })) as CallToolResult,
     close: async () => {
       await client.close();

@@ -13,6 +13,8 @@ import { afterAll, expect } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { CLI, textOf } from './harness.js';
 
+export { waitFor } from './harness.js';
+
 export const MCP_ACCEPT = 'application/json, text/event-stream';
 
 export interface Remote {
@@ -235,15 +237,6 @@ export function rpcError(answer: RawAnswer): { code: number; message: string } {
 export function structured<T>(result: CallToolResult): T {
   expect(result.isError, textOf(result)).toBeFalsy();
   return result.structuredContent as T;
-}
-
-/** Polls a condition the test cannot be told about by an event (a count in another process). */
-export async function waitFor(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 export type ListOutput = { items: { id: string; name: string; phone_number: string }[]; total: number };
