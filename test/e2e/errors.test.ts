@@ -6,9 +6,10 @@ import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { requestsSince, startStack, textOf, type Stack } from './harness.js';
+import { requestMark, requestsSince, textOf } from './harness.js';
+import { linkServer, startMemoryStack, type MemoryStack } from './memory.js';
 
-let stack: Stack;
+let stack: MemoryStack;
 let allowedDir: string;
 let outsideDir: string;
 
@@ -16,7 +17,18 @@ beforeAll(async () => {
   allowedDir = await mkdtemp(path.join(os.tmpdir(), 'vobiz-allowed-'));
   outsideDir = await mkdtemp(path.join(os.tmpdir(), 'vobiz-outside-'));
   // Faults below are injected for every attempt (`times: Infinity`): retries cannot absorb them.
-  stack = await startStack({ env: { VOBIZ_IMPORT_DIRS: allowedDir, VOBIZ_TIMEOUT_MS: '1000' } });
+  stack = await startMemoryStack({
+    vobiz: { timeoutMs: 1_000 },
+    context: {
+      import: {
+        allowedDirs: [allowedDir],
+        maxFileBytes: 100 << 20,
+        maxInlineBytes: 5 << 20,
+        chunkRows: 5_000,
+      },
+      confirm: { mode: 'auto', bulkThreshold: 50 },
+    },
+  });
 });
 afterEach(() => stack.sandbox.faults.clear());
 afterAll(async () => {
@@ -27,7 +39,7 @@ afterAll(async () => {
 
 /** Calls a tool and asserts it failed with a message matching `pattern` without sending any request. */
 async function expectRefusedLocally(name: string, args: Record<string, unknown>, pattern: RegExp) {
-  const before = stack.sandbox.requestLog.length;
+  const before = requestMark(stack.sandbox);
   const result = await stack.call(name, args);
   expect(result.isError, `${name} ${JSON.stringify(args).slice(0, 80)}`).toBe(true);
   expect(textOf(result)).toMatch(pattern);
@@ -119,29 +131,15 @@ describe('validation before any request is sent', () => {
     );
     expect(textOf(refused)).not.toContain('API_KEY');
   });
-
-  it('reads no files when started from the filesystem root without VOBIZ_IMPORT_DIRS', async () => {
-    const fromRoot = await startStack({
-      cwd: path.parse(process.cwd()).root,
-      env: { VOBIZ_IMPORT_DIRS: null },
-    });
-    try {
-      const file = path.join(allowedDir, 'fine.csv');
-      await writeFile(file, 'phone_number,name\n+919812340005,Fine\n');
-      const result = await fromRoot.call('import_contacts_csv', { file_path: file });
-      expect(result.isError).toBe(true);
-      expect(textOf(result)).toMatch(/reads no files/);
-      expect(textOf(result)).toMatch(/VOBIZ_IMPORT_DIRS/);
-      expect(fromRoot.sandbox.requestLog).toEqual([]);
-    } finally {
-      await fromRoot.close();
-    }
-  });
 });
 
 describe('upstream failures become isError results', () => {
   it('401: says to check the credentials by variable name, never by value', async () => {
-    const bad = await startStack({ env: { VOBIZ_AUTH_TOKEN: 'wrong-token-value-123' } });
+    const { baseUrl, credentials } = stack.sandbox;
+    const bad = await linkServer({
+      baseUrl,
+      credentials: { authId: credentials.authId, authToken: 'wrong-token-value-123' },
+    });
     try {
       const result = await bad.call('list_contacts', {});
       expect(result.isError).toBe(true);
