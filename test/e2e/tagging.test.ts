@@ -2,7 +2,8 @@
  * tag_contacts, list_tags and get_contact by phone, as an agent building a campaign segment uses them.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { requestsSince, startStack, textOf, type Stack } from './harness.js';
+import { requestMark, requestsSince, textOf, waitFor } from './harness.js';
+import { startMemoryStack, type MemoryStack } from './memory.js';
 
 interface TagResult {
   dry_run: boolean;
@@ -14,7 +15,7 @@ interface TagResult {
   examples: { id: string; tags_before: string[]; tags_after: string[] }[];
 }
 
-let stack: Stack;
+let stack: MemoryStack;
 
 /** Puts a fresh set of contacts in the sandbox through the import tool; returns their phone → id. */
 async function seed(rows: [phone: string, name: string, tags: string][]): Promise<Record<string, string>> {
@@ -34,7 +35,10 @@ const tagsOf = (id: string) => stack.sandbox.contacts().find((c) => c.id === id)
 const updatesSince = (from: number) => requestsSince(stack.sandbox, from).filter((r) => r.route === 'update');
 
 beforeEach(async () => {
-  stack = await startStack({ sandbox: { seed: false }, env: { VOBIZ_CONFIRM_THRESHOLD: '1000' } });
+  stack = await startMemoryStack({
+    sandbox: { seed: false },
+    context: { confirm: { mode: 'auto', bulkThreshold: 1000 } },
+  });
 });
 afterEach(async () => {
   await stack?.close();
@@ -72,7 +76,7 @@ describe('tag_contacts', () => {
     expect(first.structuredContent).toMatchObject({ matched: 2, changed: 2 });
     expect(tagsOf(ids['+919800000203']!)).toEqual(['delhi']);
 
-    const before = stack.sandbox.requestLog.length;
+    const before = requestMark(stack.sandbox);
     const again = await stack.call('tag_contacts', { tag: 'mumbai-fair', add: ['expo-2026'] });
     expect(again.structuredContent).toMatchObject({ matched: 2, changed: 0, unchanged: 2 });
     expect(updatesSince(before)).toEqual([]);
@@ -94,7 +98,7 @@ describe('tag_contacts', () => {
       ['+919800000301', 'D1', 'a'],
       ['+919800000302', 'D2', 'a,b'],
     ]);
-    const before = stack.sandbox.requestLog.length;
+    const before = requestMark(stack.sandbox);
     const result = await stack.call('tag_contacts', { tag: 'a', add: ['b'], dry_run: true });
     const out = result.structuredContent as unknown as TagResult;
     expect(out).toMatchObject({ dry_run: true, matched: 2, changed: 1, unchanged: 1 });
@@ -109,7 +113,7 @@ describe('tag_contacts', () => {
     await seed(
       Array.from({ length: 5 }, (_, i) => [`+91980000040${i}`, `C${i}`, 'cap'] as [string, string, string]),
     );
-    const before = stack.sandbox.requestLog.length;
+    const before = requestMark(stack.sandbox);
     const result = await stack.call('tag_contacts', { tag: 'cap', add: ['x'], max_contacts: 3 });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/5 contacts match, more than max_contacts \(3\)/);
@@ -129,9 +133,15 @@ describe('tag_contacts', () => {
       Array.from({ length: 6 }, (_, i) => [`+91980000050${i}`, `M${i}`, 'mid'] as [string, string, string]),
     );
     const victim = ids['+919800000505']!;
+    // Each contact is read, then written; reads wait 300 ms. The victim, last of six with four at once,
+    // is read no sooner than 300 ms after the first read starts: it is deleted in that window.
     stack.sandbox.faults.inject({ fault: { kind: 'latency', ms: 300 }, route: 'get', times: Infinity });
+    const mark = requestMark(stack.sandbox);
     const call = stack.call('tag_contacts', { tag: 'mid', add: ['done'] });
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(
+      () => requestsSince(stack.sandbox, mark).some((r) => r.route === 'get'),
+      'the first contact read',
+    );
     const { baseUrl, credentials } = stack.sandbox;
     const deleted = await fetch(`${baseUrl}/contacts/${victim}`, {
       method: 'DELETE',
@@ -164,11 +174,15 @@ describe('tag_contacts', () => {
       },
     );
     await expect(call).rejects.toThrow();
-    await new Promise((r) => setTimeout(r, 400));
+    // The server tells the client once the contacts in flight are done; nothing is written after that.
+    const cancelled = /tag_contacts cancelled after \d+ of 40 contacts/;
+    await waitFor(() => stack.logs.some((line) => cancelled.test(line)), 'the log of the cancel');
+    await stack.sandbox.idle();
     const changed = stack.sandbox.contacts().filter((c) => c.tags.includes('z')).length;
     expect(changed).toBeGreaterThan(0);
     expect(changed).toBeLessThan(40);
-    expect(stack.stderr()).toMatch(/tag_contacts cancelled after \d+ of 40 contacts/);
+    expect(stack.logs).toEqual([expect.stringMatching(cancelled)]);
+    expect(stack.logs[0]).toContain(`: ${changed} changed.`);
   });
 });
 
