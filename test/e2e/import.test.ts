@@ -1,12 +1,15 @@
 /**
  * import_contacts_csv as an agent uses it on real files: checks before upload, chunked upload with
- * progress, cancellation, retries, and file-path safety — over stdio against the sandbox.
+ * progress, cancellation, retries, and file-path safety — the SDK's Client linked to the server in
+ * memory, against the sandbox over HTTP.
  */
 import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { requestsSince, startStack, textOf, type Stack } from './harness.js';
+import type { ImportSettings } from '../../src/tools/context.js';
+import { requestMark, requestsSince, textOf, waitFor } from './harness.js';
+import { startMemoryStack, type MemoryStack } from './memory.js';
 
 interface ImportResult {
   dry_run: boolean;
@@ -30,19 +33,22 @@ function phones(count: number, base = 9_700_000_000): string[] {
 }
 
 let dir: string;
-let stack: Stack;
+let stack: MemoryStack;
 const CHUNK = 4;
+/** Small files and chunks: the same code paths as the defaults, in a few rows. */
+const importSettings = (): ImportSettings => ({
+  allowedDirs: [dir],
+  chunkRows: CHUNK,
+  maxFileBytes: 4096,
+  maxInlineBytes: 5 << 20,
+});
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'vobiz-import-'));
-  stack = await startStack({
+  stack = await startMemoryStack({
     sandbox: { seed: false },
-    env: {
-      VOBIZ_IMPORT_DIRS: dir,
-      VOBIZ_IMPORT_CHUNK_ROWS: String(CHUNK),
-      VOBIZ_IMPORT_MAX_BYTES: '4096',
-      VOBIZ_RETRY_BASE_MS: '5',
-    },
+    vobiz: { retry: { baseDelayMs: 5 } },
+    context: { import: importSettings() },
   });
 });
 afterEach(() => stack.sandbox.faults.clear());
@@ -50,14 +56,6 @@ afterAll(async () => {
   await stack?.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-/** Polls a condition for up to 10 s: for what the server does in its own time (a log line). */
-async function waitUntil(condition: () => boolean): Promise<void> {
-  for (const until = Date.now() + 10_000; !condition();) {
-    if (Date.now() > until) throw new Error('condition not met in 10 s');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 async function fileWith(name: string, content: string | Buffer): Promise<string> {
   const file = path.join(dir, name);
@@ -67,7 +65,7 @@ async function fileWith(name: string, content: string | Buffer): Promise<string>
 
 async function importFile(name: string, content: string | Buffer, extra: Record<string, unknown> = {}) {
   const file_path = await fileWith(name, content);
-  const before = stack.sandbox.requestLog.length;
+  const before = requestMark(stack.sandbox);
   const result = await stack.call('import_contacts_csv', { file_path, ...extra });
   return {
     result,
@@ -230,7 +228,7 @@ describe('files refused before a byte is uploaded', () => {
     try {
       const secret = path.join(outside, 'secret.csv');
       await writeFile(secret, 'phone_number,name\n+919730000003,Secret\n');
-      const before = stack.sandbox.requestLog.length;
+      const before = requestMark(stack.sandbox);
       const direct = await stack.call('import_contacts_csv', { file_path: secret });
       expect(textOf(direct)).toMatch(/outside the directories/);
       await symlink(secret, path.join(dir, 'link.csv'));
@@ -273,10 +271,6 @@ describe('long imports', () => {
       'progress.csv',
       `phone_number,name\n${numbers.map((p) => `${p},P`).join('\n')}`,
     );
-    // Chunks go up together; answers spaced apart arrive in separate reads, each with its notification.
-    for (const ms of [50, 250, 450]) {
-      stack.sandbox.faults.inject({ fault: { kind: 'latency', ms }, route: 'import', times: 1 });
-    }
     const seen: { progress: number; total?: number }[] = [];
     const result = await stack.client.callTool(
       { name: 'import_contacts_csv', arguments: { file_path } },
@@ -286,25 +280,26 @@ describe('long imports', () => {
       },
     );
     expect(result.isError).toBeFalsy();
-    // One per chunk (three), counting the rows done with. The SDK client handles a notification a
-    // microtask after it reads it, so when the result arrives in the same read, the last notification
-    // can be dropped client-side.
+    // One per chunk (three), counting the rows done with, in whatever order the chunks were answered.
     const values = seen.map((p) => p.progress);
-    expect(values.length).toBeGreaterThanOrEqual(2);
-    expect(values.length).toBeLessThanOrEqual(3);
+    expect(values).toHaveLength(3);
     expect(values).toEqual([...values].sort((a, b) => a - b));
     expect(values.every((v) => v > 0 && v <= 10)).toBe(true);
+    expect(values.at(-1)).toBe(10);
     expect(seen.every((p) => p.total === 10)).toBe(true);
+    expect(stack.protocolErrors).toEqual([]);
   });
 
   it('stops after the chunks in flight when the client cancels, and uploads nothing more', async () => {
-    // 50 chunks, of which at most VOBIZ_IMPORT_CONCURRENCY are in flight when the cancel comes.
+    // 50 chunks, of which at most the import's concurrency are in flight when the cancel comes.
     const numbers = phones(200, 9_770_000_000);
     const file_path = await fileWith(
       'cancel.csv',
       `phone_number,name\n${numbers.map((p) => `${p},C`).join('\n')}`,
     );
     stack.sandbox.faults.inject({ fault: { kind: 'latency', ms: 150 }, route: 'import', times: Infinity });
+    const mark = requestMark(stack.sandbox);
+    const imports = () => requestsSince(stack.sandbox, mark).filter((r) => r.route === 'import').length;
     const controller = new AbortController();
     const call = stack.client.callTool({ name: 'import_contacts_csv', arguments: { file_path } }, undefined, {
       signal: controller.signal,
@@ -313,17 +308,18 @@ describe('long imports', () => {
       },
     });
     await expect(call).rejects.toThrow();
-    // The server logs the cancel once the chunks in flight are answered; nothing is sent after that.
-    await waitUntil(() => /cancelled after \d+ chunks/.test(stack.stderr()));
-    const logged = Number(/cancelled after (\d+) chunks/.exec(stack.stderr())![1]);
-    const sentByThen = stack.sandbox.requestLog.filter((r) => r.route === 'import').length;
+    // The server tells the client once the chunks in flight are answered; nothing is sent after that.
+    const cancelled = /cancelled after (\d+) chunks/;
+    await waitFor(() => stack.logs.some((line) => cancelled.test(line)), 'the log of the cancel');
+    const logged = Number(cancelled.exec(stack.logs.find((line) => cancelled.test(line))!)![1]);
+    const sentByThen = imports();
     const imported = stack.sandbox.contacts().filter((c) => numbers.includes(c.phone_number)).length;
     expect(imported).toBe(logged * CHUNK);
     expect(imported).toBeGreaterThanOrEqual(2 * CHUNK);
     expect(imported).toBeLessThan(numbers.length);
     // A request in flight when the cancel was logged would be in the log already.
     await stack.call('list_contacts', { limit: 1 });
-    expect(stack.sandbox.requestLog.filter((r) => r.route === 'import').length).toBe(sentByThen);
+    expect(imports()).toBe(sentByThen);
   });
 
   it('retries a chunk that failed after it was applied, without duplicates', async () => {
@@ -370,10 +366,10 @@ describe('long imports', () => {
 describe('roots', () => {
   it('reads files inside the client roots, not the configured directories', async () => {
     const rootDir = await mkdtemp(path.join(os.tmpdir(), 'vobiz-root-'));
-    const rooted = await startStack({
+    const rooted = await startMemoryStack({
       sandbox: { seed: false },
       roots: [rootDir],
-      env: { VOBIZ_IMPORT_DIRS: dir },
+      context: { import: importSettings() },
     });
     try {
       const inside = path.join(rootDir, 'ok.csv');
@@ -391,10 +387,10 @@ describe('roots', () => {
   });
 
   it('falls back to the configured directories when the client offers no roots', async () => {
-    const rootless = await startStack({
+    const rootless = await startMemoryStack({
       sandbox: { seed: false },
       roots: [],
-      env: { VOBIZ_IMPORT_DIRS: dir },
+      context: { import: importSettings() },
     });
     try {
       const configured = await fileWith('no-roots.csv', 'phone_number,name\n+919800000003,Configured\n');
