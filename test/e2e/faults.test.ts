@@ -1,28 +1,28 @@
 /**
- * The fault suite: the built server over stdio against the sandbox's fault injection. For every fault
- * kind × every contact tool it checks what a user would notice — the tool's answer, the sandbox's final
- * state (no duplicate phone, nothing lost, a write applied exactly once), no token in any result or log,
- * and no protocol error on the stdio channel. The table below is the suite: the README's Reliability
- * section is generated from these same arrays (`VOBIZ_PRINT_COVERAGE=1 npx vitest run test/e2e/faults`).
+ * The fault suite: the server, linked in memory to the SDK's Client, against the sandbox's fault
+ * injection over HTTP. For every fault kind × every contact tool it checks what a user would notice — the
+ * tool's answer, the sandbox's final state (no duplicate phone, nothing lost, a write applied exactly
+ * once), no token in any result or log, and no protocol error. The table below is the suite: the
+ * README's Reliability section is generated from these same arrays
+ * (`VOBIZ_PRINT_COVERAGE=1 npx vitest run test/e2e/faults`). What the process does on a cancel or a
+ * signal while a request hangs is process.test.ts, over stdio.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Fault, SandboxRoute } from '../../src/sandbox/index.js';
-import { CLI, startStack, textOf, type Stack, OPENING_MESSAGES } from './harness.js';
+import type { VobizClientOptions } from '../../src/vobiz/client.js';
+import { requestMark, requestsSince, textOf } from './harness.js';
+import { startMemoryStack, type MemoryStack } from './memory.js';
 
 /** Small, honest settings: the same code paths as the defaults, in milliseconds instead of seconds. */
 // Long enough that a loaded 2-core CI machine never times out a request the case did not slow down.
 const TIMEOUT_MS = 1_000;
 const MAX_RETRIES = 3;
-const ENV = {
-  VOBIZ_TIMEOUT_MS: String(TIMEOUT_MS),
-  VOBIZ_MAX_RETRIES: String(MAX_RETRIES),
-  VOBIZ_RETRY_BASE_MS: '10',
-  VOBIZ_RETRY_MAX_WAIT_MS: '2000',
-  VOBIZ_DEADLINE_MS: '10000',
+const CLIENT: Partial<VobizClientOptions> = {
+  timeoutMs: TIMEOUT_MS,
+  retry: { maxRetries: MAX_RETRIES, baseDelayMs: 10, maxDelayMs: 2_000 },
+  deadlineMs: 10_000,
 };
 const ATTEMPTS = MAX_RETRIES + 1;
 
@@ -222,14 +222,22 @@ export const FAULT_CASES: readonly FaultCase[] = [
   },
 ];
 
-let stack: Stack;
+let stack: MemoryStack;
 let serial = 0;
 const covered = new Set<string>();
+/** What the process wrote to stderr while the cases ran: the server logs there, in this process. */
+let stderr = '';
 
 beforeAll(async () => {
-  stack = await startStack({ env: ENV });
+  stack = await startMemoryStack({ vobiz: CLIENT });
+  const write = process.stderr.write.bind(process.stderr);
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk, ...rest) => {
+    stderr += String(chunk);
+    return write(chunk, ...(rest as []));
+  });
 });
 afterAll(async () => {
+  vi.restoreAllMocks();
   await stack?.close();
   if (process.env['VOBIZ_PRINT_COVERAGE']) process.stderr.write(`${coverageMarkdown()}\n`);
 });
@@ -266,7 +274,7 @@ async function runCase(c: FaultCase, tool: Tool): Promise<void> {
     list_contacts: { search: phone },
   };
   const before = stack.sandbox.contacts();
-  const logFrom = stack.sandbox.requestLog.length;
+  const logFrom = requestMark(stack.sandbox);
 
   stack.sandbox.faults.inject({ fault: c.fault, route: ROUTE[tool], times: c.times });
   let result: CallToolResult;
@@ -308,7 +316,7 @@ async function runCase(c: FaultCase, tool: Tool): Promise<void> {
   const others = (list: typeof after) => list.filter((contact) => contact.phone_number !== phone);
   expect(others(after)).toEqual(others(before));
 
-  const requests = stack.sandbox.requestLog.slice(logFrom);
+  const requests = requestsSince(stack.sandbox, logFrom);
   if (expected.requests !== undefined) {
     expect(requests.filter((r) => r.route === ROUTE[tool]).length, JSON.stringify(requests)).toBe(
       expected.requests,
@@ -330,7 +338,8 @@ describe('after every fault', () => {
     expect(covered.size).toBe(FAULT_CASES.length * TOOLS.length);
     const phones = stack.sandbox.contacts().map((contact) => contact.phone_number);
     expect(new Set(phones).size).toBe(phones.length);
-    expect(stack.stderr()).not.toContain(stack.sandbox.credentials.authToken);
+    expect(stderr).not.toContain(stack.sandbox.credentials.authToken);
+    expect(stack.logs.join('\n')).not.toContain(stack.sandbox.credentials.authToken);
     expect(stack.protocolErrors).toEqual([]);
     const result = await stack.call('list_contacts', { limit: 1 });
     expect(result.isError, textOf(result)).toBeFalsy();
@@ -342,90 +351,6 @@ describe('after every fault', () => {
     expect(readme).toContain(faultTable());
   });
 });
-
-describe('cancellation and shutdown while a request hangs upstream', () => {
-  // A long per-request timeout, so that only the cancellation (or the signal) can end the request.
-  let slow: Stack;
-  beforeAll(async () => {
-    slow = await startStack({ env: { ...ENV, VOBIZ_TIMEOUT_MS: '10000' } });
-  });
-  afterAll(() => slow?.close());
-
-  it('a cancelled call aborts its HTTP request: not answered, not applied, not retried; the server keeps serving', async () => {
-    const target = slow.sandbox.contacts()[0]!;
-    const latencyMs = 3_000;
-    slow.sandbox.faults.inject({ fault: { kind: 'latency', ms: latencyMs }, route: 'update', times: 1 });
-    const logFrom = slow.sandbox.requestLog.length;
-    const controller = new AbortController();
-    const call = slow.client.callTool(
-      { name: 'update_contact', arguments: { id: target.id, name: 'Never' } },
-      undefined,
-      {
-        signal: controller.signal,
-      },
-    );
-    await waitFor(() => slow.sandbox.requestLog.slice(logFrom).some((r) => r.route === 'update'));
-    const cancelledAt = Date.now();
-    controller.abort();
-    await expect(call).rejects.toThrow();
-
-    const next = await slow.call('get_contact', { id: target.id });
-    expect(next.isError, textOf(next)).toBeFalsy();
-    expect(Date.now() - cancelledAt).toBeLessThan(latencyMs / 2);
-
-    await slow.sandbox.idle();
-    const updates = slow.sandbox.requestLog.slice(logFrom).filter((r) => r.route === 'update');
-    // Status 0: the sandbox found its client gone when it came to read the body — the abort reached HTTP.
-    expect(updates).toEqual([expect.objectContaining({ status: 0 })]);
-    expect(slow.sandbox.contacts().find((c) => c.id === target.id)?.name).toBe(target.name);
-    expect(slow.protocolErrors).toEqual([]);
-  });
-
-  it('SIGTERM with a request in flight: exits 0 at once, stdout nothing but JSON-RPC', async () => {
-    slow.sandbox.faults.inject({ fault: { kind: 'latency', ms: 5_000 }, route: 'list', times: 1 });
-    const logFrom = slow.sandbox.requestLog.length;
-    const child = spawn(process.execPath, [CLI], {
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        ...ENV,
-        VOBIZ_TIMEOUT_MS: '10000',
-        VOBIZ_BASE_URL: slow.sandbox.baseUrl,
-        VOBIZ_AUTH_ID: slow.sandbox.credentials.authId,
-        VOBIZ_AUTH_TOKEN: slow.sandbox.credentials.authToken,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-    for (const message of [
-      ...OPENING_MESSAGES,
-      { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_contacts', arguments: {} } },
-    ]) {
-      child.stdin.write(`${JSON.stringify(message)}\n`);
-    }
-    await waitFor(() => slow.sandbox.requestLog.slice(logFrom).some((r) => r.route === 'list'));
-    const signalledAt = Date.now();
-    child.kill('SIGTERM');
-    const [code, signal] = await exited;
-    expect({ code, signal }).toEqual({ code: 0, signal: null });
-    expect(Date.now() - signalledAt).toBeLessThan(1_500);
-    for (const line of stdout.split('\n').filter(Boolean))
-      expect(JSON.parse(line)).toMatchObject({ jsonrpc: '2.0' });
-    expect(stderr).toMatch(/shutting down \(SIGTERM\)/);
-    expect(stderr).not.toContain(slow.sandbox.credentials.authToken);
-    slow.sandbox.faults.clear();
-  });
-});
-
-async function waitFor(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await delay(5);
-  }
-}
 
 /** The README's table of faults survived, from the arrays above. */
 function faultTable(): string {
@@ -439,8 +364,4 @@ function faultTable(): string {
 
 function coverageMarkdown(): string {
   return `${FAULT_CASES.length} faults × ${TOOLS.length} tools = ${FAULT_CASES.length * TOOLS.length} cases (${covered.size} run)\n\n${faultTable()}`;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
