@@ -3,7 +3,7 @@
  * waits are, and that the loop stops — at the attempt limit, at the deadline, at a Retry-After too long
  * to sleep through, and at once when the caller cancels.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { VobizCancelledError, VobizHttpError, VobizNetworkError } from '../../src/vobiz/errors.js';
 import {
   backoffMs,
@@ -102,6 +102,27 @@ describe('how long to wait', () => {
   });
 });
 
+/**
+ * Runs `work` to its end on vitest's fake clock: what it resolved or rejected with, and how long it kept
+ * the (fake) clock running — its waits, measured exactly and without spending them.
+ */
+async function onFakeClock<T>(
+  work: () => Promise<T>,
+): Promise<{ value?: T; error?: unknown; waitedMs: number }> {
+  vi.useFakeTimers();
+  try {
+    const started = Date.now();
+    const settled = work().then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
+    await vi.runAllTimersAsync();
+    return { ...(await settled), waitedMs: Date.now() - started };
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
 /** An attempt function that fails with the given errors in turn, then answers 'ok'. */
 function scripted(...failures: Error[]) {
   const calls: number[] = [];
@@ -156,31 +177,34 @@ describe('the retry loop', () => {
 
   it('fails at once, without sleeping, when Retry-After exceeds the cap', async () => {
     const { attempt, calls } = scripted(http(429, 600));
-    const started = Date.now();
-    const error = await withRetries(attempt, { policy, safety: 'read' }).catch((e: unknown) => e);
-    expect(Date.now() - started).toBeLessThan(200);
+    const { error, waitedMs } = await onFakeClock(() => withRetries(attempt, { policy, safety: 'read' }));
+    expect(waitedMs).toBe(0);
     expect(calls).toEqual([1]);
     expect(retryRecordOf(error)?.stoppedBecause).toBe('retry_after_too_long');
   });
 
   it('waits what Retry-After asks', async () => {
-    const { attempt } = scripted(http(429, 1));
-    const started = Date.now();
-    await withRetries(attempt, { policy: { ...policy, maxDelayMs: 2_000 }, safety: 'read' });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(990);
+    const { attempt, calls } = scripted(http(429, 1));
+    const { value, waitedMs } = await onFakeClock(() =>
+      withRetries(attempt, { policy: { ...policy, maxDelayMs: 2_000 }, safety: 'read' }),
+    );
+    expect(value).toBe('ok');
+    expect(waitedMs).toBe(1_000);
+    expect(calls).toEqual([1, 2]);
   });
 
   it('does not start a wait that would end past the deadline', async () => {
     const { attempt, calls } = scripted(http(503), http(503));
     const slow = { maxRetries: 3, baseDelayMs: 5_000, maxDelayMs: 5_000 };
-    const started = Date.now();
-    const error = await withRetries(attempt, {
-      policy: slow,
-      safety: 'read',
-      deadline: Date.now() + 1_000,
-      random: () => 1,
-    }).catch((e: unknown) => e);
-    expect(Date.now() - started).toBeLessThan(500);
+    const { error, waitedMs } = await onFakeClock(() =>
+      withRetries(attempt, {
+        policy: slow,
+        safety: 'read',
+        deadline: Date.now() + 1_000,
+        random: () => 1,
+      }),
+    );
+    expect(waitedMs).toBe(0);
     expect(calls).toEqual([1]);
     expect(retryRecordOf(error)?.stoppedBecause).toBe('deadline');
   });
@@ -189,15 +213,17 @@ describe('the retry loop', () => {
     const { attempt, calls } = scripted(http(503), http(503));
     const controller = new AbortController();
     const slow = { maxRetries: 3, baseDelayMs: 10_000, maxDelayMs: 10_000 };
-    setTimeout(() => controller.abort(), 50);
-    const started = Date.now();
-    const error = await withRetries(attempt, {
-      policy: slow,
-      safety: 'read',
-      signal: controller.signal,
-      random: () => 1,
-    }).catch((e: unknown) => e);
-    expect(Date.now() - started).toBeLessThan(1_000);
+    const { error, waitedMs } = await onFakeClock(() => {
+      setTimeout(() => controller.abort(), 50);
+      return withRetries(attempt, {
+        policy: slow,
+        safety: 'read',
+        signal: controller.signal,
+        random: () => 1,
+      });
+    });
+    // Over when the cancel came, not when the 10 s wait would have ended.
+    expect(waitedMs).toBe(50);
     expect(error).toBeInstanceOf(VobizCancelledError);
     expect(calls).toEqual([1]);
     expect(retryRecordOf(error)).toMatchObject({ stoppedBecause: 'cancelled', earlierOutcomeUnknown: true });
