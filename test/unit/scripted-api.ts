@@ -84,7 +84,7 @@ export const drop: Responder = (req) => req.socket.destroy();
 export const page = (...items: unknown[]) =>
   json(200, { items, total: items.length, page: 1, limit: 100, has_more: false });
 
-export async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+export async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > until) throw new Error('condition not met in time');
