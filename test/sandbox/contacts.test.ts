@@ -261,7 +261,8 @@ describe('sandbox request bodies and routing', () => {
     expect((await api(sandbox, 'GET', '/contacts')).status).toBe(200);
     const started = Date.now();
     await sandbox.close();
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(3_000); // not the 5 s a keep-alive connection idles
+
     await expect(api(sandbox, 'GET', '/contacts')).rejects.toThrow();
   });
 });

@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { ImportSummarySchema, type ImportSummary } from '../../src/vobiz/schemas.js';
+import { waitFor } from '../e2e/harness.js';
 import { api, csvForm, expectError, useSandboxes } from './helpers.js';
 
 async function importCsv(sandbox: Sandbox, csv: string | Uint8Array): Promise<ImportSummary> {
@@ -207,9 +208,9 @@ describe('sandbox import', () => {
         '+1415',
       ].join('\r\n'),
     );
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => sandbox.requestCount() === 1, 'the upload to arrive');
     socket.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sandbox.idle(); // the sandbox has seen the client go and finished with the upload
 
     expect(sandbox.requestLog.at(-1)).toMatchObject({ route: 'import', status: 0 });
     // The complete row that arrived was applied; the sandbox answers the next request normally.
