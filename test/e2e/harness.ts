@@ -148,6 +148,17 @@ export const OPENING_MESSAGES = [
 ] as const;
 
 /**
+ * Whether the sandbox is still handling a request — one held by a latency fault included: "answered
+ * while the slow request was still held upstream" shows a client did not wait for it, on any clock.
+ */
+export async function busy(sandbox: Sandbox): Promise<boolean> {
+  let idle = false;
+  void sandbox.idle().then(() => (idle = true));
+  await new Promise((resolve) => setImmediate(resolve)); // an idle sandbox has said so by then
+  return !idle;
+}
+
+/**
  * Polls `condition` until it holds, for what a server or the sandbox does in its own time; fails after
  * `ms` (long, so that a loaded machine is never mistaken for a broken server), naming `what` it awaited.
  */

@@ -9,8 +9,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sandbox } from '../../src/sandbox/index.js';
 import {
+  busy,
   CLI,
   OPENING_MESSAGES,
   requestMark,
@@ -23,14 +23,6 @@ import {
 
 /** A long per-request timeout, so that only the cancellation (or the signal) can end the request. */
 const ENV = { VOBIZ_TIMEOUT_MS: '10000', VOBIZ_DEADLINE_MS: '10000' };
-
-/** Whether the sandbox is still handling a request (one held by a latency fault included). */
-async function busy(sandbox: Sandbox): Promise<boolean> {
-  let idle = false;
-  void sandbox.idle().then(() => (idle = true));
-  await new Promise((resolve) => setImmediate(resolve)); // an idle sandbox has said so by then
-  return !idle;
-}
 
 describe('cancellation and shutdown while a request hangs upstream', () => {
   let slow: Stack;
