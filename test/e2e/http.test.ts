@@ -15,7 +15,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { CLI, textOf } from './harness.js';
+import { CLI, requestMark, requestsSince, textOf } from './harness.js';
 import {
   call,
   connect,
@@ -177,10 +177,10 @@ describe('callers bringing their own Vobiz credentials (no account configured)',
 
   it('queues a caller past its limit, answers 429 with Retry-After once its queue is full, and never slows other callers', async () => {
     alpha.faults.inject({ fault: { kind: 'latency', ms: 800 }, route: 'list', times: 3 });
-    const started = alpha.requestLog.length;
+    const started = alpha.requestCount();
     const alphaCall = () => raw(remote.url, { headers: alphaHeaders, body: toolCall('list_contacts') });
     const running = [alphaCall(), alphaCall()];
-    await waitFor(() => alpha.requestLog.length - started >= 2, 'two calls of alpha in flight');
+    await waitFor(() => alpha.requestCount() - started >= 2, 'two calls of alpha in flight');
     // Alpha's two slots are taken: one more call waits (the queue holds one here), the next is refused.
     const waiting = [alphaCall(), alphaCall()];
     const bravoAnswer = await raw(remote.url, { headers: bravoHeaders, body: toolCall('list_contacts') });
@@ -195,7 +195,7 @@ describe('callers bringing their own Vobiz credentials (no account configured)',
     );
     for (const answer of answers.filter((a) => a.status === 200))
       expect(resultOf(answer).isError).toBeFalsy();
-    expect(alpha.requestLog.length - started).toBe(3); // the refused call never reached the account
+    expect(alpha.requestCount() - started).toBe(3); // the refused call never reached the account
 
     // The slots come back when the calls end.
     const again = await alphaCall();
@@ -226,11 +226,11 @@ describe('callers bringing their own Vobiz credentials (no account configured)',
     try {
       const file = path.join(dir, 'contacts.csv');
       await writeFile(file, 'phone_number,name\n+919800000914,From Disk\n');
-      const before = alpha.requestLog.length;
+      const before = requestMark(alpha);
       const refused = await call(a, 'import_contacts_csv', { file_path: file });
       expect(refused.isError).toBe(true);
       expect(textOf(refused)).toMatch(/reads no files/);
-      expect(alpha.requestLog.slice(before).filter((entry) => entry.route === 'import')).toEqual([]);
+      expect(requestsSince(alpha, before).filter((entry) => entry.route === 'import')).toEqual([]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

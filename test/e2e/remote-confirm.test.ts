@@ -7,7 +7,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { textOf } from './harness.js';
+import { requestMark, requestsSince, textOf } from './harness.js';
 import {
   call,
   connect,
@@ -26,7 +26,7 @@ beforeEach(async () => {
 afterEach(async () => sandbox.close());
 
 const writesSince = (from: number) =>
-  sandbox.requestLog.slice(from).filter((entry) => entry.route === 'update' || entry.route === 'delete');
+  requestsSince(sandbox, from).filter((entry) => entry.route === 'update' || entry.route === 'delete');
 
 describe('with the default VOBIZ_CONFIRM=auto, against the operator account', () => {
   let remote: Remote;
@@ -61,7 +61,7 @@ describe('with the default VOBIZ_CONFIRM=auto, against the operator account', ()
   });
   it('keeps the contact when delete_contact comes without confirm, naming whom to ask about', async () => {
     const contact = sandbox.contacts()[0]!;
-    const before = sandbox.requestLog.length;
+    const before = requestMark(sandbox);
     for (const args of [{ id: contact.id }, { id: contact.id, confirm: false }]) {
       const refused = await call(client, 'delete_contact', args);
       expect(refused.isError).toBe(true);
@@ -83,7 +83,7 @@ describe('with the default VOBIZ_CONFIRM=auto, against the operator account', ()
     const total = sandbox.contacts().length;
     expect(total).toBeGreaterThan(2);
     const everyone = { ids: sandbox.contacts().map((c) => c.id), add: ['spring-sale'] };
-    const before = sandbox.requestLog.length;
+    const before = requestMark(sandbox);
 
     const refused = await call(client, 'tag_contacts', everyone);
     expect(refused.isError).toBe(true);

@@ -94,7 +94,7 @@ describe('batches', () => {
   });
 
   it('refuses a JSON-RPC batch with -32600 saying why, and runs none of its calls', async () => {
-    const before = sandbox.requestLog.length;
+    const before = sandbox.requestCount();
     const transport = new StreamableHTTPClientTransport(new URL(remote.url));
     await transport.start();
     try {
@@ -114,6 +114,6 @@ describe('batches', () => {
         /^Invalid Request: JSON-RPC batches are not accepted .*one message per POST/,
       ),
     });
-    expect(sandbox.requestLog.length).toBe(before);
+    expect(sandbox.requestCount()).toBe(before);
   });
 });

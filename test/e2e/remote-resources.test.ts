@@ -32,13 +32,13 @@ function expectTheSpecCodes(getClient: () => Client, getSandbox: () => Sandbox) 
   });
 
   it('answers -32602 for a URI that is not a contact URI, without asking the API', async () => {
-    const before = getSandbox().requestLog.length;
+    const before = getSandbox().requestCount();
     for (const uri of ['vobiz://contacts/not an id', 'vobiz://contacts/a/b', 'vobiz://contacts/', 'hello']) {
       const malformed = await readError(getClient(), uri);
       expect(malformed.code, uri).toBe(-32602);
       expect(malformed.message).toMatch(/Not a contact URI: .*vobiz:\/\/contacts\/\{id\}/);
     }
-    expect(getSandbox().requestLog.length).toBe(before);
+    expect(getSandbox().requestCount()).toBe(before);
   });
 }
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateContacts, type Sandbox, type SandboxContact } from '../../src/sandbox/index.js';
-import { textOf } from './harness.js';
+import { requestMark, requestsSince, textOf } from './harness.js';
 import { linkServer, startMemoryStack, type MemoryStack } from './memory.js';
 
 const CONTACTS = 20_000;
@@ -66,11 +66,9 @@ const idsWhere = (test: (c: SandboxContact) => boolean) =>
     .filter(test)
     .map((c) => c.id)
     .sort();
-/** The latest request so far: the log keeps only the latest 10,000, so positions are marked by entry. */
-const mark = () => sandbox.requestLog.at(-1);
-const since = (entry: ReturnType<typeof mark>) =>
-  sandbox.requestLog.slice(sandbox.requestLog.indexOf(entry!) + 1);
-const updatesSince = (entry: ReturnType<typeof mark>) => since(entry).filter((r) => r.route === 'update');
+const mark = () => requestMark(sandbox);
+const since = (from: number) => requestsSince(sandbox, from);
+const updatesSince = (from: number) => since(from).filter((r) => r.route === 'update');
 
 async function tagAll(args: Record<string, unknown>): Promise<TagOut> {
   const result = await stack.call('tag_contacts', { max_contacts: CONTACTS, ...args });

@@ -26,7 +26,7 @@ import {
   MAX_TAG_LENGTH,
   MAX_TAGS_PER_CONTACT,
 } from '../../src/vobiz/contract.js';
-import { textOf } from '../e2e/harness.js';
+import { requestMark, requestsSince, textOf } from '../e2e/harness.js';
 import {
   expectClearOutcome,
   expectPrototypeIntact,
@@ -275,13 +275,13 @@ function wire({ args, attributes }: { args: Args; attributes?: string }): Args {
 
 async function callAndCheck(tool: string, args: Args): Promise<CallToolResult> {
   tried.set(tool, (tried.get(tool) ?? 0) + 1);
-  const logFrom = sandbox.requestLog.length;
+  const logFrom = requestMark(sandbox);
   // A crash or protocol error rejects here; every failure must be an isError result instead.
   const result = (await client.callTool({ name: tool, arguments: args })) as CallToolResult;
 
   expectClearOutcome(result);
   if (!result.isError) await expectCorrect(tool, result.structuredContent!);
-  expectSafeRequests(sandbox.requestLog.slice(logFrom));
+  expectSafeRequests(requestsSince(sandbox, logFrom));
   expectPrototypeIntact();
   return result;
 }

@@ -12,7 +12,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateContacts, type Sandbox } from '../../src/sandbox/index.js';
-import { textOf } from '../e2e/harness.js';
+import { requestMark, requestsSince, textOf } from '../e2e/harness.js';
 import { startMemoryStack, type MemoryStack } from '../e2e/memory.js';
 import './seed.js';
 import { expectClearOutcome, expectPrototypeIntact, expectSafeRequests } from './after-call.js';
@@ -143,12 +143,11 @@ const forged = fc
 const cursor = fc.oneof(forged, anyText, fc.constant('v1.'), fc.constant(`v1.${'A'.repeat(70_000)}`));
 
 async function callAndCheck(tool: string, args: Record<string, unknown>): Promise<CallToolResult> {
-  const from = sandbox.requestLog.at(-1);
+  const from = requestMark(sandbox);
   // A crash or protocol error rejects here; every failure must be an isError result instead.
   const result = await stack.call(tool, JSON.parse(JSON.stringify(args)) as Record<string, unknown>);
   expectClearOutcome(result);
-  const log = sandbox.requestLog;
-  expectSafeRequests(log.slice(log.indexOf(from!) + 1));
+  expectSafeRequests(requestsSince(sandbox, from));
   expectPrototypeIntact();
   return result;
 }
