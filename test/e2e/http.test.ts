@@ -49,7 +49,6 @@ describe('callers bringing their own Vobiz credentials (no account configured)',
     router = await startProxy([alpha, bravo]);
     remote = await startRemote({
       VOBIZ_BASE_URL: router.baseUrl,
-      VOBIZ_MAX_RETRIES: '0',
       VOBIZ_IMPORT_CHUNK_ROWS: '1',
       MCP_HTTP_MAX_CONCURRENT_PER_CALLER: '2',
       MCP_HTTP_QUEUE_LENGTH: '1',

@@ -48,7 +48,7 @@ let remote: Remote;
 beforeAll(async () => {
   upstream = await startEchoingUpstream();
   // No configured account: the only credentials are the caller's own, sent with each request.
-  remote = await startRemote({ VOBIZ_BASE_URL: upstream.baseUrl, VOBIZ_MAX_RETRIES: '0', VOBIZ_DEBUG: '1' });
+  remote = await startRemote({ VOBIZ_BASE_URL: upstream.baseUrl, VOBIZ_DEBUG: '1' });
 }, 20_000);
 afterAll(async () => {
   await stopRemote(remote);

@@ -51,7 +51,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const port = (upstream.address() as AddressInfo).port;
   stack = await startStack({
-    env: { VOBIZ_BASE_URL: `http://127.0.0.1:${port}/api/v1/messaging`, VOBIZ_MAX_RETRIES: '0' },
+    env: { VOBIZ_BASE_URL: `http://127.0.0.1:${port}/api/v1/messaging` },
   });
 });
 afterAll(async () => {
