@@ -3,11 +3,33 @@
  * one place the tools' names, schemas and annotations are pinned; other tests read them from the registry),
  * how configuration narrows it, and the prompts, resources and confirmations around the tools.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { listAllTools } from '../../src/docs/tool-reference.js';
 import { TOOLS } from '../../src/tools/index.js';
-import { startStack, textOf, type Stack } from './harness.js';
+import { startStack, textOf, type Stack, type StackOptions } from './harness.js';
 
+type Answer = 'accept' | 'decline' | 'fail';
+/** What the user answers the next question with, in the stacks that are asked (`asked`). */
+let answer: Answer = 'accept';
+
+/**
+ * The server started one way, shared by the tests that start it that way (each start is a process):
+ * started on first use, with its questions forgotten at each use.
+ */
+const stacks = new Map<string, Promise<Stack>>();
+async function server(env: Record<string, string> = {}, { asked = false } = {}): Promise<Stack> {
+  const key = JSON.stringify([env, asked]);
+  const options: StackOptions = { env, ...(asked && { elicit: () => answer }) };
+  if (!stacks.has(key)) stacks.set(key, startStack(options));
+  const stack = await stacks.get(key)!;
+  stack.elicitations.length = 0;
+  return stack;
+}
+afterAll(async () => {
+  for (const stack of stacks.values()) await (await stack).close();
+});
+
+/** Started for one test only, and closed after it. */
 let stack: Stack | undefined;
 afterEach(async () => {
   await stack?.close();
@@ -18,7 +40,7 @@ const toolNames = async (s: Stack) => (await s.client.listTools()).tools.map((t)
 
 describe('tools/list', () => {
   it('matches the snapshot of names, schemas and annotations', async () => {
-    stack = await startStack();
+    const stack = await server();
     const { tools } = await stack.client.listTools();
     expect(tools).toMatchSnapshot();
     // The built server answers from the list the build computed (src/tool-list.ts): it must be exactly
@@ -31,14 +53,13 @@ describe('tools/list', () => {
       env: { VOBIZ_READ_ONLY: 'true', VOBIZ_TOOLS: 'list_contacts,delete_contact' },
     });
     expect(await toolNames(stack)).toEqual(['list_contacts']);
-    await stack.close();
-    stack = await startStack({ env: { VOBIZ_READ_ONLY: 'true' } });
+    const readOnly = await server({ VOBIZ_READ_ONLY: 'true' });
     // Which tools only read is their readOnlyHint, pinned by the snapshot above.
     const readers = TOOLS.filter((tool) => tool.annotations.readOnlyHint).map((tool) => tool.name);
     expect(readers.length).toBeGreaterThan(0);
     expect(readers.length).toBeLessThan(TOOLS.length);
-    expect(await toolNames(stack)).toEqual([...readers].sort());
-    const { tools } = await stack.client.listTools();
+    expect(await toolNames(readOnly)).toEqual([...readers].sort());
+    const { tools } = await readOnly.client.listTools();
     expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
   });
 
@@ -55,7 +76,7 @@ describe('tools/list', () => {
 
 describe('prompts and resources', () => {
   it('offers the campaign_segment and clean_import prompts, filled with the arguments', async () => {
-    stack = await startStack();
+    const stack = await server();
     const { prompts } = await stack.client.listPrompts();
     expect(prompts.map((p) => p.name).sort()).toEqual(['campaign_segment', 'clean_import']);
     const segment = await stack.client.getPrompt({
@@ -76,7 +97,7 @@ describe('prompts and resources', () => {
   });
 
   it('reads a contact through vobiz://contacts/{id} and lists contacts to attach', async () => {
-    stack = await startStack();
+    const stack = await server();
     const contact = stack.sandbox.contacts()[0]!;
     const { resourceTemplates } = await stack.client.listResourceTemplates();
     expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual(['vobiz://contacts/{id}']);
@@ -89,7 +110,7 @@ describe('prompts and resources', () => {
   });
 
   it('drops the prompts whose tools are not registered', async () => {
-    stack = await startStack({ env: { VOBIZ_READ_ONLY: 'true' } });
+    const stack = await server({ VOBIZ_READ_ONLY: 'true' });
     expect(stack.client.getServerCapabilities()?.prompts).toBeUndefined();
     await expect(stack.client.listPrompts()).rejects.toThrow(/Method not found/);
   });
@@ -99,7 +120,8 @@ describe('confirmation by elicitation', () => {
   const bulk = { tag: 'vip', add: ['confirmed-segment'] };
 
   it('asks the user before a bulk change above the threshold, and goes ahead on accept', async () => {
-    stack = await startStack({ env: { VOBIZ_CONFIRM_THRESHOLD: '1' }, elicit: () => 'accept' });
+    answer = 'accept';
+    const stack = await server({ VOBIZ_CONFIRM_THRESHOLD: '1' }, { asked: true });
     const vip = stack.sandbox.contacts().filter((c) => c.tags.includes('vip')).length;
     expect(vip).toBeGreaterThan(1);
     const result = await stack.call('tag_contacts', bulk);
@@ -109,11 +131,13 @@ describe('confirmation by elicitation', () => {
   });
 
   it('changes nothing when the user declines', async () => {
-    stack = await startStack({ env: { VOBIZ_CONFIRM_THRESHOLD: '1' }, elicit: () => 'decline' });
-    const result = await stack.call('tag_contacts', bulk);
+    answer = 'decline';
+    const stack = await server({ VOBIZ_CONFIRM_THRESHOLD: '1' }, { asked: true });
+    const result = await stack.call('tag_contacts', { ...bulk, add: ['declined-segment'] });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/declined/);
-    expect(stack.sandbox.contacts().some((c) => c.tags.includes('confirmed-segment'))).toBe(false);
+    expect(stack.elicitations).toHaveLength(1);
+    expect(stack.sandbox.contacts().some((c) => c.tags.includes('declined-segment'))).toBe(false);
   });
 
   it('does not ask with VOBIZ_CONFIRM=never, nor under the threshold', async () => {
@@ -126,7 +150,8 @@ describe('confirmation by elicitation', () => {
   });
 
   it('asks before delete_contact, and keeps the contact when declined', async () => {
-    stack = await startStack({ elicit: () => 'decline' });
+    answer = 'decline';
+    const stack = await server({}, { asked: true });
     const contact = stack.sandbox.contacts()[0]!;
     const declined = await stack.call('delete_contact', { id: contact.id });
     expect(declined.isError).toBe(true);
@@ -136,7 +161,8 @@ describe('confirmation by elicitation', () => {
   });
 
   it('deletes nothing when the question cannot be asked, and says so', async () => {
-    stack = await startStack({ elicit: () => 'fail' });
+    answer = 'fail';
+    const stack = await server({}, { asked: true });
     const contact = stack.sandbox.contacts()[0]!;
     const result = await stack.call('delete_contact', { id: contact.id });
     expect(result.isError).toBe(true);
@@ -146,7 +172,8 @@ describe('confirmation by elicitation', () => {
   });
 
   it('deletes when the user accepts', async () => {
-    stack = await startStack({ elicit: () => 'accept' });
+    answer = 'accept';
+    const stack = await server({}, { asked: true });
     const contact = stack.sandbox.contacts()[0]!;
     const accepted = await stack.call('delete_contact', { id: contact.id });
     expect(accepted.isError, textOf(accepted)).toBeFalsy();
