@@ -281,12 +281,14 @@ describe('long imports', () => {
     );
     expect(result.isError).toBeFalsy();
     // One per chunk (three), counting the rows done with, in whatever order the chunks were answered.
+    // The total is estimated until the file has been read to the end (a chunk can be answered before
+    // that): never below the rows done, and exact in the last notification.
     const values = seen.map((p) => p.progress);
     expect(values).toHaveLength(3);
     expect(values).toEqual([...values].sort((a, b) => a - b));
     expect(values.every((v) => v > 0 && v <= 10)).toBe(true);
-    expect(values.at(-1)).toBe(10);
-    expect(seen.every((p) => p.total === 10)).toBe(true);
+    expect(seen.every((p) => p.total !== undefined && p.total >= p.progress)).toBe(true);
+    expect(seen.at(-1)).toMatchObject({ progress: 10, total: 10 });
     expect(stack.protocolErrors).toEqual([]);
   });
 
