@@ -27,7 +27,7 @@ const server = spawn(process.execPath, [CLI, '--http', '--port', '0'], {
     VOBIZ_BASE_URL: sandbox.baseUrl,
     VOBIZ_AUTH_ID: sandbox.credentials.authId,
     VOBIZ_AUTH_TOKEN: sandbox.credentials.authToken,
-     // an upstream failure must show, not be retried away
+    // an upstream failure must show, not be retried away
   },
   stdio: ['ignore', 'inherit', 'pipe'],
 });
