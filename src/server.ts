@@ -50,7 +50,7 @@ export function createServer(
   const tools = selectTools(options);
   for (const tool of tools) registerTool(server, withConfirmArgument(tool, context.confirm), context);
   const names = new Set(tools.map((tool) => tool.name));
-  answerToolListFromBuild(server, names, context.confirm.mode === 'argument' ? 'remote' : 'stdio');
+  answerToolListFromBuild(server, names, context.confirm);
   registerPrompts(server, names);
   if (names.has(getContact.name)) registerContactResource(server, context.client);
   return server;

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { TOOL_NAMES } from './tools/index.js';
+import { DEFAULT_CONFIRM_THRESHOLD } from './tools/confirm.js';
 import { DEFAULT_IMPORT_CONCURRENCY } from './tools/context.js';
 import { AUTH_ID_PATTERN, DEFAULT_BASE_URL } from './vobiz/contract.js';
 
@@ -146,11 +147,14 @@ export const EnvSchema = z.object({
       default: 'auto',
     },
   ),
-  VOBIZ_CONFIRM_THRESHOLD: documented(intVar('VOBIZ_CONFIRM_THRESHOLD', 0, 1_000_000, 50), {
-    group: 'tools',
-    doc: 'bulk changes touching more contacts than this are confirmed',
-    default: '50',
-  }),
+  VOBIZ_CONFIRM_THRESHOLD: documented(
+    intVar('VOBIZ_CONFIRM_THRESHOLD', 0, 1_000_000, DEFAULT_CONFIRM_THRESHOLD),
+    {
+      group: 'tools',
+      doc: 'bulk changes touching more contacts than this are confirmed',
+      default: String(DEFAULT_CONFIRM_THRESHOLD),
+    },
+  ),
   VOBIZ_CONCURRENCY: documented(intVar('VOBIZ_CONCURRENCY', 1, 32, 4), {
     group: 'tools',
     doc: 'contacts a bulk tool (`tag_contacts`, the attributes of an import) works on at once',

@@ -5,9 +5,12 @@
  * server. The build (src/build/build.ts) lists the tools once, through the SDK itself, and puts the
  * answer into the bundle; a server built that way answers from it, filtered to the tools it registered.
  * Run from source (the tests, `npm run docs`), there is no such answer and the SDK converts as usual.
+ * The remote list describes `confirm` with the default threshold: a server set to another one converts
+ * as usual too, so that what the model reads is what the server does.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { DEFAULT_CONFIRM_THRESHOLD, type ConfirmSettings } from './tools/confirm.js';
 
 /** Replaced by the build with the JSON of `{ stdio: Tool[], remote: Tool[] }`. */
 declare const __BUILT_TOOL_LIST__: string | undefined;
@@ -21,12 +24,17 @@ function builtList(): Record<ToolListVariant, Tool[]> | undefined {
   return (built ??= JSON.parse(__BUILT_TOOL_LIST__) as Record<ToolListVariant, Tool[]>);
 }
 
-/** Answers tools/list from the build's list, when there is one, for the tools in `names`, in order. */
+/**
+ * Answers tools/list from the build's list, when there is one that describes these settings, for the
+ * tools in `names`, in order.
+ */
 export function answerToolListFromBuild(
   server: McpServer,
   names: ReadonlySet<string>,
-  variant: ToolListVariant,
+  confirm: ConfirmSettings,
 ): void {
+  const variant: ToolListVariant = confirm.mode === 'argument' ? 'remote' : 'stdio';
+  if (variant === 'remote' && confirm.bulkThreshold !== DEFAULT_CONFIRM_THRESHOLD) return;
   const list = builtList()?.[variant];
   if (!list) return;
   const tools = list.filter((tool) => names.has(tool.name));

@@ -6,11 +6,13 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { createServer } from '../server.js';
+import { DEFAULT_CONFIRM_THRESHOLD } from '../tools/confirm.js';
 import { VobizClient } from '../vobiz/client.js';
 
 /**
  * Every tool the server can register, listed through a real MCP client in memory: as stdio offers them,
- * or (`remote`) as remote mode does, where the confirming tools take `confirm`.
+ * or (`remote`) as remote mode does, where the confirming tools take `confirm` (described with the
+ * default threshold).
  */
 export async function listAllTools(remote = false): Promise<Tool[]> {
   // The client is never called: listing tools needs no API.
@@ -18,7 +20,7 @@ export async function listAllTools(remote = false): Promise<Tool[]> {
   const server = createServer({
     client: vobiz,
     import: { allowedDirs: [], maxFileBytes: 0, maxInlineBytes: 0, chunkRows: 1 },
-    confirm: { mode: remote ? 'argument' : 'never', bulkThreshold: 0 },
+    confirm: { mode: remote ? 'argument' : 'never', bulkThreshold: DEFAULT_CONFIRM_THRESHOLD },
     bulkConcurrency: 1,
   });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

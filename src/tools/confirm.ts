@@ -39,6 +39,9 @@ export interface ChangeToConfirm {
   what: string;
 }
 
+/** Bulk changes above this many contacts are confirmed; the built tool list is written with it. */
+export const DEFAULT_CONFIRM_THRESHOLD = 50;
+
 /** The tools that ask, with what their `confirm` argument tells the model. */
 const CONFIRM_ARGUMENTS: Record<string, (settings: ConfirmSettings) => string> = {
   delete_contact: () =>

@@ -4,7 +4,7 @@
  * — even from a client that declares elicitation — and without it change nothing.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { requestMark, requestsSince, textOf } from './harness.js';
@@ -24,6 +24,14 @@ beforeEach(async () => {
   sandbox = await startSandbox();
 });
 afterEach(async () => sandbox.close());
+
+/** What the `confirm` argument of a listed tool tells the model. */
+function confirmText(tools: Tool[], name: string): string {
+  const tool = tools.find((candidate) => candidate.name === name);
+  return (
+    (tool?.inputSchema.properties?.['confirm'] as { description?: string } | undefined)?.description ?? ''
+  );
+}
 
 const writesSince = (from: number) =>
   requestsSince(sandbox, from).filter((entry) => entry.route === 'update' || entry.route === 'delete');
@@ -56,8 +64,8 @@ describe('with the default VOBIZ_CONFIRM=auto, against the operator account', ()
       expect(field.description).toMatch(/^Set true only once the user has said yes/);
       expect(tool.inputSchema.required ?? []).not.toContain('confirm');
     }
-    // The built server answers from the build's list (src/tool-list.ts): exactly the SDK's own conversion.
-    expect(tools).toEqual(await listAllTools(true));
+    // The threshold the model is told is the one this server applies, not the build's default.
+    expect(confirmText(tools, 'tag_contacts')).toContain('Needed when more than 2 contacts would change');
   });
   it('keeps the contact when delete_contact comes without confirm, naming whom to ask about', async () => {
     const contact = sandbox.contacts()[0]!;
@@ -101,6 +109,21 @@ describe('with the default VOBIZ_CONFIRM=auto, against the operator account', ()
     expect(structured<{ changed: number }>(confirmed).changed).toBe(total);
     expect(sandbox.contacts().every((c) => c.tags.includes('spring-sale'))).toBe(true);
     expect(elicited).toEqual([]);
+  });
+});
+
+describe('with the default threshold', () => {
+  it('answers tools/list from the build: exactly the SDK’s own conversion, the threshold included', async () => {
+    const remote = await startRemote(operatorEnv(sandbox));
+    const client = await connect(remote.url);
+    try {
+      const { tools } = await client.listTools();
+      expect(tools).toEqual(await listAllTools(true));
+      expect(confirmText(tools, 'tag_contacts')).toContain('Needed when more than 50 contacts would change');
+    } finally {
+      await client.close();
+      await stopRemote(remote);
+    }
   });
 });
 
