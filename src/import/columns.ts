@@ -10,7 +10,7 @@
  *   separators (`:::`, `;`) and system labels (Google's `* myContacts`) are read as that tool writes them.
  * A file whose phone column cannot be told (two equally likely ones) is refused with the candidates named.
  */
-import { MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH, RESERVED_ATTRIBUTE_KEYS } from '../vobiz/contract.js';
+import { RESERVED_ATTRIBUTE_KEYS } from '../vobiz/contract.js';
 import { renderText } from '../render.js';
 import { ImportInputError } from './file-access.js';
 
@@ -154,7 +154,7 @@ export function planColumns(
   const attributes = attributesFrom.map((column) => {
     const index = lookup(column, 'attributes_from');
     const key = attributeKey(header[index] ?? column);
-    if (key === '' || key.length > MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH || RESERVED_ATTRIBUTE_KEYS.includes(key)) {
+    if (key === '' || RESERVED_ATTRIBUTE_KEYS.includes(key)) {
       throw new ImportInputError(
         `Column ${renderText(column, { max: 60 })} cannot become a custom attribute (its key would be ${renderText(key, { max: 70 })}).`,
       );

@@ -12,6 +12,7 @@ import {
   ERROR_CODES,
   IMPORT_FILE_FIELD,
   MAX_CSV_RECORD_BYTES,
+  SANDBOX_FIELD_LIMITS,
   UNSUPPORTED_MEDIA_TYPE_STATUS,
 } from '../vobiz/contract.js';
 import { discardBody } from './body.js';
@@ -192,8 +193,8 @@ function importRow(
   const validPhone = checkContactPhone(phoneNumber, errors);
   const name = cell(columns.name);
   // An empty cell is a missing name, not an empty string someone chose.
-  const validName = checkName(name === '' ? undefined : name, errors);
-  const tags = checkTags(splitTagCell(cell(columns.tags)), errors);
+  const validName = checkName(name === '' ? undefined : name, errors, 'name', SANDBOX_FIELD_LIMITS);
+  const tags = checkTags(splitTagCell(cell(columns.tags)), errors, 'tags', SANDBOX_FIELD_LIMITS);
   if (errors.length > 0 || validPhone === undefined || validName === undefined || tags === undefined) {
     fail(errors.map((error) => error.message).join('; '));
     return;

@@ -4,7 +4,7 @@
  * Callers get copies, never the stored objects, so nothing outside can change state behind the store.
  */
 import { randomUUID } from 'node:crypto';
-import { MAX_TAGS_PER_CONTACT } from '../vobiz/contract.js';
+import { SANDBOX_FIELD_LIMITS } from '../vobiz/contract.js';
 import type { ListQuery, ValidContactChanges, ValidContactInput } from './validation.js';
 
 /** A contact as the API returns it; a type alias (not an interface) so it also fits the zod `Contact`. */
@@ -151,10 +151,10 @@ export class ContactStore {
       return { outcome: 'created' };
     }
     const tags = [...existing.tags, ...row.tags.filter((tag) => !existing.tags.includes(tag))];
-    if (tags.length > MAX_TAGS_PER_CONTACT) {
+    if (tags.length > SANDBOX_FIELD_LIMITS.tagsPerContact) {
       return {
         outcome: 'failed',
-        reason: `too many tags: the contact would have ${tags.length} (at most ${MAX_TAGS_PER_CONTACT})`,
+        reason: `too many tags: the contact would have ${tags.length} (at most ${SANDBOX_FIELD_LIMITS.tagsPerContact})`,
       };
     }
     this.updateStored(existing, { name: row.name, tags });

@@ -12,7 +12,7 @@ import {
   FIELD_ERROR_CODES,
   type FieldProblem,
 } from '../vobiz/contact-rules.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../vobiz/contract.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SANDBOX_FIELD_LIMITS } from '../vobiz/contract.js';
 import { checkContactPhone } from '../vobiz/phone.js';
 import type { JsonObject } from './body.js';
 import { validationError } from './errors.js';
@@ -37,10 +37,12 @@ const UPDATE_FIELDS = new Set(['name', 'tags', 'custom_attributes']);
 export function validateCreateBody(body: JsonObject): ValidContactInput {
   const problems: FieldProblem[] = unknownFieldProblems(body, CREATE_FIELDS);
   const phoneNumber = checkContactPhone(body.phone_number, problems);
-  const name = checkName(body.name, problems);
-  const tags = body.tags === undefined ? [] : checkTags(body.tags, problems);
+  const name = checkName(body.name, problems, 'name', SANDBOX_FIELD_LIMITS);
+  const tags = body.tags === undefined ? [] : checkTags(body.tags, problems, 'tags', SANDBOX_FIELD_LIMITS);
   const customAttributes =
-    body.custom_attributes === undefined ? {} : checkCustomAttributes(body.custom_attributes, problems);
+    body.custom_attributes === undefined
+      ? {}
+      : checkCustomAttributes(body.custom_attributes, problems, 'custom_attributes', SANDBOX_FIELD_LIMITS);
   if (problems.length > 0 || phoneNumber === undefined || name === undefined) throw validationError(problems);
   return { phone_number: phoneNumber, name, tags: tags ?? [], custom_attributes: customAttributes ?? {} };
 }
@@ -61,10 +63,15 @@ export function validateUpdateBody(body: JsonObject): ValidContactChanges {
     }
   }
   const changes: ValidContactChanges = {};
-  if (body.name !== undefined) changes.name = checkName(body.name, problems);
-  if (body.tags !== undefined) changes.tags = checkTags(body.tags, problems);
+  if (body.name !== undefined) changes.name = checkName(body.name, problems, 'name', SANDBOX_FIELD_LIMITS);
+  if (body.tags !== undefined) changes.tags = checkTags(body.tags, problems, 'tags', SANDBOX_FIELD_LIMITS);
   if (body.custom_attributes !== undefined) {
-    changes.custom_attributes = checkCustomAttributes(body.custom_attributes, problems);
+    changes.custom_attributes = checkCustomAttributes(
+      body.custom_attributes,
+      problems,
+      'custom_attributes',
+      SANDBOX_FIELD_LIMITS,
+    );
   }
   if (problems.length === 0 && Object.keys(changes).length === 0) {
     problems.push({
@@ -94,7 +101,7 @@ export function parseListQuery(params: URLSearchParams): ListQuery {
   const limit = params.has('limit')
     ? checkInteger(params.get('limit'), 'limit', 1, MAX_PAGE_SIZE, problems)
     : DEFAULT_PAGE_SIZE;
-  const search = checkSearch(params.get('search') ?? '', problems);
+  const search = checkSearch(params.get('search') ?? '', problems, 'search', SANDBOX_FIELD_LIMITS);
   if (problems.length > 0 || page === undefined || limit === undefined) throw validationError(problems);
   const tag = params.get('tag')?.trim();
   return { page, limit, search, tag: tag || undefined };

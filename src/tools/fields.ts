@@ -23,16 +23,7 @@ import {
   FIELD_ERROR_CODES,
   type FieldProblem,
 } from '../vobiz/contact-rules.js';
-import {
-  CONTACT_ID_PATTERN,
-  E164_EXAMPLE,
-  MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH,
-  MAX_CUSTOM_ATTRIBUTES,
-  MAX_NAME_LENGTH,
-  MAX_SEARCH_LENGTH,
-  MAX_TAG_LENGTH,
-  MAX_TAGS_PER_CONTACT,
-} from '../vobiz/contract.js';
+import { CONTACT_ID_PATTERN, E164_EXAMPLE } from '../vobiz/contract.js';
 
 // ---- Reading ---------------------------------------------------------------------------------------
 
@@ -159,23 +150,13 @@ export const phoneNumberField = z
   )
   .describe(`Phone number in E.164 format: "+", country code, number, no spaces, e.g. "${E164_EXAMPLE}".`);
 
-export const nameField = byRule(
-  z.string().meta({ minLength: 1, maxLength: MAX_NAME_LENGTH }),
-  readText,
-  checkName,
-  'name',
-).describe('The contact\'s display name, e.g. "Rahul Sharma".');
+export const nameField = byRule(z.string().meta({ minLength: 1 }), readText, checkName, 'name').describe(
+  'The contact\'s display name, e.g. "Rahul Sharma".',
+);
 
-/** A list of tags, e.g. `add` of tag_contacts: trimmed, de-duplicated, each 1 to MAX_TAG_LENGTH. */
+/** A list of tags, e.g. `add` of tag_contacts: trimmed, de-duplicated, none empty. */
 export function tagListField(field: string) {
-  return byRule(
-    z
-      .array(z.string().meta({ minLength: 1, maxLength: MAX_TAG_LENGTH }))
-      .meta({ maxItems: MAX_TAGS_PER_CONTACT }),
-    readList,
-    checkTags,
-    field,
-  );
+  return byRule(z.array(z.string().meta({ minLength: 1 })), readList, checkTags, field);
 }
 
 export const tagsField = tagListField('tags').describe(
@@ -184,7 +165,7 @@ export const tagsField = tagListField('tags').describe(
 
 /** One tag, as a filter: contacts carrying exactly this tag. Empty means no filter, as for the API. */
 export const tagFilterField = byRule(
-  z.string().meta({ maxLength: MAX_TAG_LENGTH }),
+  z.string(),
   readText,
   (value, problems, field) => (String(value).trim() === '' ? undefined : checkTag(value, problems, field)),
   'tag',
@@ -192,7 +173,7 @@ export const tagFilterField = byRule(
 
 /** A search text over names and phone numbers. Empty means no filter, as for the API. */
 export const searchField = byRule(
-  z.string().meta({ maxLength: MAX_SEARCH_LENGTH }),
+  z.string(),
   readText,
   (value, problems, field) => checkSearch(String(value), problems, field),
   'search',
@@ -217,16 +198,11 @@ export function contactIdListField(maxItems: number) {
 }
 
 /**
- * Custom attributes: any JSON values under keys of 1 to MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH characters. The
- * keys are checked on the value as sent — a `__proto__` key is an error that names it, never dropped.
+ * Custom attributes: any JSON values. The keys are checked on the value as sent — a `__proto__` key is an
+ * error that names it, never dropped.
  */
 export const customAttributesField = byRule(
-  z.unknown().meta({
-    type: 'object',
-    propertyNames: { type: 'string', minLength: 1, maxLength: MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH },
-    maxProperties: MAX_CUSTOM_ATTRIBUTES,
-    additionalProperties: {},
-  }),
+  z.unknown().meta({ type: 'object', additionalProperties: {} }),
   readObject,
   checkCustomAttributes,
   'custom_attributes',

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { CsvShape, CsvSource } from '../import/csv-source.js';
 import type { RowTally } from '../import/tally.js';
 import { logInfo } from '../log.js';
-import { E164_EXAMPLE, MAX_CUSTOM_ATTRIBUTES } from '../vobiz/contract.js';
+import { E164_EXAMPLE } from '../vobiz/contract.js';
 import { DEFAULT_IMPORT_CONCURRENCY } from './context.js';
 import { booleanField, objectField, optional, stringListField, tagListField, withDefault } from './fields.js';
 import {
@@ -24,6 +24,8 @@ export const ROOTS_TIMEOUT_MS = 3_000;
 
 /** Header names for one field; one name may come as a plain string (read as a list of one). */
 const columnList = stringListField(10);
+/** Most columns attributes_from names: a bound on the request, not an account limit. */
+const MAX_ATTRIBUTE_COLUMNS = 100;
 
 const input = {
   file_path: optional(z.string().min(1).max(4096)).describe(
@@ -46,7 +48,7 @@ const input = {
   add_tags: optional(tagListField('add_tags')).describe(
     'Tags added to every imported row, e.g. ["expo-2026"].',
   ),
-  attributes_from: optional(stringListField(MAX_CUSTOM_ATTRIBUTES)).describe(
+  attributes_from: optional(stringListField(MAX_ATTRIBUTE_COLUMNS)).describe(
     'Columns kept as custom attributes, e.g. ["City", "Lifecycle Stage"] → city, lifecycle_stage; written after the upload, one request per contact that changes.',
   ),
   default_country: optional(

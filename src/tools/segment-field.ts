@@ -13,7 +13,6 @@ import {
   type Segment,
 } from '../bulk/segment.js';
 import { clipValue } from '../vobiz/contact-rules.js';
-import { MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH, MAX_CUSTOM_ATTRIBUTES } from '../vobiz/contract.js';
 import {
   booleanField,
   integerField,
@@ -28,6 +27,8 @@ import {
 const MAX_ATTRIBUTE_TEXT = 1_000;
 /** Most values of one "one of" condition. */
 const MAX_ONE_OF = 100;
+/** Most attributes one filter names: a bound on what a model sends, not an account limit. */
+const MAX_FILTER_ATTRIBUTES = 100;
 
 const DEFAULT_MAX_SCAN = 20_000;
 const MAX_MAX_SCAN = 1_000_000;
@@ -51,9 +52,7 @@ const timeField = (field: string) =>
     });
 
 function checkAttributeKey(key: string, field: string): string | undefined {
-  return key.trim() === '' || key.length > MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH
-    ? `${field} key ${shown(key)} must be 1 to ${MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH} characters`
-    : undefined;
+  return key.trim() === '' ? `${field} names an empty key` : undefined;
 }
 
 function isAttributeValue(value: unknown): value is AttributeValue {
@@ -81,8 +80,8 @@ const attributesField = objectField(
       }
       const entries = Object.entries(value);
       if (entries.length === 0) return problem('attributes must name at least one attribute');
-      if (entries.length > MAX_CUSTOM_ATTRIBUTES) {
-        return problem(`attributes names ${entries.length} attributes (at most ${MAX_CUSTOM_ATTRIBUTES})`);
+      if (entries.length > MAX_FILTER_ATTRIBUTES) {
+        return problem(`attributes names ${entries.length} attributes (at most ${MAX_FILTER_ATTRIBUTES})`);
       }
       const read: Record<string, AttributeValue | AttributeValue[]> = {};
       for (const [key, wanted] of entries) {
@@ -114,7 +113,7 @@ const attributesField = objectField(
 const listOfText = z.unknown().meta({ type: 'array', items: { type: 'string' } });
 
 const attributeKeysField = listOfText.pipe(
-  stringListField(MAX_CUSTOM_ATTRIBUTES).superRefine((keys, ctx) => {
+  stringListField(MAX_FILTER_ATTRIBUTES).superRefine((keys, ctx) => {
     for (const key of keys) {
       const message = checkAttributeKey(key, 'missing_attributes');
       if (message) ctx.addIssue({ code: 'custom', message });

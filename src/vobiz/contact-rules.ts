@@ -2,21 +2,27 @@
  * The field rules of a contact — what the API accepts in each field — written once and used by all three
  * that need them: the tools (through tools/fields.ts, which adds argument reading and descriptions), the
  * CSV checker (a row is refused here only if the API would refuse it), and the sandbox (which answers 422
- * with these messages and codes). The limits are the contract's (contract.ts); phone numbers are
- * phone.ts's. A check pushes what is wrong into `problems` and returns the value as the API would store
- * it, so one pass reports every problem at once.
+ * with these messages and codes); phone numbers are phone.ts's. A check pushes what is wrong into
+ * `problems` and returns the value as the API would store it, so one pass reports every problem at once.
+ *
+ * Lengths and counts are not documented: a check applies them only when given `limits`, which only the
+ * sandbox passes (contract.ts: SANDBOX_FIELD_LIMITS). The client refuses what the docs refuse, no more.
  */
-import {
-  CONTACT_ID_PATTERN,
-  CSV_TAG_SEPARATOR,
-  MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH,
-  MAX_CUSTOM_ATTRIBUTES,
-  MAX_NAME_LENGTH,
-  MAX_SEARCH_LENGTH,
-  MAX_TAG_LENGTH,
-  MAX_TAGS_PER_CONTACT,
-  RESERVED_ATTRIBUTE_KEYS,
-} from './contract.js';
+import { CONTACT_ID_PATTERN, CSV_TAG_SEPARATOR, RESERVED_ATTRIBUTE_KEYS } from './contract.js';
+
+/** Length and count limits a check applies; a limit left out is not checked. */
+export interface FieldLimits {
+  readonly name?: number;
+  readonly tag?: number;
+  readonly tagsPerContact?: number;
+  readonly customAttributes?: number;
+  /** Also makes an empty (or blank) key an error. */
+  readonly customAttributeKey?: number;
+  readonly search?: number;
+}
+
+/** The documented rules only: what the client checks. */
+export const DOCUMENTED_LIMITS: FieldLimits = {};
 
 /** The `details.errors[].code` values of a 422 (contract.ts: [assumed]). */
 export const FIELD_ERROR_CODES = {
@@ -45,8 +51,13 @@ export interface FieldProblem {
 
 const { required, invalidType, invalidFormat, tooLong, tooMany, empty, reservedKey } = FIELD_ERROR_CODES;
 
-/** A name as stored: trimmed, not empty, at most MAX_NAME_LENGTH characters. */
-export function checkName(value: unknown, problems: FieldProblem[], field = 'name'): string | undefined {
+/** A name as stored: trimmed, not empty (and within `limits.name`). */
+export function checkName(
+  value: unknown,
+  problems: FieldProblem[],
+  field = 'name',
+  limits = DOCUMENTED_LIMITS,
+): string | undefined {
   if (value === undefined || value === null) {
     problems.push({ field, message: `${field} is required`, code: required, value: null });
   } else if (typeof value !== 'string') {
@@ -55,8 +66,8 @@ export function checkName(value: unknown, problems: FieldProblem[], field = 'nam
     const name = value.trim();
     if (name === '') {
       problems.push({ field, message: `${field} must not be empty`, code: empty, value });
-    } else if (name.length > MAX_NAME_LENGTH) {
-      const message = `${field} must be at most ${MAX_NAME_LENGTH} characters`;
+    } else if (limits.name !== undefined && name.length > limits.name) {
+      const message = `${field} must be at most ${limits.name} characters`;
       problems.push({ field, message, code: tooLong, value: clipValue(value) });
     } else {
       return name;
@@ -65,8 +76,13 @@ export function checkName(value: unknown, problems: FieldProblem[], field = 'nam
   return undefined;
 }
 
-/** Tags as stored: each trimmed, not empty, at most MAX_TAG_LENGTH; duplicates dropped (first kept). */
-export function checkTags(value: unknown, problems: FieldProblem[], field = 'tags'): string[] | undefined {
+/** Tags as stored: each trimmed and not empty, duplicates dropped (first kept); within `limits`. */
+export function checkTags(
+  value: unknown,
+  problems: FieldProblem[],
+  field = 'tags',
+  limits = DOCUMENTED_LIMITS,
+): string[] | undefined {
   if (!Array.isArray(value)) {
     problems.push({ field, message: `${field} must be an array of strings`, code: invalidType, value });
     return undefined;
@@ -74,11 +90,11 @@ export function checkTags(value: unknown, problems: FieldProblem[], field = 'tag
   const tags: string[] = [];
   const before = problems.length;
   for (let index = 0; index < value.length; index++) {
-    const checked = checkTag(value[index] as unknown, problems, field, index);
+    const checked = checkTag(value[index] as unknown, problems, field, index, limits);
     if (checked !== undefined && !tags.includes(checked)) tags.push(checked);
   }
-  if (tags.length > MAX_TAGS_PER_CONTACT) {
-    const message = `too many tags: ${tags.length} (at most ${MAX_TAGS_PER_CONTACT})`;
+  if (limits.tagsPerContact !== undefined && tags.length > limits.tagsPerContact) {
+    const message = `too many tags: ${tags.length} (at most ${limits.tagsPerContact})`;
     problems.push({ field, message, code: tooMany, value: tags.length });
   }
   return problems.length === before ? tags : undefined;
@@ -90,9 +106,10 @@ export function checkTag(
   problems: FieldProblem[],
   field = 'tag',
   index?: number,
+  limits = DOCUMENTED_LIMITS,
 ): string | undefined {
   const tag = typeof value === 'string' ? value.trim() : undefined;
-  if (tag !== undefined && tag !== '' && tag.length <= MAX_TAG_LENGTH) return tag;
+  if (tag !== undefined && tag !== '' && (limits.tag === undefined || tag.length <= limits.tag)) return tag;
   // Only a problem pays for the field's full name.
   const name = index === undefined ? field : `${field}[${index}]`;
   if (tag === undefined) {
@@ -100,15 +117,15 @@ export function checkTag(
   } else if (tag === '') {
     problems.push({ field: name, message: `${name} must not be empty`, code: empty, value });
   } else {
-    const message = `${name} must be at most ${MAX_TAG_LENGTH} characters`;
+    const message = `${name} must be at most ${limits.tag} characters`;
     problems.push({ field: name, message, code: tooLong, value: clipValue(tag) });
   }
   return undefined;
 }
 
 /**
- * Custom attributes: an object of at most MAX_CUSTOM_ATTRIBUTES keys, each 1 to
- * MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH characters and none of RESERVED_ATTRIBUTE_KEYS; values are any JSON.
+ * Custom attributes: an object whose keys are none of RESERVED_ATTRIBUTE_KEYS (and within `limits`);
+ * values are any JSON.
  * Read from the value as sent (JSON.parse makes `__proto__` an own key): a copy made by assignment would
  * drop that key without a word, and a PUT would then wipe the contact's attributes.
  */
@@ -116,6 +133,7 @@ export function checkCustomAttributes(
   value: unknown,
   problems: FieldProblem[],
   field = 'custom_attributes',
+  limits = DOCUMENTED_LIMITS,
 ): Record<string, unknown> | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     problems.push({ field, message: `${field} must be an object`, code: invalidType, value });
@@ -123,14 +141,15 @@ export function checkCustomAttributes(
   }
   const entries = Object.entries(value);
   const before = problems.length;
-  if (entries.length > MAX_CUSTOM_ATTRIBUTES) {
-    const message = `too many ${field}: ${entries.length} (at most ${MAX_CUSTOM_ATTRIBUTES})`;
+  if (limits.customAttributes !== undefined && entries.length > limits.customAttributes) {
+    const message = `too many ${field}: ${entries.length} (at most ${limits.customAttributes})`;
     problems.push({ field, message, code: tooMany, value: entries.length });
   }
   for (const [key] of entries) {
     const shown = JSON.stringify(clipValue(key, 40));
-    if (key.trim() === '' || key.length > MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH) {
-      const message = `${field} key ${shown} must be 1 to ${MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH} characters`;
+    const keyLimit = limits.customAttributeKey;
+    if (keyLimit !== undefined && (key.trim() === '' || key.length > keyLimit)) {
+      const message = `${field} key ${shown} must be 1 to ${keyLimit} characters`;
       problems.push({
         field: `${field}.${clipValue(key, 40)}`,
         message,
@@ -158,11 +177,16 @@ export function checkContactId(value: unknown, problems: FieldProblem[], field =
   return undefined;
 }
 
-/** A search text: trimmed, at most MAX_SEARCH_LENGTH characters; empty means no filter. */
-export function checkSearch(value: string, problems: FieldProblem[], field = 'search'): string | undefined {
+/** A search text, trimmed (and within `limits.search`); empty means no filter. */
+export function checkSearch(
+  value: string,
+  problems: FieldProblem[],
+  field = 'search',
+  limits = DOCUMENTED_LIMITS,
+): string | undefined {
   const search = value.trim();
-  if (search.length <= MAX_SEARCH_LENGTH) return search || undefined;
-  const message = `${field} must be at most ${MAX_SEARCH_LENGTH} characters`;
+  if (limits.search === undefined || search.length <= limits.search) return search || undefined;
+  const message = `${field} must be at most ${limits.search} characters`;
   problems.push({ field, message, code: tooLong, value: clipValue(value) });
   return undefined;
 }

@@ -40,14 +40,20 @@ export const E164_EXAMPLE = '+919876543210';
  */
 export const CONTACT_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
-/** [assumed] Field limits; the docs give none. Generous, so that nothing valid upstream is refused. */
-export const MAX_NAME_LENGTH = 256;
-export const MAX_TAG_LENGTH = 64;
-export const MAX_TAGS_PER_CONTACT = 100;
-export const MAX_CUSTOM_ATTRIBUTES = 100;
-export const MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH = 64;
-/** [assumed] Longest `search` text of GET /contacts; longer is 422. */
-export const MAX_SEARCH_LENGTH = 256;
+/**
+ * [assumed] Field limits; the docs give none. Only the sandbox enforces them, standing in for limits the
+ * API may have (so that the tests see an upstream 422 as a user would). The client enforces none of them:
+ * it is never stricter than the docs, and the API's own answer names whatever it refuses.
+ */
+export const SANDBOX_FIELD_LIMITS = {
+  name: 256,
+  tag: 64,
+  tagsPerContact: 100,
+  customAttributes: 100,
+  customAttributeKey: 64,
+  /** Longest `search` text of GET /contacts; longer is 422. */
+  search: 256,
+} as const;
 
 /**
  * [assumed] `custom_attributes` values may be any JSON value. These keys are refused (422

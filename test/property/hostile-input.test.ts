@@ -20,12 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { createServer } from '../../src/server.js';
 import { VobizClient } from '../../src/vobiz/client.js';
-import {
-  MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH,
-  MAX_NAME_LENGTH,
-  MAX_TAG_LENGTH,
-  MAX_TAGS_PER_CONTACT,
-} from '../../src/vobiz/contract.js';
+import { SANDBOX_FIELD_LIMITS as LIMITS } from '../../src/vobiz/contract.js';
 import { requestMark, requestsSince, textOf } from '../e2e/harness.js';
 import {
   expectClearOutcome,
@@ -169,17 +164,17 @@ const attributesText = fc.oneof(
   anyJson.map((value) => JSON.stringify(value)),
 );
 
-/** Values every check accepts, however odd: unicode, edge lengths, keys that look like code. */
+/** Values every check (the sandbox's limits included) accepts, however odd: unicode, edge lengths, keys that look like code. */
 const validText = (max: number) =>
   fc
     .string({ unit: 'grapheme', minLength: 1, maxLength: max })
     .filter((t) => t.trim().length > 0 && t.length <= max);
 const strangeButValid = fc
   .record({
-    name: validText(MAX_NAME_LENGTH),
-    tags: fc.uniqueArray(validText(MAX_TAG_LENGTH), { maxLength: MAX_TAGS_PER_CONTACT, size: 'small' }),
+    name: validText(LIMITS.name),
+    tags: fc.uniqueArray(validText(LIMITS.tag), { maxLength: LIMITS.tagsPerContact, size: 'small' }),
     attributes: fc.dictionary(
-      validText(MAX_CUSTOM_ATTRIBUTE_KEY_LENGTH).filter(
+      validText(LIMITS.customAttributeKey).filter(
         (k) => !['__proto__', 'constructor', 'prototype'].includes(k),
       ),
       fc.oneof(
