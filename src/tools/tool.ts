@@ -1,8 +1,10 @@
 /**
  * What a tool is: one declaration — name, title, description, input and output schema, annotations and
  * handler — and how it is registered. Registration adds what every tool shares, so that no tool repeats it:
- * - an argument the tool does not have is never dropped in silence: the result names it and the tool's
- *   arguments, so a model learns that nothing was stored for it (the call itself goes ahead);
+ * - an argument the tool does not have is never dropped in silence. A tool that writes refuses the call,
+ *   having done nothing: the argument may have been meant to hold the write back (`dryRun`, `preview`),
+ *   and a write cannot be taken back. A read goes ahead. Either way the result names the argument and the
+ *   tool's own, so a model learns that nothing was stored or used for it;
  * - `warnings` travel in the structured result and in the text;
  * - the text is bounded and redacted, and an unexpected throw becomes an isError result, never a stack.
  */
@@ -12,7 +14,7 @@ import type { CallToolResult, ServerNotification, ServerRequest } from '@modelco
 import { z } from 'zod';
 import type { ToolContext } from './context.js';
 import { boundResultText, renderText } from '../render.js';
-import { failureResult } from './results.js';
+import { errorResult, failureResult } from './results.js';
 import { redact } from '../log.js';
 
 export interface ToolAnnotations {
@@ -78,6 +80,9 @@ export function registerTool(server: McpServer, tool: ToolDefinition, context: T
         if (Object.hasOwn(tool.input, key)) args[key] = value;
         else unknown.push(key);
       }
+      if (!tool.annotations.readOnlyHint && unknown.some((name) => !FRAMEWORK_FIELDS.has(name))) {
+        return finishResult(errorResult(refusedArguments(tool.name, unknown, accepted)), []);
+      }
       let result: CallToolResult;
       try {
         result = await tool.run(args as z.output<z.ZodObject<z.ZodRawShape>>, { server, extra, context });
@@ -89,16 +94,44 @@ export function registerTool(server: McpServer, tool: ToolDefinition, context: T
   );
 }
 
+/**
+ * Fields an agent framework adds to every call's arguments (n8n: `toolCallId`). They mean nothing to a
+ * tool and hold nothing back, so a write goes ahead with them — still named as ignored.
+ */
+const FRAMEWORK_FIELDS: ReadonlySet<string> = new Set(['toolCallId']);
+
 function ignoredArguments(tool: string, unknown: string[], accepted: string[]): string {
-  const names = unknown
-    .slice(0, 10)
-    .map((name) => renderText(name, { quote: 'unless-plain', max: 40 }))
-    .join(', ');
-  const more = unknown.length > 10 ? ` and ${unknown.length - 10} more` : '';
   return (
-    `Ignored ${unknown.length === 1 ? 'an argument' : 'arguments'} ${tool} does not have: ${names}${more}; ` +
+    `Ignored ${unknown.length === 1 ? 'an argument' : 'arguments'} ${tool} does not have: ${namesOf(unknown, accepted)}; ` +
     `nothing was stored or used for ${unknown.length === 1 ? 'it' : 'them'}. ${tool} takes: ${accepted.join(', ')}.`
   );
+}
+
+function refusedArguments(tool: string, unknown: string[], accepted: string[]): string {
+  const attributes = accepted.includes('custom_attributes')
+    ? ' A field of the contact with no argument of its own goes into custom_attributes, e.g. {"email": "…"}.'
+    : '';
+  return (
+    `Not done: ${tool} does not have ${unknown.length === 1 ? 'the argument' : 'the arguments'} ${namesOf(unknown, accepted)}, ` +
+    `so nothing was changed. Call it again with only the arguments it takes: ${accepted.join(', ')}.${attributes}`
+  );
+}
+
+/** The unknown names, rendered (a name is account text too), each with the argument it may have meant. */
+function namesOf(unknown: string[], accepted: string[]): string {
+  const names = unknown.slice(0, 10).map((name) => {
+    const meant = accepted.find((candidate) => looselyEqual(candidate, name));
+    const shown = renderText(name, { quote: 'unless-plain', max: 40 });
+    return meant ? `${shown} (did you mean ${meant}?)` : shown;
+  });
+  const more = unknown.length > 10 ? ` and ${unknown.length - 10} more` : '';
+  return `${names.join(', ')}${more}`;
+}
+
+/** `dryRun`, `dry-run` and `DRY_RUN` are all `dry_run`. */
+function looselyEqual(a: string, b: string): boolean {
+  const plain = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return plain(a) === plain(b);
 }
 
 /**

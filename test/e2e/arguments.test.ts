@@ -2,7 +2,7 @@
  * Arguments as real models and frameworks send them, through the real stdio server: `null` for every
  * field left out (strict tool schemas), numbers and booleans as strings, lists as comma strings or JSON
  * text, objects as JSON text, and argument names the tool does not have — which are named in the
- * result, never dropped in silence.
+ * result, never dropped in silence: a read goes ahead, a write is refused having done nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, textOf, type Stack } from './harness.js';
@@ -115,32 +115,62 @@ describe('lists and objects as text', () => {
 });
 
 describe('arguments the tool does not have', () => {
-  it('create_contact with an email: created, and told that email was not stored', async () => {
-    const result = await ok('create_contact', {
-      phone_number: '+919812340079',
+  it('create_contact with an email: refused with nothing created, and told where such a field goes', async () => {
+    const phone = '+919812340079';
+    const refused = await stack.call('create_contact', {
+      phone_number: phone,
       name: 'Has Email',
       email: 'a@b.c',
     });
-    const stored = stack.sandbox.contacts().find((c) => c.phone_number === '+919812340079');
-    expect(stored).toBeDefined();
-    expect(JSON.stringify(stored)).not.toContain('a@b.c');
-    const text = textOf(result);
+    expect(refused.isError).toBe(true);
+    const text = textOf(refused);
     expect(text).toMatch(
-      /^Warning: Ignored an argument create_contact does not have: email; nothing was stored/m,
+      /^Not done: create_contact does not have the argument email, so nothing was changed/,
     );
-    expect(text).toMatch(/create_contact takes: phone_number, name, tags, custom_attributes/);
-    expect(result.structuredContent).toMatchObject({ warnings: [expect.stringMatching(/email/)] });
+    expect(text).toMatch(/only the arguments it takes: phone_number, name, tags, custom_attributes/);
+    expect(text).toMatch(/goes into custom_attributes/);
+    expect(stack.sandbox.contacts().some((c) => c.phone_number === phone)).toBe(false);
+
+    await ok('create_contact', {
+      phone_number: phone,
+      name: 'Has Email',
+      custom_attributes: { email: 'a@b.c' },
+    });
+    expect(stack.sandbox.contacts().find((c) => c.phone_number === phone)?.custom_attributes).toEqual({
+      email: 'a@b.c',
+    });
   });
 
-  it('a stray framework field (n8n toolCallId) does not stop a read, and is named', async () => {
-    const result = await ok('get_contact', { id: seeded.id, toolCallId: 'call_1' });
-    expect(textOf(result)).toMatch(/Ignored an argument get_contact does not have: toolCallId/);
+  it('a misspelled dry run is no real run: tag_contacts and import_contacts_csv change nothing', async () => {
+    const before = JSON.stringify(stack.sandbox.contacts());
+    const tagging = await stack.call('tag_contacts', { ids: [seeded.id], add: ['not-yet'], dryRun: true });
+    expect(tagging.isError).toBe(true);
+    expect(textOf(tagging)).toMatch(/does not have the argument dryRun \(did you mean dry_run\?\)/);
+    const csv = 'phone_number,name\n+919812340081,Not Imported\n';
+    const importing = await stack.call('import_contacts_csv', { csv, 'dry-run': true });
+    expect(importing.isError).toBe(true);
+    expect(textOf(importing)).toMatch(/dry-run \(did you mean dry_run\?\)/);
+    expect(JSON.stringify(stack.sandbox.contacts())).toBe(before);
+  });
+
+  it('a stray framework field (n8n toolCallId) stops neither a read nor a write, and is named', async () => {
+    const read = await ok('get_contact', { id: seeded.id, toolCallId: 'call_1' });
+    expect(textOf(read)).toMatch(/Ignored an argument get_contact does not have: toolCallId/);
+    const write = await ok('update_contact', { id: seeded.id, name: 'Renamed', toolCallId: 'call_2' });
+    expect(textOf(write)).toMatch(/^Updated: /);
+    expect(textOf(write)).toMatch(/Ignored an argument update_contact does not have: toolCallId/);
+    expect(write.structuredContent).toMatchObject({ warnings: [expect.stringMatching(/toolCallId/)] });
   });
 
   it('an unknown field never reaches Vobiz (update_contact would otherwise get a 422)', async () => {
-    const result = await ok('update_contact', { id: seeded.id, name: 'Renamed', nickname: 'R' });
-    expect(textOf(result)).toMatch(/^Updated: /);
-    expect(textOf(result)).toMatch(/Ignored an argument update_contact does not have: nickname/);
+    const result = await stack.call('update_contact', {
+      id: seeded.id,
+      name: 'Renamed again',
+      nickname: 'R',
+    });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/does not have the argument nickname/);
+    expect(stack.sandbox.contacts().find((c) => c.id === seeded.id)?.name).toBe('Renamed');
   });
 
   it('an unknown name that is itself hostile text is rendered on one line', async () => {
