@@ -67,8 +67,8 @@ export const createContact = defineTool({
       case 'lookup_failed':
         return errorResult(
           `Could not tell whether the contact ${number} was created: the create got ` +
-            `${describeCause(outcome.error)}, and the lookup by phone number that should have told got ` +
-            `${describeCause(outcome.lookupError)}. The outcome is unknown: before calling create_contact ` +
+            `${describeCause(outcome.error)}, and the lookup by phone number that should have told failed (` +
+            `${describeCause(outcome.lookupError)}). The outcome is unknown: before calling create_contact ` +
             `again, check with get_contact (phone_number "${number}") whether the contact exists.`,
         );
     }

@@ -5,6 +5,7 @@
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { InvalidContactIdError } from '../vobiz/client.js';
+import { LookupIncompleteError } from '../vobiz/find-contact.js';
 import { failureKind, VobizHttpError } from '../vobiz/errors.js';
 import { classifyFailure, retryRecordOf } from '../vobiz/retry.js';
 import { logError, redact } from '../log.js';
@@ -80,6 +81,9 @@ function failureText(error: unknown, context: FailureContext): string {
     case 'internal':
       if (error instanceof InvalidContactIdError) {
         return `Not a contact id: ${error.message}. Nothing was sent. Find the contact's id with list_contacts.`;
+      }
+      if (error instanceof LookupIncompleteError) {
+        return `Could not ${action}: ${error.message}. Find the contact with list_contacts (search by name) and use its id.${context.writes ? outcome : ''}`;
       }
       logError(`unexpected failure while trying to ${action}`, error);
       return `Internal error in vobiz-contacts-mcp while trying to ${action}; the details are in the server log.${

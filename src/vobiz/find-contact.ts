@@ -10,6 +10,20 @@ import type { Contact } from './schemas.js';
 /** The lookup reads at most this many pages of search results (a full E.164 number matches few). */
 const LOOKUP_MAX_PAGES = 5;
 
+/**
+ * The lookup read its pages without reaching the end of the results: whether a contact has the number
+ * cannot be told. Never read as "no contact has it", which would turn into "create it" or "not applied".
+ */
+export class LookupIncompleteError extends Error {
+  override readonly name = 'LookupIncompleteError';
+  constructor(readonly phoneNumber: string) {
+    super(
+      `the search for ${phoneNumber} matched more than ${LOOKUP_MAX_PAGES * MAX_PAGE_SIZE} contacts, none of them with exactly that number, so whether a contact has it cannot be told`,
+    );
+  }
+}
+
+/** The contact with exactly this number; undefined when the search ended without it. */
 export async function findContactByPhone(
   client: VobizClient,
   phoneNumber: string,
@@ -20,5 +34,5 @@ export async function findContactByPhone(
     const match = result.items.find((item) => item.phone_number === phoneNumber);
     if (match || !result.has_more) return match;
   }
-  return undefined;
+  throw new LookupIncompleteError(phoneNumber);
 }

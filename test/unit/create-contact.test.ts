@@ -99,6 +99,29 @@ describe('after a 503 on the create', () => {
     });
   });
 
+  it('a lookup that reads its five pages of near matches without reaching the end cannot tell: no second POST', async () => {
+    // A hundred contacts whose numbers contain the one sent, on every page, and always more.
+    const near = (n: number) => ({
+      ...stored(LAST_YEAR),
+      id: `near-${n}`,
+      phone_number: `+919812340000${n}`,
+    });
+    const crowded = json(200, {
+      items: Array.from({ length: 100 }, (_, n) => near(n)),
+      total: 10_000,
+      page: 1,
+      limit: 100,
+      has_more: true,
+    });
+    api.script = [unavailable, crowded, crowded, crowded, crowded, crowded];
+    const outcome = await create();
+    expect(outcome).toMatchObject({ kind: 'lookup_failed', error: { status: 503 } });
+    expect(String((outcome as { lookupError: Error }).lookupError.message)).toMatch(
+      /matched more than 500 contacts.*cannot be told/,
+    );
+    expect(calls().filter((c) => c.startsWith('POST'))).toHaveLength(1);
+  });
+
   it('gives up after maxRetries re-creates, each checked first, and knows nothing was applied', async () => {
     api.script = [unavailable, page(), unavailable, page(), unavailable, page(), unavailable, page()];
     const outcome = await create();

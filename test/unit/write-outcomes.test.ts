@@ -114,6 +114,29 @@ describe('create_contact', () => {
   });
 });
 
+describe('get_contact by phone number', () => {
+  it('a search that reads five pages of near matches and still has more says it cannot tell, not "no contact"', async () => {
+    const near = (n: number) => ({
+      ...contact,
+      id: `near-${n}`,
+      phone_number: `${contact.phone_number}${n}`,
+    });
+    const crowded = json(200, {
+      items: Array.from({ length: 100 }, (_, n) => near(n)),
+      total: 10_000,
+      page: 1,
+      limit: 100,
+      has_more: true,
+    });
+    api.script = [crowded, crowded, crowded, crowded, crowded];
+    const result = await tools.call('get_contact', { phone_number: contact.phone_number });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).not.toMatch(/No contact has/);
+    expect(textOf(result)).toMatch(/matched more than 500 contacts.*cannot be told.*list_contacts/);
+    expect(calls()).toHaveLength(5);
+  });
+});
+
 describe('a token the upstream echoes', () => {
   it('is redacted in structured content too (a bulk tool’s failures), not only in the text', async () => {
     const { registerSecret } = await import('../../src/log.js');
