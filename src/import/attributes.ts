@@ -10,7 +10,7 @@
  */
 import type { CallOptions, VobizClient } from '../vobiz/client.js';
 import { MAX_PAGE_SIZE } from '../vobiz/contract.js';
-import { findContactByPhone } from '../vobiz/find-contact.js';
+import { findContactByPhone, LookupIncompleteError } from '../vobiz/find-contact.js';
 import type { Contact } from '../vobiz/schemas.js';
 
 export interface AttributeWrite {
@@ -70,6 +70,13 @@ export async function writeAttributes(
   const inFlight = new Set<Promise<void>>();
   let done = 0;
 
+  const fail = (row: number, phoneNumber: string, error: unknown) => {
+    outcome.failed++;
+    if (outcome.failures.length < MAX_KEPT_FAILURES) {
+      outcome.failures.push({ row, phone_number: phoneNumber, error });
+    }
+  };
+
   const update = async (contact: Contact, write: AttributeWrite) => {
     const merged = { ...contact.custom_attributes, ...write.values };
     try {
@@ -81,10 +88,7 @@ export async function writeAttributes(
         outcome.written++;
       }
     } catch (error) {
-      outcome.failed++;
-      if (outcome.failures.length < MAX_KEPT_FAILURES) {
-        outcome.failures.push({ row: write.row, phone_number: contact.phone_number, error });
-      }
+      fail(write.row, contact.phone_number, error);
     }
     done++;
     await onProgress(done, wanted.size);
@@ -110,7 +114,16 @@ export async function writeAttributes(
       for (const phone of wanted.keys()) {
         if (signal.aborted) break;
         outcome.requests++;
-        const contact = await findContactByPhone(client, phone, call());
+        let contact: Contact | undefined;
+        try {
+          contact = await findContactByPhone(client, phone, call());
+        } catch (error) {
+          // A search too crowded to tell fails this number only; any other failure ends the phase.
+          if (!(error instanceof LookupIncompleteError)) throw error;
+          seen.add(phone);
+          fail(wanted.get(phone)?.row ?? 0, phone, error);
+          continue;
+        }
         if (contact && !(await schedule(contact))) break;
       }
     } else {

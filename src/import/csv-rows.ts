@@ -114,8 +114,9 @@ export async function forEachRecord(
     if (error instanceof ImportInputError) throw error;
     if (error instanceof CsvError) {
       throw new ImportInputError(
-        // The parser's message may quote the file: it is account text, rendered.
-        `${source.label} is not valid CSV near data row ${row + 1}: ${renderText(error.message, { quote: 'never', max: 200 })}.`,
+        // The parser's message names the line (its count of lines, the header's included); it may quote
+        // the file: account text, rendered. Not "near data row N": the parser reads ahead of the rows done.
+        `${source.label} is not valid CSV: ${renderText(error.message, { quote: 'never', max: 200 })}.`,
       );
     }
     if (error instanceof Error && 'code' in error && typeof error.code === 'string') {

@@ -8,7 +8,7 @@ import { fileSource, textSource, type CsvShape, type CsvSource, type Delimiter }
 import { formatBytes, ImportInputError, openImportFile } from './file-access.js';
 import { RowTally } from './tally.js';
 
-export { writeAttributes } from './attributes.js';
+export { attributeRequestEstimate, writeAttributes } from './attributes.js';
 export { sniffCsv } from './csv-source.js';
 export { ImportInputError } from './file-access.js';
 export { uploadCsvInChunks } from './upload.js';

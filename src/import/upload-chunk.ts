@@ -24,6 +24,11 @@ export class UploadChunk {
     return this.fileRows[0] ?? 0;
   }
 
+  /** The file row number of the chunk's last row (0 while it is empty). */
+  get lastRow(): number {
+    return this.fileRows.at(-1) ?? 0;
+  }
+
   add(row: ContactRow): void {
     // The phone number is E.164 by now: digits after a plus, nothing to quote.
     const line = `${row.phone_number},${csvField(row.name)},${csvField(row.tags.join(CSV_TAG_SEPARATOR))}\n`;

@@ -7,7 +7,8 @@
  * - every row's outcome maps back to its row in the user's file (UploadChunk keeps the row numbers);
  * - memory stays bounded: at most `concurrency` chunks are in flight and one is being filled;
  * - a cancel stops new chunks from being sent; a chunk already sent finishes, so every chunk's outcome
- *   is known; a chunk that fails for good stops the rest the same way.
+ *   is known; a chunk that fails for good stops the rest the same way. The chunks in flight beside it
+ *   (sent before it failed) finish too: each is counted, or listed among the failures.
  */
 import type { VobizClient } from '../vobiz/client.js';
 import { classifyFailure } from '../vobiz/retry.js';
@@ -53,10 +54,26 @@ export interface UploadOutcome {
   chunksDone: number;
   /** Phone number → the attribute columns' values, for the rows that had any (later rows win). */
   attributes: Map<string, { row: number; values: Record<string, string> }>;
+  /** Chunks sent (answered, or failed). */
+  chunksSent: number;
+  /** The highest file row in a chunk that was sent: no row after it was. */
+  lastRowSent: number;
   /** The client cancelled: the upload stopped after the chunks that were in flight. */
   cancelled: boolean;
-  /** A chunk failed even after retries (or the file could not be read on): no chunk was sent after it. */
-  failure?: { error: unknown; chunk: number; firstRow: number };
+  /**
+   * Chunks that failed even after retries, in order. The first stops the upload: no chunk is sent after
+   * it fails, but those already in flight finish, so later chunks may have been applied.
+   */
+  failures: ChunkFailure[];
+  /** The file could not be read on (not valid CSV further down, or changed). */
+  readFailure?: { error: unknown };
+}
+
+export interface ChunkFailure {
+  error: unknown;
+  chunk: number;
+  firstRow: number;
+  lastRow: number;
 }
 
 export interface UploadOptions {
@@ -90,8 +107,11 @@ export async function uploadCsvInChunks(
     errors: [],
     rowsSent: 0,
     chunksDone: 0,
+    chunksSent: 0,
+    lastRowSent: 0,
     attributes: new Map(),
     cancelled: false,
+    failures: [],
   };
   const inFlight = new Set<Promise<void>>();
   /** Every chunk sent, in order, with the file row it starts at: to find the chunk a row went in. */
@@ -114,9 +134,8 @@ export async function uploadCsvInChunks(
         },
       });
     } catch (error) {
-      if (!outcome.failure || index + 1 < outcome.failure.chunk) {
-        outcome.failure = { error, chunk: index + 1, firstRow: chunk.firstRow };
-      }
+      outcome.failures.push({ error, chunk: index + 1, firstRow: chunk.firstRow, lastRow: chunk.lastRow });
+      outcome.failures.sort((a, b) => a.chunk - b.chunk);
       return;
     }
     if (replayedAfter === undefined) {
@@ -140,7 +159,7 @@ export async function uploadCsvInChunks(
     await onProgress({ rowsDone: rowsRead - pendingRows, rowsTotal, chunksDone: outcome.chunksDone });
   };
 
-  const stopped = () => outcome.failure !== undefined || outcome.cancelled;
+  const stopped = () => outcome.failures.length > 0 || outcome.readFailure !== undefined || outcome.cancelled;
   /** Sends `chunk` once a slot is free and the chunks it must follow are done; false once stopped. */
   const dispatch = async (chunk: UploadChunk, waitFor: readonly Promise<void>[]): Promise<boolean> => {
     while (inFlight.size >= concurrency) await Promise.race(inFlight);
@@ -154,6 +173,8 @@ export async function uploadCsvInChunks(
     const done = send(chunk, index).finally(() => inFlight.delete(done));
     inFlight.add(done);
     sent.push({ index, firstRow: chunk.firstRow, done });
+    outcome.chunksSent = sent.length;
+    outcome.lastRowSent = chunk.lastRow;
     return true;
   };
   /** The sent chunk holding file row `row`, if it was sent (sent chunks cover ascending rows). */
@@ -211,7 +232,7 @@ export async function uploadCsvInChunks(
     if (chunk.size > 0 && !stopped()) await dispatch(chunk, waitFor);
   } catch (error) {
     // The file could not be read on (not valid CSV further down, or changed): nothing after it is sent.
-    if (error !== stop) outcome.failure ??= { error, chunk: sent.length + 1, firstRow: rowsRead };
+    if (error !== stop) outcome.readFailure = { error };
   }
   await Promise.all(inFlight);
   // Cancelled after the last chunk went: nothing was left to stop, but the caller is gone all the same.

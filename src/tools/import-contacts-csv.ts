@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import type { AttributeOutcome } from '../import/attributes.js';
 import type { CsvShape, CsvSource } from '../import/csv-source.js';
 import type { RowTally } from '../import/tally.js';
 import { logInfo } from '../log.js';
@@ -17,6 +18,7 @@ import {
 } from './import-result.js';
 import { renderText } from '../render.js';
 import { describeCause, describeFailure, errorResult, successResult } from './results.js';
+import { progressReporter } from './progress.js';
 import { defineTool, type ToolCall } from './tool.js';
 
 /** How long the client has to answer roots/list before the configured directories apply. */
@@ -148,9 +150,20 @@ async function dryRun(
   let accountTotal: number | undefined;
   if (tally.withAttributes > 0) {
     // What writing the attributes would cost depends on the account's size: one cheap read tells.
-    accountTotal = (await context.client.listContacts({ limit: 1 }, { signal: extra.signal })).total;
+    try {
+      accountTotal = (await context.client.listContacts({ limit: 1 }, { signal: extra.signal })).total;
+    } catch (error) {
+      // A dry run writes nothing: a failed count costs the estimate, not the dry run.
+      warnings.push(
+        `How many requests writing the attributes would take is not known: counting the account's contacts failed (${describeCause(error)}).`,
+      );
+    }
   }
-  const result = dryRunResult(tally, shape, warnings, accountTotal);
+  const estimate =
+    accountTotal === undefined
+      ? undefined
+      : pipeline.attributeRequestEstimate(tally.withAttributes, accountTotal);
+  const result = dryRunResult(tally, shape, warnings, estimate && estimate.lookups + estimate.writes);
   return successResult(result, `${formatCounts(result, shape)}${countryHint(tally, args.default_country)}`);
 }
 
@@ -162,52 +175,41 @@ async function upload(
   shape: CsvShape,
   warnings: string[],
 ) {
-  const progressToken = extra._meta?.progressToken;
-  const progress = async (progress: number, total: number, message: string) => {
-    if (progressToken === undefined) return;
-    await extra.sendNotification({
-      method: 'notifications/progress',
-      params: { progressToken, progress, total, message },
-    });
-  };
+  const progress = progressReporter(extra);
   const outcome = await pipeline.uploadCsvInChunks(source, shape, rowOptions(args), {
     client: context.client,
     chunkRows: context.import.chunkRows,
     concurrency: context.import.chunkConcurrency ?? DEFAULT_IMPORT_CONCURRENCY,
     signal: extra.signal,
     onProgress: ({ rowsDone, rowsTotal, chunksDone }) =>
-      progress(rowsDone, rowsTotal, `${rowsDone} of ${rowsTotal} rows done, ${chunksDone} chunks uploaded`),
+      progress.report(
+        rowsDone,
+        rowsTotal,
+        `${rowsDone} of ${rowsTotal} rows done, ${chunksDone} chunks uploaded`,
+      ),
   });
   const { tally } = outcome;
   const hint = countryHint(tally, args.default_country);
-  if (tally.total === 0 && !outcome.failure)
-    return errorResult(`${source.label} has a header but no data rows.`);
-  if (tally.valid === 0 && !outcome.failure && !outcome.cancelled) {
+  const stopped = outcome.cancelled || outcome.failures.length > 0 || outcome.readFailure !== undefined;
+  if (tally.total === 0 && !stopped) return errorResult(`${source.label} has a header but no data rows.`);
+  if (tally.valid === 0 && !stopped) {
     return errorResult(
       `No row of ${source.label} is valid, so nothing was uploaded.${hint}\n${formatErrors(tally.errors, tally.invalid)}`,
     );
   }
-  const done = `${outcome.rowsSent} rows sent in ${outcome.chunksDone} chunks (${outcome.created} created, ${outcome.updated} updated)`;
-  if (outcome.cancelled) {
-    // The client no longer waits for this result; the log is how the user learns what was done.
-    const message = `Import of ${source.label} cancelled after ${outcome.chunksDone} chunks: ${done}, ${tally.total} rows read.`;
-    logInfo(message);
-    await server.sendLoggingMessage({ level: 'warning', logger: 'import_contacts_csv', data: message });
-    return errorResult(message);
-  }
-  if (outcome.failure) {
-    const { chunk, firstRow, error } = outcome.failure;
-    const why =
-      error instanceof pipeline.ImportInputError
-        ? error.message
-        : describeFailure(error, { action: `upload chunk ${chunk}`, writes: true });
-    return errorResult(
-      `Import stopped at chunk ${chunk} (rows from ${firstRow}): ${why} Imported before it stopped: ${done}. ` +
-        'The import is an upsert by phone number, so running the same import again is safe.',
-    );
+  if (stopped) {
+    const result = importResult(outcome, shape, warnings, undefined);
+    if (outcome.cancelled) {
+      // The client no longer waits for this result; the log is how the user learns what was done.
+      const message = `Import of ${source.label} cancelled after ${outcome.chunksDone} chunks: ${outcome.rowsSent} rows sent (${outcome.created} created, ${outcome.updated} updated), ${tally.total} rows read.`;
+      logInfo(message);
+      await server.sendLoggingMessage({ level: 'warning', logger: 'import_contacts_csv', data: message });
+    }
+    // An error, so that the model notices the job is not done; with everything known of what was.
+    return { ...successResult(result, `${formatCounts(result, shape)}${hint}`), isError: true };
   }
 
-  let attributes;
+  let attributes: AttributeOutcome | undefined;
   if (outcome.attributes.size > 0) {
     // Progress goes on counting: the rows, then the contacts whose attributes are written.
     const rows = tally.total;
@@ -216,16 +218,14 @@ async function upload(
       signal: extra.signal,
       call: () => context.client.startCall(),
       onProgress: (doneCount, total) =>
-        progress(rows + doneCount, rows + total, `Writing attributes: ${doneCount} of ${total} contacts`),
+        progress.report(
+          rows + doneCount,
+          rows + total,
+          `Writing attributes: ${doneCount} of ${total} contacts`,
+        ),
     });
   }
   const result = importResult(outcome, shape, warnings, attributes);
-  if (attributes?.incomplete !== undefined) {
-    result.warnings = [
-      ...(result.warnings ?? []),
-      `Not every contact's attributes could be written: listing the contacts failed (${describeCause(attributes.incomplete)}). Re-run the import: it writes only what is missing.`,
-    ];
-  }
   const failures = attributes
     ? attributeFailures(attributes, (error) =>
         describeFailure(error, { action: 'write the attributes', writes: true, repeatable: true }),

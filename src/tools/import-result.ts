@@ -9,8 +9,7 @@ import type { CsvShape } from '../import/csv-source.js';
 import type { RowTally } from '../import/tally.js';
 import type { UploadOutcome } from '../import/upload.js';
 import { renderJson, renderTags, renderText } from '../render.js';
-import { MAX_PAGE_SIZE } from '../vobiz/contract.js';
-import { describeCause } from './results.js';
+import { describeCause, describeFailure } from './results.js';
 
 /** Failed rows listed in a result: a model needs examples and a count, not fifty thousand lines. */
 const MAX_LISTED_ERRORS = 50;
@@ -70,6 +69,27 @@ export const ImportOutputShape = {
   attributes_written: z.number().int().optional(),
   attributes_unchanged: z.number().int().optional().describe('Contacts that had the values already.'),
   attributes_failed: z.number().int().optional(),
+  attributes_not_found: z
+    .number()
+    .int()
+    .optional()
+    .describe('Contacts with attributes in the file that no contact in the account carries.'),
+  stopped: z
+    .object({
+      why: z.enum(['cancelled', 'chunk_failed', 'file_unreadable']),
+      failed_chunks: z.array(
+        z.object({
+          chunk: z.number().int(),
+          first_row: z.number().int(),
+          last_row: z.number().int(),
+          reason: z.string(),
+        }),
+      ),
+      read_error: z.string().optional().describe('Why the file could not be read on.'),
+      last_row_sent: z.number().int().describe('No row after this one was sent.'),
+    })
+    .optional()
+    .describe('Set when the import ended early: the counts are what was done before; `total` is rows read.'),
 };
 export type ImportOutput = z.infer<z.ZodObject<typeof ImportOutputShape>> & { warnings?: string[] };
 
@@ -77,7 +97,8 @@ export function dryRunResult(
   tally: RowTally,
   shape: CsvShape,
   warnings: string[],
-  accountTotal: number | undefined,
+  /** What writing the attributes would cost at most, when known. */
+  attributeRequests: number | undefined,
 ): ImportOutput {
   const topTags = [...tally.tagCounts].sort((a, b) => b[1] - a[1]).slice(0, 20);
   const ranges =
@@ -86,10 +107,7 @@ export function dryRunResult(
           `${tally.outOfRange} numbers are in no range known to be allocated (they are sent all the same), e.g. ${tally.rangeWarnings.join('; ')}.`,
         ]
       : [];
-  const lookups =
-    accountTotal === undefined
-      ? 0
-      : Math.min(tally.withAttributes, Math.ceil(accountTotal / MAX_PAGE_SIZE) + 1);
+
   return {
     dry_run: true,
     total: tally.total,
@@ -109,7 +127,7 @@ export function dryRunResult(
       tags,
       ...(attributes && { attributes }),
     })),
-    ...(tally.withAttributes > 0 && { attribute_requests: lookups + tally.withAttributes }),
+    ...(attributeRequests !== undefined && { attribute_requests: attributeRequests }),
     ...withWarnings([...warnings, ...repeatWarnings(tally), ...ranges]),
   };
 }
@@ -121,6 +139,7 @@ export function importResult(
   attributes: AttributeOutcome | undefined,
 ): ImportOutput {
   const { tally } = outcome;
+  const stopped = stoppedOf(outcome);
   const uncertain = outcome.uncertain.reduce((sum, chunk) => sum + chunk.accepted, 0);
   return {
     dry_run: false,
@@ -138,9 +157,57 @@ export function importResult(
       attributes_written: attributes.written,
       attributes_unchanged: attributes.unchanged,
       attributes_failed: attributes.failed,
+      ...(attributes.notFound > 0 && { attributes_not_found: attributes.notFound }),
     }),
-    ...withWarnings([...warnings, ...repeatWarnings(tally), ...uncertainWarnings(outcome)]),
+    ...(stopped && { stopped }),
+    ...withWarnings([
+      ...warnings,
+      ...repeatWarnings(tally),
+      ...uncertainWarnings(outcome),
+      ...(attributes ? attributeWarnings(attributes) : []),
+    ]),
   };
+}
+
+/** Why the upload ended early, when it did; each failed chunk with what is known of its outcome. */
+function stoppedOf(outcome: UploadOutcome): ImportOutput['stopped'] {
+  const { failures, readFailure, cancelled } = outcome;
+  if (!cancelled && failures.length === 0 && !readFailure) return undefined;
+  return {
+    why: failures.length > 0 ? 'chunk_failed' : readFailure ? 'file_unreadable' : 'cancelled',
+    failed_chunks: failures.map(({ chunk, firstRow, lastRow, error }) => ({
+      chunk,
+      first_row: firstRow,
+      last_row: lastRow,
+      // Sending the chunk again is safe: the import upserts by phone number.
+      reason: describeFailure(error, { action: `upload chunk ${chunk}`, writes: true, repeatable: true }),
+    })),
+    ...(readFailure && {
+      read_error: renderText(describeCause(readFailure.error), { quote: 'never', max: 300 }),
+    }),
+    last_row_sent: outcome.lastRowSent,
+  };
+}
+
+/** How the attribute phase ended, when not every contact could be looked at or found. */
+function attributeWarnings(attributes: AttributeOutcome): string[] {
+  const notes: string[] = [];
+  if (attributes.cancelled) {
+    notes.push(
+      `Writing the attributes was cancelled after ${attributes.written} contacts were written: re-run the import to write the rest (it writes only what is missing).`,
+    );
+  }
+  if (attributes.incomplete !== undefined) {
+    notes.push(
+      `Not every contact's attributes could be written: looking the contacts up failed (${describeCause(attributes.incomplete)}). Re-run the import: it writes only what is missing.`,
+    );
+  }
+  if (attributes.notFound > 0) {
+    notes.push(
+      `${attributes.notFound} numbers with attributes in the file are on no contact (their row failed, or the contact was deleted since): nothing was written for them.`,
+    );
+  }
+  return notes;
 }
 
 function withWarnings(warnings: string[]): { warnings?: string[] } {
@@ -175,10 +242,14 @@ function listErrors(errors: RowError[], failed: number): Pick<ImportOutput, 'err
 
 /** The text a model reads: counts, then the columns used, tags, sample rows and failed rows, one per line. */
 export function formatCounts(r: ImportOutput, shape: CsvShape): string {
+  const counts =
+    `${r.created} created, ${r.updated} updated, ` +
+    `${r.created_or_updated ? `${r.created_or_updated} created or updated (uncertain which), ` : ''}${r.failed} failed`;
   const head = r.dry_run
     ? `Dry run, nothing uploaded: ${r.total} rows, ${r.valid} would be sent, ${r.failed} invalid.`
-    : `Imported ${r.total} rows: ${r.created} created, ${r.updated} updated, ` +
-      `${r.created_or_updated ? `${r.created_or_updated} created or updated (uncertain which), ` : ''}${r.failed} failed.`;
+    : r.stopped
+      ? formatStopped(r.stopped, `Of ${r.total} rows read: ${counts}.`)
+      : `Imported ${r.total} rows: ${counts}.`;
   const normalised = r.phone_numbers_normalised
     ? ` ${r.phone_numbers_normalised} phone numbers rewritten to E.164.`
     : '';
@@ -203,12 +274,35 @@ export function formatCounts(r: ImportOutput, shape: CsvShape): string {
     );
   }
   if (r.attributes_written !== undefined) {
+    const notFound = r.attributes_not_found ? `, ${r.attributes_not_found} on no contact` : '';
     lines.push(
-      `Attributes: ${r.attributes_written} contacts written, ${r.attributes_unchanged ?? 0} already had them, ${r.attributes_failed ?? 0} failed.`,
+      `Attributes: ${r.attributes_written} contacts written, ${r.attributes_unchanged ?? 0} already had them, ${r.attributes_failed ?? 0} failed${notFound}.`,
     );
   }
   if (r.failed) lines.push(formatErrors(r.errors, r.failed));
   return lines.join('\n');
+}
+
+/** An import that ended early: why, what each failed chunk's outcome is, and which rows were not sent. */
+function formatStopped(stopped: NonNullable<ImportOutput['stopped']>, counts: string): string {
+  const why = {
+    cancelled: 'Import cancelled by the client.',
+    chunk_failed: 'Import stopped early: a chunk failed.',
+    file_unreadable: 'Import stopped early: the file could not be read on.',
+  }[stopped.why];
+  const chunks = stopped.failed_chunks.map(
+    (c) => `Chunk ${c.chunk} (rows ${c.first_row}–${c.last_row}) failed: ${c.reason}`,
+  );
+  const sent =
+    stopped.last_row_sent > 0
+      ? `No row after row ${stopped.last_row_sent} was sent; every chunk sent that is not listed as failed was applied.`
+      : 'No row was sent.';
+  return [
+    `${why} ${counts}`,
+    ...chunks,
+    ...(stopped.read_error ? [`The file could not be read on: ${stopped.read_error}`] : []),
+    `${sent} The import is an upsert by phone number: running the same import again is safe, and sends every row again.`,
+  ].join('\n');
 }
 
 /** The file has the API's own header: the columns need no explaining after a real run. */

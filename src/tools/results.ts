@@ -83,7 +83,8 @@ function failureText(error: unknown, context: FailureContext): string {
         return `Not a contact id: ${error.message}. Nothing was sent. Find the contact's id with list_contacts.`;
       }
       if (error instanceof LookupIncompleteError) {
-        return `Could not ${action}: ${error.message}. Find the contact with list_contacts (search by name) and use its id.${context.writes ? outcome : ''}`;
+        // Only a search was sent: whatever the tool meant to write was not.
+        return `Could not ${action}: ${error.message}. Find the contact with list_contacts (search by name) and use its id.${context.writes ? ' Nothing was changed.' : ''}`;
       }
       logError(`unexpected failure while trying to ${action}`, error);
       return `Internal error in vobiz-contacts-mcp while trying to ${action}; the details are in the server log.${

@@ -359,9 +359,21 @@ describe('long imports', () => {
       `phone_number,name\n${numbers.map((p) => `${p},F`).join('\n')}`,
     );
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/stopped at chunk 2 \(rows from 5\)/);
-    expect(textOf(result)).toMatch(/Imported before it stopped: 4 rows sent in 1 chunks \(4 created/);
+    expect(textOf(result)).toMatch(/^Import stopped early: a chunk failed\. Of 8 rows read: 4 created/);
+    // A 500 after retries: that chunk may or may not have been applied, and sending it again is safe.
+    expect(textOf(result)).toMatch(
+      /^Chunk 2 \(rows 5–8\) failed: .*HTTP 500 .* may or may not have been applied\. Repeating the same call is safe/m,
+    );
     expect(textOf(result)).toMatch(/running the same import again is safe/);
+    expect(textOf(result)).not.toMatch(/check the current state/);
+    expect(result.structuredContent).toMatchObject({
+      created: 4,
+      stopped: {
+        why: 'chunk_failed',
+        failed_chunks: [{ chunk: 2, first_row: 5, last_row: 8 }],
+        last_row_sent: 8,
+      },
+    });
   });
 });
 
