@@ -12,7 +12,7 @@ import {
   MAX_CURSOR_LENGTH,
   type ListCursor,
 } from './list-cursor.js';
-import { progressReporter } from './progress.js';
+import { progressReporter, scanProgress } from './progress.js';
 import { errorResult, failureResult, successResult } from './results.js';
 import {
   earlyStopText,
@@ -128,8 +128,7 @@ async function listMatches(args: ListContactsArgs, { context: { client }, extra 
       ...(query.at && { from: query.at }),
       maxScan: args.max_scan,
       call: client.startCall(extra.signal),
-      onPage: ({ scanned, total }) =>
-        progress.report(scanned, Math.min(total, args.max_scan), `read ${scanned} of ${total} contacts`),
+      onPage: scanProgress(progress, args.max_scan),
     },
     (contact) => {
       matches.push(contact);

@@ -5,6 +5,7 @@ import { failureResult, successResult } from './results.js';
 import { earlyStopText, scanOutput, scanOutputOf, scanSummary, withScanWarnings } from './scan-result.js';
 import { maxScanField, whereField } from './segment-field.js';
 import { optional } from './fields.js';
+import { progressReporter, scanProgress } from './progress.js';
 import { defineTool } from './tool.js';
 
 const output = {
@@ -40,6 +41,7 @@ export const listTags = defineTool({
   output,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async run({ where, max_scan }, { context: { client }, extra }) {
+    const progress = progressReporter(extra);
     const counts = new Map<string, number>();
     let untagged = 0;
     const report = await scanSegment(
@@ -50,6 +52,7 @@ export const listTags = defineTool({
         now: Date.now(),
         maxScan: max_scan,
         call: client.startCall(extra.signal),
+        onPage: scanProgress(progress, max_scan),
       },
       (contact) => {
         if (contact.tags.length === 0) untagged++;

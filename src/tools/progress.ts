@@ -26,3 +26,9 @@ export function progressReporter(extra: ToolExtra): ProgressReporter {
     },
   };
 }
+
+/** A segment scan's `onPage`: contacts read, out of those it will read at most. */
+export function scanProgress(progress: ProgressReporter, maxScan: number) {
+  return ({ scanned, total }: { scanned: number; total: number }) =>
+    progress.report(scanned, Math.min(total, maxScan), `read ${scanned} of ${total} contacts`);
+}

@@ -22,7 +22,7 @@ import {
   withDefault,
 } from './fields.js';
 import { renderTags, renderText } from '../render.js';
-import { progressReporter } from './progress.js';
+import { progressReporter, scanProgress } from './progress.js';
 import { describeFailure, errorResult, successResult } from './results.js';
 import { earlyStopText, scanOutput, scanOutputOf, scanSummary, withScanWarnings } from './scan-result.js';
 import { maxScanField, whereField } from './segment-field.js';
@@ -128,8 +128,7 @@ export const tagContacts = defineTool({
           call: client.startCall(extra.signal),
           maxScan: args.max_scan,
           now: Date.now(),
-          onPage: ({ scanned, total }) =>
-            progress.report(scanned, Math.min(total, args.max_scan), `read ${scanned} of ${total} contacts`),
+          onPage: scanProgress(progress, args.max_scan),
         },
       );
     } catch (error) {

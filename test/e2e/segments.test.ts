@@ -253,6 +253,21 @@ describe('bounded scans', () => {
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
   });
 
+  it('list_contacts and list_tags send progress page by page too', async () => {
+    for (const [name, args] of [
+      // A condition no page can be filtered by upstream, matched by none: every page is read.
+      ['list_contacts', { where: { attributes: { city: 'Nowhere' } } }],
+      ['list_tags', { where: { attributes: { city: 'Nowhere' } } }],
+    ] as const) {
+      const seen: number[] = [];
+      await stack.client.callTool({ name, arguments: args }, undefined, {
+        onprogress: (p) => seen.push(p.progress),
+      });
+      expect(seen.length, name).toBeGreaterThanOrEqual(10);
+      expect(seen, name).toEqual([...seen].sort((a, b) => a - b));
+    }
+  });
+
   it('stops scanning when the client cancels, and changes nothing', async () => {
     const before = mark();
     const controller = new AbortController();
