@@ -7,7 +7,6 @@ import path from 'node:path';
 import { EnvSchema, type Settings } from './settings.js';
 import type { ConfirmMode } from './tools/confirm.js';
 import type { VobizCredentials } from './vobiz/client.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './vobiz/retry.js';
 
 export { settingsReference, splitCommaList, type SettingGroup } from './settings.js';
 
@@ -43,7 +42,8 @@ export interface Config {
   /** The account, when one is configured (remote mode runs without one: callers bring their own). */
   credentials: VobizCredentials | undefined;
   timeoutMs: number;
-  retry: RetryPolicy;
+  /** Largest answer read from Vobiz. */
+  maxResponseBytes: number;
   /** Overall time budget of one tool call across its retries. */
   deadlineMs: number;
   /** Register only the tools that read; wins over `tools`. */
@@ -98,7 +98,7 @@ export function loadConfig(
     baseUrl: options.baseUrl ?? vars.VOBIZ_BASE_URL,
     credentials,
     timeoutMs: vars.VOBIZ_TIMEOUT_MS,
-    retry: { ...DEFAULT_RETRY_POLICY },
+    maxResponseBytes: vars.VOBIZ_MAX_RESPONSE_BYTES,
     deadlineMs: vars.VOBIZ_DEADLINE_MS,
     readOnly: vars.VOBIZ_READ_ONLY,
     tools: vars.VOBIZ_TOOLS,

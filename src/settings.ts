@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { TOOL_NAMES } from './tools/index.js';
 import { DEFAULT_CONFIRM_THRESHOLD } from './tools/confirm.js';
 import { DEFAULT_IMPORT_CONCURRENCY } from './tools/context.js';
+import { DEFAULT_MAX_RESPONSE_BYTES } from './vobiz/client.js';
 import { AUTH_ID_PATTERN, DEFAULT_BASE_URL } from './vobiz/contract.js';
 
 const MB = 1024 * 1024;
@@ -122,6 +123,14 @@ export const EnvSchema = z.object({
     doc: 'time budget of one tool call across its requests and retries; for `tag_contacts` and `import_contacts_csv`, which report progress and can be cancelled, of each contact or chunk',
     default: '120000',
   }),
+  VOBIZ_MAX_RESPONSE_BYTES: documented(
+    intVar('VOBIZ_MAX_RESPONSE_BYTES', 64 * 1024, 1024 * MB, DEFAULT_MAX_RESPONSE_BYTES),
+    {
+      group: 'account',
+      doc: 'largest answer read from Vobiz (a page of 100 contacts is about 40 kB; a larger answer is not read, and the call says so)',
+      default: String(DEFAULT_MAX_RESPONSE_BYTES),
+    },
+  ),
   VOBIZ_READ_ONLY: documented(booleanVar('VOBIZ_READ_ONLY'), {
     group: 'tools',
     doc: '`true`: register only the tools that read (wins over `VOBIZ_TOOLS`)',

@@ -70,7 +70,7 @@ export function vobizClientFrom(
     baseUrl: config.baseUrl,
     credentials,
     timeoutMs: config.timeoutMs,
-    retry: config.retry,
+    maxResponseBytes: config.maxResponseBytes,
     deadlineMs: config.deadlineMs,
     ...(dispatcher && { dispatcher }),
   });

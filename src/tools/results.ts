@@ -133,7 +133,7 @@ function failureText(error: unknown, context: FailureContext): string {
     case 'unreadable': {
       const body =
         kind === 'too_large'
-          ? ' An answer that large points at a broken upstream or proxy; if this persists, check VOBIZ_BASE_URL.'
+          ? ' An answer that large points at a broken upstream or proxy (check VOBIZ_BASE_URL), or at contacts larger than the cap allows (raise VOBIZ_MAX_RESPONSE_BYTES).'
           : kind === 'unreadable'
             ? " The answer was not the API's JSON (a proxy or gateway page?); if this persists, check VOBIZ_BASE_URL."
             : '';

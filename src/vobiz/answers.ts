@@ -46,12 +46,17 @@ export async function readBounded(
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** 4194304 → "4 MB", 65536 → "64 kB". */
+function formatLimit(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${+(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.round(bytes / 1024)} kB`;
+}
+
 export function tooLargeError(status: number, method: string, path: string, limit: number): VobizHttpError {
   const route = path.split('?')[0];
   return new VobizHttpError(
     status,
     'RESPONSE_TOO_LARGE',
-    `The API answered ${method} ${route} with HTTP ${status} and a body over ${Math.round(limit / 1024 / 1024)} MB, more than any answer of this API; it was not read.`,
+    `The API answered ${method} ${route} with HTTP ${status} and a body over ${formatLimit(limit)} (VOBIZ_MAX_RESPONSE_BYTES); it was not read.`,
     { unreadableBody: true, tooLarge: true },
   );
 }

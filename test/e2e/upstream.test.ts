@@ -1,6 +1,7 @@
 /**
  * An upstream that misbehaves in size, against the real stdio server: a 60 MB answer is a clear error
- * and the session lives on; a 2 MB error message is clipped, not copied into the model's context.
+ * and the session lives on, under a cap the user can set; a 2 MB error message is clipped, not copied
+ * into the model's context.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +18,7 @@ const contact = {
 let upstream: Server;
 let stack: Stack;
 let bytesServed = 0;
+let baseUrl: string;
 
 beforeAll(async () => {
   upstream = createServer((req, res) => {
@@ -40,6 +42,10 @@ beforeAll(async () => {
       pump();
       return;
     }
+    if (url.endsWith('/contacts/c-100kb')) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ ...contact, id: 'c-100kb', name: 'z'.repeat(100 * 1024) }));
+    }
     if (url.endsWith('/contacts/huge-error')) {
       res.writeHead(422, { 'content-type': 'application/json' });
       const message = `bad request ${'y'.repeat(2 * 1024 * 1024)}`;
@@ -49,10 +55,8 @@ beforeAll(async () => {
     res.end(JSON.stringify(contact));
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  const port = (upstream.address() as AddressInfo).port;
-  stack = await startStack({
-    env: { VOBIZ_BASE_URL: `http://127.0.0.1:${port}/api/v1/messaging` },
-  });
+  baseUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/api/v1/messaging`;
+  stack = await startStack({ env: { VOBIZ_BASE_URL: baseUrl } });
 });
 afterAll(async () => {
   await stack?.close();
@@ -63,7 +67,7 @@ afterAll(async () => {
 it('a 60 MB answer is a clear error, read no further than the cap, and the session lives on', async () => {
   const result = await stack.call('list_contacts', {});
   expect(result.isError).toBe(true);
-  expect(textOf(result)).toMatch(/a body over 4 MB, more than any answer of this API; it was not read/);
+  expect(textOf(result)).toMatch(/a body over 4 MB \(VOBIZ_MAX_RESPONSE_BYTES\); it was not read/);
   expect(textOf(result).length).toBeLessThan(1_000);
   // The server stopped reading: far less than the 60 MB went out (socket buffers hold some).
   expect(bytesServed).toBeLessThan(30 * 1024 * 1024);
@@ -71,6 +75,20 @@ it('a 60 MB answer is a clear error, read no further than the cap, and the sessi
   const next = await stack.call('get_contact', { id: 'c1' });
   expect(next.isError, textOf(next)).toBeFalsy();
   expect(next.structuredContent).toMatchObject({ id: 'c1', name: 'Asha' });
+});
+
+it('the cap is VOBIZ_MAX_RESPONSE_BYTES: a 100 kB contact is read by default, refused under a 64 kB cap', async () => {
+  const read = await stack.call('get_contact', { id: 'c-100kb' });
+  expect(read.isError, textOf(read)).toBeFalsy();
+  const capped = await startStack({ env: { VOBIZ_BASE_URL: baseUrl, VOBIZ_MAX_RESPONSE_BYTES: '65536' } });
+  try {
+    const refused = await capped.call('get_contact', { id: 'c-100kb' });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(/a body over 64 kB \(VOBIZ_MAX_RESPONSE_BYTES\); it was not read/);
+    expect(textOf(refused)).toMatch(/raise VOBIZ_MAX_RESPONSE_BYTES/);
+  } finally {
+    await capped.close();
+  }
 });
 
 it('a 2 MB upstream error message is clipped', async () => {
