@@ -48,8 +48,17 @@ export function registerContactResource(server: McpServer, client: VobizClient):
   server.registerResource(
     'contact',
     new ResourceTemplate('vobiz://contacts/{id}', {
-      list: async () => {
-        const page = await client.listContacts({ limit: LISTED_CONTACTS });
+      list: async (extra) => {
+        let page;
+        try {
+          page = await client.listContacts({ limit: LISTED_CONTACTS }, { signal: extra.signal });
+        } catch (error) {
+          // The upstream's message, as every tool gives it: rendered, clipped, redacted.
+          throw new McpError(
+            ErrorCode.InternalError,
+            redact(describeFailure(error, { action: 'list contacts', writes: false })),
+          );
+        }
         return {
           resources: page.items.map((c) => ({
             uri: `vobiz://contacts/${c.id}`,

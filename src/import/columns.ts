@@ -194,7 +194,7 @@ function recognisePhone(keys: readonly string[], header: readonly string[], labe
       .map((c) => renderText(header[c.index] ?? ''));
     throw new ImportInputError(
       `${label} has several phone columns and none is clearly the one: ${tied.join(', ')}. Pass columns, ` +
-        `e.g. {"phone_number": ${JSON.stringify(header[first.index])}} (a list is tried in order where a cell is empty).`,
+        `e.g. {"phone_number": ${renderText(header[first.index] ?? '', { max: 60 })}} (a list is tried in order where a cell is empty).`,
     );
   }
   return candidates.map((c) => c.index);

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import type { ToolContext } from './context.js';
 import { boundResultText, renderText } from '../render.js';
 import { errorResult, failureResult } from './results.js';
-import { redact } from '../log.js';
+import { redact, redactJson } from '../log.js';
 
 export interface ToolAnnotations {
   readOnlyHint: boolean;
@@ -143,10 +143,13 @@ function finishResult(result: CallToolResult, extraWarnings: string[]): CallTool
   const own = Array.isArray(structured?.['warnings']) ? (structured['warnings'] as string[]) : [];
   const warnings = [...own, ...extraWarnings];
   if (structured && warnings.length > 0) structured['warnings'] = warnings;
+  // Upstream text reaches structured content as it came (a refused row's reason): a token echoed back
+  // must not leave with it. Remote mode checks every message once more, with the caller's own token.
+  const redacted = structured && redactJson(structured, []);
   const content = result.content.map((block, index) => {
     if (block.type !== 'text') return block;
     const notes = index === 0 ? warnings.map((warning) => `\nWarning: ${warning}`).join('') : '';
     return { ...block, text: redact(`${boundResultText(block.text)}${notes}`) };
   });
-  return { ...result, content };
+  return { ...result, content, ...(redacted && { structuredContent: redacted }) };
 }

@@ -6,6 +6,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
+import { renderText } from '../render.js';
 import { DEADLINE_CAUSE, isTlsErrorCode, VobizHttpError, VobizNetworkError } from './errors.js';
 import { ErrorBodySchema } from './schemas.js';
 
@@ -88,7 +89,11 @@ export function parseErrorResponse(
   const parsed = ErrorBodySchema.safeParse(parseJson(text));
   const retryAfterHeader = parseRetryAfter(headers['retry-after']);
   if (!parsed.success) {
-    const type = String(headers['content-type'] ?? 'no content type').split(';')[0];
+    // A header is upstream text too: rendered, and short.
+    const type = renderText(String(headers['content-type'] ?? 'no content type').split(';')[0] ?? '', {
+      quote: 'unless-plain',
+      max: 60,
+    });
     return new VobizHttpError(
       status,
       undefined,

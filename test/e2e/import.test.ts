@@ -199,6 +199,18 @@ describe('files refused before a byte is uploaded', () => {
     );
   });
 
+  it('two equally likely phone columns, named on one line however their headers are written', async () => {
+    // "WhatsApp" with a line separator and a bidi override in its header cell still reads as WhatsApp.
+    const csv = 'name,"WhatsApp\u2028\u202e",WhatsApp Number\nAsha,+919800000501,+919800000502\n';
+    const { result, uploads } = await importFile('tied.csv', csv);
+    expect(result.isError).toBe(true);
+    expect(uploads).toEqual([]);
+    const text = textOf(result);
+    expect(text).toMatch(/several phone columns and none is clearly the one: "WhatsApp\\u2028\\u202e"/);
+    expect(text).toMatch(/e\.g\. \{"phone_number": "WhatsApp\\u2028\\u202e"\}/);
+    expect(text).not.toMatch(/[\u2028\u202e]/);
+  });
+
   it('a binary file', async () => {
     await expectRefused(
       'photo.csv',

@@ -74,6 +74,8 @@ let baseUrl: string;
 let vobiz: VobizClient;
 let client: Client;
 const asked: string[] = [];
+/** The list endpoint answers 500 with the hostile message. */
+let failLists = false;
 
 beforeAll(async () => {
   upstream = createServer((req, res) => {
@@ -98,6 +100,9 @@ beforeAll(async () => {
         return send(404, { status: 'error', error: { code: 'NOT_FOUND', message: current.message } });
       }
       if (req.method === 'GET' && url.split('?')[0]!.endsWith('/contacts')) {
+        if (failLists) {
+          return send(500, { status: 'error', error: { code: 'INTERNAL_ERROR', message: current.message } });
+        }
         return send(200, { items: [contact()], total: 1, page: 1, limit: 100, has_more: false });
       }
       if (req.method === 'DELETE') return void res.writeHead(204).end();
@@ -152,7 +157,13 @@ function expectLineSafe(text: string, where: string): void {
   }
 }
 
-const CALLS: [string, Record<string, unknown>][] = [
+/** A CSV cell holding any text. */
+const cell = (text: string) => `"${text.replace(/"/g, '""')}"`;
+/** A file whose cells and one header are the hostile values: what a shared export may hold. */
+const hostileCsv = (h: Hostile) =>
+  `phone_number,name,tags,${cell(h.attribute.slice(0, 200))}\n+919812340001,${cell(h.name)},${cell(h.tag)},${cell(h.message)}\n`;
+
+const CALLS: [string, Record<string, unknown> | ((h: Hostile) => Record<string, unknown>)][] = [
   ['list_contacts', {}],
   ['get_contact', { id: 'c1' }],
   ['get_contact', { id: 'gone' }],
@@ -163,18 +174,22 @@ const CALLS: [string, Record<string, unknown>][] = [
   ['delete_contact', { id: 'c1' }],
   ['import_contacts_csv', { csv: 'phone_number,name\n+919812340001,A\n' }],
   ['import_contacts_csv', { csv: 'phone_number,name,tags\n+919812340001,A,x\n', dry_run: true }],
+  ['import_contacts_csv', (h) => ({ csv: hostileCsv(h), dry_run: true })],
+  ['import_contacts_csv', (h) => ({ csv: hostileCsv(h), attributes_from: [h.attribute.slice(0, 200)] })],
+  ['import_contacts_csv', (h) => ({ csv: hostileCsv(h), add_tags: [h.tag.slice(0, 100)], dry_run: true })],
 ];
 
 describe('hostile account text never forges a line', () => {
-  it.each(CALLS.map(([name, args]) => [`${name} ${JSON.stringify(args)}`, name, args] as const))(
+  it.each(CALLS.map(([name, args], index) => [`${index + 1}. ${name}`, name, args] as const))(
     '%s',
-    async (_label, name, args) => {
+    async (_label, name, argsOf) => {
       await fc.assert(
         fc.asyncProperty(
           fc.record({ name: hostileText, tag: hostileText, attribute: hostileText, message: hostileText }),
           async (hostile) => {
             current = hostile;
             asked.length = 0;
+            const args = typeof argsOf === 'function' ? argsOf(hostile) : argsOf;
             const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
             for (const block of result.content) if (block.type === 'text') expectLineSafe(block.text, name);
             for (const message of asked) expectLineSafe(message, `${name} confirmation`);
@@ -190,4 +205,31 @@ describe('hostile account text never forges a line', () => {
       );
     },
   );
+});
+
+describe('resources/list, the contacts a user can attach', () => {
+  it('names them on one line each, and reports a failed listing on one line too', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ name: hostileText, tag: hostileText, attribute: hostileText, message: hostileText }),
+        async (hostile) => {
+          current = hostile;
+          const { resources } = await client.listResources();
+          for (const resource of resources) expectLineSafe(resource.name, 'resources/list');
+          failLists = true;
+          try {
+            const error = await client.listResources().then(
+              () => new Error('listed'),
+              (thrown: unknown) => thrown as Error,
+            );
+            expect(error.message).toMatch(/Vobiz failed to list contacts/);
+            expectLineSafe(error.message, 'resources/list error');
+          } finally {
+            failLists = false;
+          }
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
 });

@@ -158,4 +158,27 @@ describe('a token the upstream echoes', () => {
       failures: [{ id: 'c1', reason: expect.stringContaining('[redacted]') }],
     });
   });
+
+  it('is redacted in an import row’s reason, which reaches structured content as the upstream wrote it', async () => {
+    const { registerSecret } = await import('../../src/log.js');
+    const { TEST_TOKEN } = await import('./scripted-api.js');
+    registerSecret(TEST_TOKEN);
+    api.script = [
+      json(200, {
+        total: 1,
+        created: 0,
+        updated: 0,
+        failed: 1,
+        errors: [{ row: 1, phone_number: '+919812340000', reason: `refused for key ${TEST_TOKEN}` }],
+      }),
+    ];
+    const result = await tools.call('import_contacts_csv', {
+      csv: 'phone_number,name\n+919812340000,Asha\n',
+    });
+    expect(JSON.stringify(result)).not.toContain(TEST_TOKEN);
+    expect(result.structuredContent).toMatchObject({
+      failed: 1,
+      errors: [{ row: 1, reason: 'refused for key [redacted]' }],
+    });
+  });
 });
