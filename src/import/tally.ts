@@ -6,8 +6,8 @@
 import { rangeWarning } from '../vobiz/phone.js';
 import type { CheckedRow, ContactRow, RepeatedNumber, RowChecker, RowError } from './csv-rows.js';
 
-/** Error rows kept: the result lists at most 50. */
-const MAX_KEPT_ERRORS = 50;
+/** Failed rows kept, by the checks here or from Vobiz's answers: the result lists at most 50; the rest are counted. */
+export const MAX_KEPT_ERRORS = 50;
 const MAX_RANGE_WARNINGS = 5;
 const SAMPLE_ROWS = 3;
 

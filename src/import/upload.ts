@@ -15,7 +15,7 @@ import { classifyFailure } from '../vobiz/retry.js';
 import type { ImportSummary } from '../vobiz/schemas.js';
 import { forEachRecord, RowChecker, type RowError, type RowOptions } from './csv-rows.js';
 import type { CsvShape, CsvSource } from './csv-source.js';
-import { RowTally } from './tally.js';
+import { MAX_KEPT_ERRORS, RowTally } from './tally.js';
 import { UploadChunk } from './upload-chunk.js';
 
 /**
@@ -23,9 +23,6 @@ import { UploadChunk } from './upload-chunk.js';
  * several chunks in flight, memory stays bounded however long the rows are (8 × 2 M characters).
  */
 const MAX_CHUNK_CHARS = 2 * 1024 * 1024;
-
-/** Rows Vobiz refused, listed in a result (with their rows in the user's file); the rest are counted. */
-const MAX_KEPT_ERRORS = 50;
 
 export interface ChunkProgress {
   /** Rows done with: refused by the checks, or in a chunk Vobiz answered. Never decreases. */

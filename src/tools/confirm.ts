@@ -42,22 +42,12 @@ export interface ChangeToConfirm {
 /** Bulk changes above this many contacts are confirmed; the built tool list is written with it. */
 export const DEFAULT_CONFIRM_THRESHOLD = 50;
 
-/** The tools that ask, with what their `confirm` argument tells the model. */
-const CONFIRM_ARGUMENTS: Record<string, (settings: ConfirmSettings) => string> = {
-  delete_contact: () =>
-    'Set true only once the user has said yes to deleting this contact. Without it nothing is deleted, ' +
-    'and the answer says what to ask.',
-  tag_contacts: ({ bulkThreshold }) =>
-    `Set true only once the user has said yes to this change. Needed when more than ${bulkThreshold} ` +
-    'contacts would change; without it such a change is not made, and the answer says how many would.',
-};
-
 /**
  * The tool with a `confirm` argument added, in `argument` mode only: the stdio tool surface stays as
  * it is. The tool reads it through confirmChange.
  */
 export function withConfirmArgument<T extends ToolDefinition>(tool: T, settings: ConfirmSettings): T {
-  const describe = CONFIRM_ARGUMENTS[tool.name];
+  const describe = tool.confirmArgument;
   if (settings.mode !== 'argument' || !describe) return tool;
   return { ...tool, input: { ...tool.input, confirm: z.boolean().optional().describe(describe(settings)) } };
 }

@@ -18,6 +18,9 @@ export const deleteContact = defineTool({
   input: { id: contactIdField },
   output: { id: z.string(), deleted: z.literal(true) },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  confirmArgument: () =>
+    'Set true only once the user has said yes to deleting this contact. Without it nothing is deleted, ' +
+    'and the answer says what to ask.',
   async run(args, { server, extra, context: { client, confirm } }) {
     const { id } = args;
     const call = client.startCall(extra.signal);

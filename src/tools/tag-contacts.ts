@@ -92,6 +92,9 @@ export const tagContacts = defineTool({
   input,
   output,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  confirmArgument: ({ bulkThreshold }) =>
+    `Set true only once the user has said yes to this change. Needed when more than ${bulkThreshold} ` +
+    'contacts would change; without it such a change is not made, and the answer says how many would.',
   async run(args, { server, extra, context }) {
     const { client } = context;
     const add = args.add ?? [];

@@ -12,6 +12,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import type { ConfirmSettings } from './confirm.js';
 import type { ToolContext } from './context.js';
 import { boundResultText, renderText } from '../render.js';
 import { errorResult, failureResult } from './results.js';
@@ -45,6 +46,11 @@ export interface ToolDefinition<
   output: Output;
   /** All four, always: the protocol's defaults (destructive, not idempotent) fit none of ours. */
   annotations: ToolAnnotations;
+  /**
+   * For a tool that asks the user before it changes anything (confirm.ts): what its `confirm` argument,
+   * added in remote mode only, tells the model.
+   */
+  confirmArgument?: (settings: ConfirmSettings) => string;
   run(args: z.output<z.ZodObject<Input>>, call: ToolCall): Promise<CallToolResult>;
 }
 
