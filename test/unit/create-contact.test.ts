@@ -5,7 +5,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VobizClient, type NewContact } from '../../src/vobiz/client.js';
 import { createContactOnce } from '../../src/vobiz/create-once.js';
-import { apiError, hang, json, page, startScriptedApi, type ScriptedApi, clientFor } from './scripted-api.js';
+import {
+  apiError,
+  clientFor,
+  crowdedSearchPage,
+  hang,
+  json,
+  page,
+  startScriptedApi,
+  type ScriptedApi,
+} from './scripted-api.js';
 
 let api: ScriptedApi;
 let client: VobizClient;
@@ -101,18 +110,7 @@ describe('after a 503 on the create', () => {
 
   it('a lookup that reads its five pages of near matches without reaching the end cannot tell: no second POST', async () => {
     // A hundred contacts whose numbers contain the one sent, on every page, and always more.
-    const near = (n: number) => ({
-      ...stored(LAST_YEAR),
-      id: `near-${n}`,
-      phone_number: `+919812340000${n}`,
-    });
-    const crowded = json(200, {
-      items: Array.from({ length: 100 }, (_, n) => near(n)),
-      total: 10_000,
-      page: 1,
-      limit: 100,
-      has_more: true,
-    });
+    const crowded = crowdedSearchPage(stored(LAST_YEAR));
     api.script = [unavailable, crowded, crowded, crowded, crowded, crowded];
     const outcome = await create();
     expect(outcome).toMatchObject({ kind: 'lookup_failed', error: { status: 503 } });

@@ -84,6 +84,23 @@ export const drop: Responder = (req) => req.socket.destroy();
 export const page = (...items: unknown[]) =>
   json(200, { items, total: items.length, page: 1, limit: 100, has_more: false });
 
+/**
+ * A full page of search results for `phone`, all longer numbers that contain it, with more always to
+ * come: what a lookup by phone number meets in an account crowded with near matches.
+ */
+export const crowdedSearchPage = (contact: { phone_number: string }) =>
+  json(200, {
+    items: Array.from({ length: 100 }, (_, n) => ({
+      ...contact,
+      id: `near-${n}`,
+      phone_number: `${contact.phone_number}${n}`,
+    })),
+    total: 10_000,
+    page: 1,
+    limit: 100,
+    has_more: true,
+  });
+
 export async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!condition()) {

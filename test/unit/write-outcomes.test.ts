@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   apiError,
+  crowdedSearchPage,
   json,
   noContent,
   page,
@@ -116,18 +117,7 @@ describe('create_contact', () => {
 
 describe('get_contact by phone number', () => {
   it('a search that reads five pages of near matches and still has more says it cannot tell, not "no contact"', async () => {
-    const near = (n: number) => ({
-      ...contact,
-      id: `near-${n}`,
-      phone_number: `${contact.phone_number}${n}`,
-    });
-    const crowded = json(200, {
-      items: Array.from({ length: 100 }, (_, n) => near(n)),
-      total: 10_000,
-      page: 1,
-      limit: 100,
-      has_more: true,
-    });
+    const crowded = crowdedSearchPage(contact);
     api.script = [crowded, crowded, crowded, crowded, crowded];
     const result = await tools.call('get_contact', { phone_number: contact.phone_number });
     expect(result.isError).toBe(true);
