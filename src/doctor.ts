@@ -72,6 +72,7 @@ export async function runDoctor(
     baseUrl: config.baseUrl,
     credentials: config.credentials,
     timeoutMs: config.timeoutMs,
+    maxResponseBytes: config.maxResponseBytes,
     retry: { maxRetries: 0 },
     // Only VOBIZ_TIMEOUT_MS may end the attempt: a short VOBIZ_DEADLINE_MS would blur which limit was hit.
     deadlineMs: config.timeoutMs + 1_000,

@@ -53,7 +53,11 @@ function scrub(text: string, values: Iterable<string>): string {
  * Returns the value itself when it holds none (the usual case: one walk, no copy).
  */
 export function redactJson<T>(value: T, own: readonly string[]): T {
-  const active = [...secrets, ...own.filter((secret) => secret.length >= MIN_SECRET_LENGTH)];
+  const active = [
+    ...secrets,
+    ...heldSecrets.keys(),
+    ...own.filter((secret) => secret.length >= MIN_SECRET_LENGTH),
+  ];
   return holdsSecret(value, active) ? (redactCopy(value, active) as T) : value;
 }
 

@@ -124,10 +124,10 @@ export const EnvSchema = z.object({
     default: '120000',
   }),
   VOBIZ_MAX_RESPONSE_BYTES: documented(
-    intVar('VOBIZ_MAX_RESPONSE_BYTES', 64 * 1024, 1024 * MB, DEFAULT_MAX_RESPONSE_BYTES),
+    intVar('VOBIZ_MAX_RESPONSE_BYTES', 64 * 1024, 256 * MB, DEFAULT_MAX_RESPONSE_BYTES),
     {
       group: 'account',
-      doc: 'largest answer read from Vobiz (a page of 100 contacts is about 40 kB; a larger answer is not read, and the call says so)',
+      doc: 'largest answer read from Vobiz (a page of 100 sandbox contacts is about 35 kB; a larger answer is not read, and the call says so)',
       default: String(DEFAULT_MAX_RESPONSE_BYTES),
     },
   ),

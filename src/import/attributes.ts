@@ -23,7 +23,10 @@ export interface AttributeOutcome {
   written: number;
   /** Contacts that had the values already: not written. */
   unchanged: number;
-  /** Numbers with attributes that no contact carries (their row failed, or the contact was deleted). */
+  /**
+   * Numbers with attributes not found when the contacts were read (their row failed, or the contact was
+   * deleted, or the list changed while it was read).
+   */
   notFound: number;
   failures: { row: number; phone_number: string; error: unknown }[];
   failed: number;
@@ -44,12 +47,17 @@ export interface AttributeOptions {
 
 const MAX_KEPT_FAILURES = 50;
 
-/** Requests the writes will cost at most, for the dry run: the lookups (or pages) and one PUT per contact. */
+/**
+ * About how many requests the writes will cost, for the dry run: the reads (the first page, then a
+ * lookup per number or every other page, whichever is fewer, as writeAttributes chooses) and one PUT per
+ * contact. A lookup in an account crowded with near matches may read a few pages more.
+ */
 export function attributeRequestEstimate(
   contacts: number,
   accountTotal: number,
 ): { lookups: number; writes: number } {
-  return { lookups: Math.min(contacts, Math.ceil(accountTotal / MAX_PAGE_SIZE) + 1), writes: contacts };
+  const pages = Math.ceil(accountTotal / MAX_PAGE_SIZE);
+  return { lookups: contacts < pages ? 1 + contacts : Math.max(1, pages), writes: contacts };
 }
 
 export async function writeAttributes(
@@ -122,6 +130,8 @@ export async function writeAttributes(
           if (!(error instanceof LookupIncompleteError)) throw error;
           seen.add(phone);
           fail(wanted.get(phone)?.row ?? 0, phone, error);
+          done++;
+          await onProgress(done, wanted.size);
           continue;
         }
         if (contact && !(await schedule(contact))) break;

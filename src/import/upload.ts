@@ -13,6 +13,7 @@
 import type { VobizClient } from '../vobiz/client.js';
 import { classifyFailure } from '../vobiz/retry.js';
 import type { ImportSummary } from '../vobiz/schemas.js';
+import { ImportInputError } from './file-access.js';
 import { forEachRecord, RowChecker, type RowError, type RowOptions } from './csv-rows.js';
 import type { CsvShape, CsvSource } from './csv-source.js';
 import { MAX_KEPT_ERRORS, RowTally } from './tally.js';
@@ -51,8 +52,6 @@ export interface UploadOutcome {
   chunksDone: number;
   /** Phone number → the attribute columns' values, for the rows that had any (later rows win). */
   attributes: Map<string, { row: number; values: Record<string, string> }>;
-  /** Chunks sent (answered, or failed). */
-  chunksSent: number;
   /** The highest file row in a chunk that was sent: no row after it was. */
   lastRowSent: number;
   /** The client cancelled: the upload stopped after the chunks that were in flight. */
@@ -104,7 +103,6 @@ export async function uploadCsvInChunks(
     errors: [],
     rowsSent: 0,
     chunksDone: 0,
-    chunksSent: 0,
     lastRowSent: 0,
     attributes: new Map(),
     cancelled: false,
@@ -153,7 +151,10 @@ export async function uploadCsvInChunks(
     const rowsTotal = readToEnd
       ? rowsRead
       : Math.max(rowsRead, Math.round((rowsRead * source.size) / Math.max(1, read.bytes)));
-    await onProgress({ rowsDone: rowsRead - pendingRows, rowsTotal, chunksDone: outcome.chunksDone });
+    // A progress notification that cannot be sent (the client went) says nothing of the chunk.
+    await Promise.resolve(
+      onProgress({ rowsDone: rowsRead - pendingRows, rowsTotal, chunksDone: outcome.chunksDone }),
+    ).catch(() => undefined);
   };
 
   const stopped = () => outcome.failures.length > 0 || outcome.readFailure !== undefined || outcome.cancelled;
@@ -170,7 +171,6 @@ export async function uploadCsvInChunks(
     const done = send(chunk, index).finally(() => inFlight.delete(done));
     inFlight.add(done);
     sent.push({ index, firstRow: chunk.firstRow, done });
-    outcome.chunksSent = sent.length;
     outcome.lastRowSent = chunk.lastRow;
     return true;
   };
@@ -188,6 +188,7 @@ export async function uploadCsvInChunks(
 
   let chunk = new UploadChunk();
   let waitFor: Promise<void>[] = [];
+  let unexpected: { error: unknown } | undefined;
   /** Thrown to leave the read loop early; not an error. */
   const stop = Symbol('stop');
   try {
@@ -229,9 +230,12 @@ export async function uploadCsvInChunks(
     if (chunk.size > 0 && !stopped()) await dispatch(chunk, waitFor);
   } catch (error) {
     // The file could not be read on (not valid CSV further down, or changed): nothing after it is sent.
-    if (error !== stop) outcome.readFailure = { error };
+    // Anything else is a fault of ours: thrown once the chunks in flight are done.
+    if (error instanceof ImportInputError) outcome.readFailure = { error };
+    else if (error !== stop) unexpected = { error };
   }
   await Promise.all(inFlight);
+  if (unexpected) throw unexpected.error;
   // Cancelled after the last chunk went: nothing was left to stop, but the caller is gone all the same.
   if (signal.aborted) outcome.cancelled = true;
   return outcome;

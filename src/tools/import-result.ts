@@ -65,7 +65,9 @@ export const ImportOutputShape = {
     .number()
     .int()
     .optional()
-    .describe('Dry run: requests the attributes would cost at most (lookups and one write per contact).'),
+    .describe(
+      'Dry run: about how many requests the attributes would cost (reads, and one write per contact).',
+    ),
   attributes_written: z.number().int().optional(),
   attributes_unchanged: z.number().int().optional().describe('Contacts that had the values already.'),
   attributes_failed: z.number().int().optional(),
@@ -73,7 +75,7 @@ export const ImportOutputShape = {
     .number()
     .int()
     .optional()
-    .describe('Contacts with attributes in the file that no contact in the account carries.'),
+    .describe('Numbers with attributes in the file not found when the contacts were read.'),
   stopped: z
     .object({
       why: z.enum(['cancelled', 'chunk_failed', 'file_unreadable']),
@@ -165,6 +167,11 @@ export function importResult(
       ...repeatWarnings(tally),
       ...uncertainWarnings(outcome),
       ...(attributes ? attributeWarnings(attributes) : []),
+      ...(stopped && outcome.attributes.size > 0
+        ? [
+            `The attributes (attributes_from) of ${outcome.attributes.size} contacts were not written: the import stopped before that phase. Running the same import again writes them.`,
+          ]
+        : []),
     ]),
   };
 }
@@ -204,7 +211,7 @@ function attributeWarnings(attributes: AttributeOutcome): string[] {
   }
   if (attributes.notFound > 0) {
     notes.push(
-      `${attributes.notFound} numbers with attributes in the file are on no contact (their row failed, or the contact was deleted since): nothing was written for them.`,
+      `${attributes.notFound} numbers with attributes in the file were not found when the contacts were read (their row failed, or the contact was deleted, or the list changed while it was read): nothing was written for them.`,
     );
   }
   return notes;
@@ -270,11 +277,11 @@ export function formatCounts(r: ImportOutput, shape: CsvShape): string {
   }
   if (r.attribute_requests) {
     lines.push(
-      `Writing the attributes after the upload would take up to ${r.attribute_requests} more requests.`,
+      `Writing the attributes after the upload would take about ${r.attribute_requests} more requests.`,
     );
   }
   if (r.attributes_written !== undefined) {
-    const notFound = r.attributes_not_found ? `, ${r.attributes_not_found} on no contact` : '';
+    const notFound = r.attributes_not_found ? `, ${r.attributes_not_found} not found` : '';
     lines.push(
       `Attributes: ${r.attributes_written} contacts written, ${r.attributes_unchanged ?? 0} already had them, ${r.attributes_failed ?? 0} failed${notFound}.`,
     );

@@ -86,7 +86,7 @@ export function registerTool(server: McpServer, tool: ToolDefinition, context: T
         if (Object.hasOwn(tool.input, key)) args[key] = value;
         else unknown.push(key);
       }
-      if (!tool.annotations.readOnlyHint && unknown.some((name) => !FRAMEWORK_FIELDS.has(name))) {
+      if (!tool.annotations.readOnlyHint && unknown.some((name) => !isHarmless(name, parsed[name]))) {
         return finishResult(errorResult(refusedArguments(tool.name, unknown, accepted)), []);
       }
       let result: CallToolResult;
@@ -101,10 +101,13 @@ export function registerTool(server: McpServer, tool: ToolDefinition, context: T
 }
 
 /**
- * Fields an agent framework adds to every call's arguments (n8n: `toolCallId`). They mean nothing to a
- * tool and hold nothing back, so a write goes ahead with them — still named as ignored.
+ * Arguments a write goes ahead without, still named as ignored, because they hold nothing back: fields an
+ * agent framework adds to every call (n8n: `toolCallId`), and `confirm: true` where the server does not
+ * take it (over stdio the user is asked instead). `confirm: false` may mean "hold on": refused.
  */
-const FRAMEWORK_FIELDS: ReadonlySet<string> = new Set(['toolCallId']);
+function isHarmless(name: string, value: unknown): boolean {
+  return name === 'toolCallId' || (name === 'confirm' && value === true);
+}
 
 function ignoredArguments(tool: string, unknown: string[], accepted: string[]): string {
   return (

@@ -175,7 +175,7 @@ describe('HubSpot contacts export', () => {
       ],
     });
     expect(textOf(dry.result)).toMatch(
-      /Writing the attributes after the upload would take up to \d+ more requests/,
+      /Writing the attributes after the upload would take about \d+ more requests/,
     );
 
     const { result, out } = await importFile('hubspot.csv', csv, {
