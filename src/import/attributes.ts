@@ -52,12 +52,10 @@ const MAX_KEPT_FAILURES = 50;
  * lookup per number or every other page, whichever is fewer, as writeAttributes chooses) and one PUT per
  * contact. A lookup in an account crowded with near matches may read a few pages more.
  */
-export function attributeRequestEstimate(
-  contacts: number,
-  accountTotal: number,
-): { lookups: number; writes: number } {
+export function attributeRequestEstimate(contacts: number, accountTotal: number): number {
   const pages = Math.ceil(accountTotal / MAX_PAGE_SIZE);
-  return { lookups: contacts < pages ? 1 + contacts : Math.max(1, pages), writes: contacts };
+  const reads = contacts < pages ? 1 + contacts : Math.max(1, pages);
+  return reads + contacts;
 }
 
 export async function writeAttributes(

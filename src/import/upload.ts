@@ -14,10 +14,11 @@ import type { VobizClient } from '../vobiz/client.js';
 import { classifyFailure } from '../vobiz/retry.js';
 import type { ImportSummary } from '../vobiz/schemas.js';
 import { ImportInputError } from './file-access.js';
-import { forEachRecord, RowChecker, type RowError, type RowOptions } from './csv-rows.js';
+import { forEachRecord, RowChecker, type RowOptions } from './csv-rows.js';
 import type { CsvShape, CsvSource } from './csv-source.js';
 import { MAX_KEPT_ERRORS, RowTally } from './tally.js';
 import { UploadChunk } from './upload-chunk.js';
+import { stopReason, type UploadOutcome } from './upload-outcome.js';
 
 /**
  * A chunk is sent once it holds `chunkRows` rows or this much CSV text, whichever comes first: with
@@ -31,45 +32,6 @@ export interface ChunkProgress {
   /** Rows in the file: exact once it has been read to the end, estimated from the bytes read before. */
   rowsTotal: number;
   chunksDone: number;
-}
-
-export interface UploadOutcome {
-  /** The checks here, row by row. */
-  tally: RowTally;
-  /** Rows Vobiz reported as created or updated, from chunks whose answer is trusted. */
-  created: number;
-  updated: number;
-  /**
-   * Chunks sent again after an attempt whose outcome was unknown (a 5xx, a dropped connection): the
-   * replay's summary counts rows the lost attempt had already applied as `updated`, so these chunks'
-   * created/updated split is uncertain. `accepted` = rows the replay created or updated.
-   */
-  uncertain: { chunk: number; firstRow: number; accepted: number; cause: unknown }[];
-  /** Rows the API refused, mapped back to the user's row numbers. */
-  failed: number;
-  errors: RowError[];
-  rowsSent: number;
-  chunksDone: number;
-  /** Phone number → the attribute columns' values, for the rows that had any (later rows win). */
-  attributes: Map<string, { row: number; values: Record<string, string> }>;
-  /** The highest file row in a chunk that was sent: no row after it was. */
-  lastRowSent: number;
-  /** The client cancelled: the upload stopped after the chunks that were in flight. */
-  cancelled: boolean;
-  /**
-   * Chunks that failed even after retries, in order. The first stops the upload: no chunk is sent after
-   * it fails, but those already in flight finish, so later chunks may have been applied.
-   */
-  failures: ChunkFailure[];
-  /** The file could not be read on (not valid CSV further down, or changed). */
-  readFailure?: { error: unknown };
-}
-
-export interface ChunkFailure {
-  error: unknown;
-  chunk: number;
-  firstRow: number;
-  lastRow: number;
 }
 
 export interface UploadOptions {
@@ -157,7 +119,7 @@ export async function uploadCsvInChunks(
     ).catch(() => undefined);
   };
 
-  const stopped = () => outcome.failures.length > 0 || outcome.readFailure !== undefined || outcome.cancelled;
+  const stopped = () => stopReason(outcome) !== undefined;
   /** Sends `chunk` once a slot is free and the chunks it must follow are done; false once stopped. */
   const dispatch = async (chunk: UploadChunk, waitFor: readonly Promise<void>[]): Promise<boolean> => {
     while (inFlight.size >= concurrency) await Promise.race(inFlight);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AttributeOutcome } from '../import/attributes.js';
 import type { CsvShape, CsvSource } from '../import/csv-source.js';
 import type { RowTally } from '../import/tally.js';
+import { stopReason } from '../import/upload-outcome.js';
 import { logInfo } from '../log.js';
 import { E164_EXAMPLE } from '../vobiz/contract.js';
 import { DEFAULT_IMPORT_CONCURRENCY } from './context.js';
@@ -159,11 +160,11 @@ async function dryRun(
       );
     }
   }
-  const estimate =
+  const requests =
     accountTotal === undefined
       ? undefined
       : pipeline.attributeRequestEstimate(tally.withAttributes, accountTotal);
-  const result = dryRunResult(tally, shape, warnings, estimate && estimate.lookups + estimate.writes);
+  const result = dryRunResult(tally, shape, warnings, requests);
   return successResult(result, `${formatCounts(result, shape)}${countryHint(tally, args.default_country)}`);
 }
 
@@ -190,7 +191,7 @@ async function upload(
   });
   const { tally } = outcome;
   const hint = countryHint(tally, args.default_country);
-  const stopped = outcome.cancelled || outcome.failures.length > 0 || outcome.readFailure !== undefined;
+  const stopped = stopReason(outcome) !== undefined;
   if (tally.total === 0 && !stopped) return errorResult(`${source.label} has a header but no data rows.`);
   if (tally.valid === 0 && !stopped) {
     return errorResult(

@@ -7,7 +7,7 @@ import type { AttributeOutcome } from '../import/attributes.js';
 import type { RowError } from '../import/csv-rows.js';
 import type { CsvShape } from '../import/csv-source.js';
 import type { RowTally } from '../import/tally.js';
-import type { UploadOutcome } from '../import/upload.js';
+import { stopReason, type UploadOutcome } from '../import/upload-outcome.js';
 import { renderJson, renderTags, renderText } from '../render.js';
 import { describeCause, describeFailure } from './results.js';
 
@@ -99,7 +99,7 @@ export function dryRunResult(
   tally: RowTally,
   shape: CsvShape,
   warnings: string[],
-  /** What writing the attributes would cost at most, when known. */
+  /** About how many requests writing the attributes would cost, when known. */
   attributeRequests: number | undefined,
 ): ImportOutput {
   const topTags = [...tally.tagCounts].sort((a, b) => b[1] - a[1]).slice(0, 20);
@@ -109,7 +109,6 @@ export function dryRunResult(
           `${tally.outOfRange} numbers are in no range known to be allocated (they are sent all the same), e.g. ${tally.rangeWarnings.join('; ')}.`,
         ]
       : [];
-
   return {
     dry_run: true,
     total: tally.total,
@@ -178,10 +177,11 @@ export function importResult(
 
 /** Why the upload ended early, when it did; each failed chunk with what is known of its outcome. */
 function stoppedOf(outcome: UploadOutcome): ImportOutput['stopped'] {
-  const { failures, readFailure, cancelled } = outcome;
-  if (!cancelled && failures.length === 0 && !readFailure) return undefined;
+  const why = stopReason(outcome);
+  if (!why) return undefined;
+  const { failures, readFailure } = outcome;
   return {
-    why: failures.length > 0 ? 'chunk_failed' : readFailure ? 'file_unreadable' : 'cancelled',
+    why,
     failed_chunks: failures.map(({ chunk, firstRow, lastRow, error }) => ({
       chunk,
       first_row: firstRow,
