@@ -7,7 +7,6 @@
  */
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError, ReadResourceRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { redact } from './log.js';
 import { renderText } from './render.js';
 import { CONTACT_ID_PATTERN } from './vobiz/contract.js';
 import type { VobizClient } from './vobiz/client.js';
@@ -20,6 +19,11 @@ const LISTED_CONTACTS = 50;
 const CONTACT_URI = /^vobiz:\/\/contacts\/([^/?#]*)$/;
 /** MCP's code for a resource that does not exist (the SDK has no name for it). */
 export const RESOURCE_NOT_FOUND = -32002;
+
+/** The API could not be read: -32603 with the failure text every tool gives (rendered, clipped, redacted). */
+function apiFailure(error: unknown, action: string): McpError {
+  return new McpError(ErrorCode.InternalError, describeFailure(error, { action, writes: false }));
+}
 
 export function registerContactResource(server: McpServer, client: VobizClient): void {
   const read = async (uri: string, signal: AbortSignal) => {
@@ -38,10 +42,7 @@ export function registerContactResource(server: McpServer, client: VobizClient):
       if (error instanceof VobizHttpError && error.status === 404) {
         throw new McpError(RESOURCE_NOT_FOUND, `Resource not found: no contact ${id}.`, { uri });
       }
-      throw new McpError(
-        ErrorCode.InternalError,
-        redact(describeFailure(error, { action: `read contact ${id}`, writes: false })),
-      );
+      throw apiFailure(error, `read contact ${id}`);
     }
   };
 
@@ -53,11 +54,7 @@ export function registerContactResource(server: McpServer, client: VobizClient):
         try {
           page = await client.listContacts({ limit: LISTED_CONTACTS }, { signal: extra.signal });
         } catch (error) {
-          // The upstream's message, as every tool gives it: rendered, clipped, redacted.
-          throw new McpError(
-            ErrorCode.InternalError,
-            redact(describeFailure(error, { action: 'list contacts', writes: false })),
-          );
+          throw apiFailure(error, 'list contacts');
         }
         return {
           resources: page.items.map((c) => ({

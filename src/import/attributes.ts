@@ -75,6 +75,8 @@ export async function writeAttributes(
   const seen = new Set<string>();
   const inFlight = new Set<Promise<void>>();
   let done = 0;
+  /** One number dealt with, whichever way. */
+  const advance = () => onProgress(++done, wanted.size);
 
   const fail = (row: number, phoneNumber: string, error: unknown) => {
     outcome.failed++;
@@ -96,8 +98,7 @@ export async function writeAttributes(
     } catch (error) {
       fail(write.row, contact.phone_number, error);
     }
-    done++;
-    await onProgress(done, wanted.size);
+    await advance();
   };
   /** Starts an update when a slot is free; false once the caller cancelled. */
   const schedule = async (contact: Contact): Promise<boolean> => {
@@ -128,8 +129,7 @@ export async function writeAttributes(
           if (!(error instanceof LookupIncompleteError)) throw error;
           seen.add(phone);
           fail(wanted.get(phone)?.row ?? 0, phone, error);
-          done++;
-          await onProgress(done, wanted.size);
+          await advance();
           continue;
         }
         if (contact && !(await schedule(contact))) break;

@@ -23,7 +23,7 @@ import {
 } from './fields.js';
 import { renderTags, renderText } from '../render.js';
 import { progressReporter, scanProgress } from './progress.js';
-import { describeFailure, errorResult, successResult } from './results.js';
+import { describeFailure, errorResult, failureResult, successResult } from './results.js';
 import { earlyStopText, scanOutput, scanOutputOf, scanSummary, withScanWarnings } from './scan-result.js';
 import { maxScanField, whereField } from './segment-field.js';
 import { defineTool } from './tool.js';
@@ -135,7 +135,7 @@ export const tagContacts = defineTool({
         },
       );
     } catch (error) {
-      return errorResult(describeFailure(error, { action: 'find the contacts to tag', writes: false }));
+      return failureResult(error, { action: 'find the contacts to tag', writes: false });
     }
     const scan = selected.scan;
     const failed = scan && scanFailure(scan);
