@@ -4,13 +4,12 @@
  * flight at once), which rows were never sent, the rows Vobiz refused, and how the attributes phase
  * ended. A dry run that cannot count the account still writes nothing and says so.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImportOutput } from '../../src/tools/import-result.js';
 import { MAX_CSV_RECORD_BYTES, SANDBOX_FIELD_LIMITS } from '../../src/vobiz/contract.js';
 import { textOf } from './harness.js';
 import { linkServer, startMemoryStack, type MemoryLink, type MemoryStack } from './memory.js';
+import { apiError, json, startLoopbackApi, uploadedNumbers } from '../unit/scripted-api.js';
 
 const CHUNK = 4;
 const importSettings = { allowedDirs: [], maxFileBytes: 4096, maxInlineBytes: 5 << 20, chunkRows: CHUNK };
@@ -21,7 +20,7 @@ describe('a chunk refused while others are in flight', () => {
   /** The number whose chunk the upstream refuses as a whole. */
   const REFUSED = '+919800000006';
   const CHUNKS = 4;
-  let server: Server;
+  let upstream: Awaited<ReturnType<typeof startLoopbackApi>>;
   let link: MemoryLink;
   const imports: string[] = [];
 
@@ -29,41 +28,23 @@ describe('a chunk refused while others are in flight', () => {
     // Answers no import until all four chunks have arrived, so that all are in flight at once; then
     // refuses the chunk holding REFUSED (422, nothing applied) and accepts the others.
     const held: (() => void)[] = [];
-    server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-      req.on('end', () => {
-        imports.push(body);
-        const created = body.split(/\r?\n/).filter((line) => line.startsWith('+')).length;
-        held.push(() => {
-          res.writeHead(body.includes(REFUSED) ? 422 : 200, { 'content-type': 'application/json' });
-          res.end(
-            JSON.stringify(
-              body.includes(REFUSED)
-                ? {
-                    status: 'error',
-                    error: { code: 'VALIDATION_ERROR', message: 'file refused', details: {} },
-                  }
-                : { total: created, created, updated: 0, failed: 0, errors: [] },
-            ),
-          );
-        });
-        if (held.length === CHUNKS) for (const answer of held) answer();
-      });
+    upstream = await startLoopbackApi((req, res, body) => {
+      imports.push(body);
+      const created = uploadedNumbers(body).length;
+      const answer = body.includes(REFUSED)
+        ? apiError(422, 'VALIDATION_ERROR')
+        : json(200, { total: created, created, updated: 0, failed: 0, errors: [] });
+      held.push(() => answer(req, res, body));
+      if (held.length === CHUNKS) for (const release of held) release();
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     link = await linkServer(
-      {
-        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/messaging`,
-        credentials: { authId: 'MA_TEST', authToken: 'token-for-tests' },
-      },
+      { baseUrl: upstream.baseUrl, credentials: { authId: 'MA_TEST', authToken: 'token-for-tests' } },
       { context: { import: importSettings } },
     );
   });
   afterAll(async () => {
     await link?.close();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await upstream?.close();
   });
 
   it('counts the chunks that landed after the failed one, and names the failed one with its rows', async () => {

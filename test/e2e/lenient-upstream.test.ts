@@ -4,12 +4,11 @@
  * limits, values longer or more numerous than the sandbox's assumed limits go out and come back stored;
  * against the sandbox, which stands in for limits the API may have, the API's own 422 names the field.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_FIELD_LIMITS as LIMITS } from '../../src/vobiz/contract.js';
 import { requestMark, requestsSince, textOf } from './harness.js';
 import { linkServer, startMemoryStack, type MemoryLink } from './memory.js';
+import { json, startLoopbackApi, uploadedNumbers } from '../unit/scripted-api.js';
 
 const longName = 'N'.repeat(LIMITS.name + 44);
 const longTag = 't'.repeat(LIMITS.tag + 6);
@@ -19,55 +18,43 @@ const longSearch = 's'.repeat(LIMITS.search + 50);
 
 /** What the lenient upstream received: method, path and query, and the body as text. */
 const received: { method: string; url: string; body: string }[] = [];
-let server: Server;
+let upstream: Awaited<ReturnType<typeof startLoopbackApi>>;
 let link: MemoryLink;
 
-function answer(res: import('node:http').ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const url = new URL(req.url ?? '/', 'http://upstream');
-      const route = url.pathname.replace('/api/v1/messaging', '');
-      received.push({ method: req.method ?? '', url: `${route}${url.search}`, body });
-      const now = new Date().toISOString();
-      if (req.method === 'POST' && route === '/contacts') {
-        const sent = JSON.parse(body) as Record<string, unknown>;
-        return answer(res, 201, { id: 'c-1', tags: [], custom_attributes: {}, ...sent, created_at: now });
-      }
-      if (req.method === 'PUT' && route === '/contacts/c-1') {
-        const sent = JSON.parse(body) as Record<string, unknown>;
-        const stored = { id: 'c-1', phone_number: '+919812340000', name: 'Asha', tags: [] };
-        return answer(res, 200, { ...stored, custom_attributes: {}, ...sent, created_at: now });
-      }
-      if (req.method === 'GET' && route === '/contacts') {
-        return answer(res, 200, { items: [], total: 0, page: 1, limit: 25, has_more: false });
-      }
-      if (req.method === 'POST' && route === '/contacts/import') {
-        // Every data row of the uploaded CSV is taken: count them as created.
-        const rows = body.split(/\r?\n/).filter((line) => line.startsWith('+')).length;
-        return answer(res, 200, { total: rows, created: rows, updated: 0, failed: 0, errors: [] });
-      }
-      answer(res, 404, { status: 'error', error: { code: 'NOT_FOUND', message: 'no such route' } });
-    });
+  upstream = await startLoopbackApi((req, res, body) => {
+    const url = new URL(req.url ?? '/', 'http://upstream');
+    const route = url.pathname.replace('/api/v1/messaging', '');
+    received.push({ method: req.method ?? '', url: `${route}${url.search}`, body });
+    const now = new Date().toISOString();
+    const answer = (status: number, answered: unknown) => json(status, answered)(req, res, body);
+    if (req.method === 'POST' && route === '/contacts') {
+      const sent = JSON.parse(body) as Record<string, unknown>;
+      return answer(201, { id: 'c-1', tags: [], custom_attributes: {}, ...sent, created_at: now });
+    }
+    if (req.method === 'PUT' && route === '/contacts/c-1') {
+      const sent = JSON.parse(body) as Record<string, unknown>;
+      const stored = { id: 'c-1', phone_number: '+919812340000', name: 'Asha', tags: [] };
+      return answer(200, { ...stored, custom_attributes: {}, ...sent, created_at: now });
+    }
+    if (req.method === 'GET' && route === '/contacts') {
+      return answer(200, { items: [], total: 0, page: 1, limit: 25, has_more: false });
+    }
+    if (req.method === 'POST' && route === '/contacts/import') {
+      // Every data row of the uploaded CSV is taken: count them as created.
+      const rows = uploadedNumbers(body).length;
+      return answer(200, { total: rows, created: rows, updated: 0, failed: 0, errors: [] });
+    }
+    answer(404, { status: 'error', error: { code: 'NOT_FOUND', message: 'no such route' } });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
   link = await linkServer({
-    baseUrl: `http://127.0.0.1:${port}/api/v1/messaging`,
+    baseUrl: upstream.baseUrl,
     credentials: { authId: 'MA_TEST', authToken: 'token-for-tests' },
   });
 });
 afterAll(async () => {
   await link?.close();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await upstream?.close();
 });
 
 describe('an upstream without the assumed limits', () => {

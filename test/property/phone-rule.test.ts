@@ -5,8 +5,6 @@
  * takes anything) and through the sandbox (its own import endpoint); the numbers the tool sends must be
  * exactly those the sandbox stores, and every number libphonenumber calls possible must be accepted.
  */
-import { createServer as createHttpServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -19,6 +17,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { createServer } from '../../src/server.js';
 import { VobizClient } from '../../src/vobiz/client.js';
 import { checkPhoneNumber } from '../../src/vobiz/phone.js';
+import { json, startLoopbackApi, uploadedNumbers } from '../unit/scripted-api.js';
 
 const codes = Object.keys(
   (metadata as unknown as { country_calling_codes: Record<string, string[]> }).country_calling_codes,
@@ -38,25 +37,19 @@ let sandbox: Sandbox;
 let vobiz: VobizClient;
 let client: Client;
 /** Takes any import, recording the numbers of the rows the tool sent. */
-let capture: Server;
+let capture: Awaited<ReturnType<typeof startLoopbackApi>>;
 const sent: string[] = [];
 
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0, seed: false });
-  capture = createHttpServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    req.on('end', () => {
-      const numbers = body.split(/\r?\n/).filter((line) => line.startsWith('+'));
-      sent.push(...numbers.map((line) => line.split(',')[0]!));
-      res.writeHead(200, { 'content-type': 'application/json' });
-      const n = numbers.length;
-      res.end(JSON.stringify({ total: n, created: n, updated: 0, failed: 0, errors: [] }));
-    });
+  capture = await startLoopbackApi((req, res, body) => {
+    const numbers = uploadedNumbers(body);
+    sent.push(...numbers);
+    const n = numbers.length;
+    json(200, { total: n, created: n, updated: 0, failed: 0, errors: [] })(req, res, body);
   });
-  await new Promise<void>((resolve) => capture.listen(0, '127.0.0.1', resolve));
   vobiz = new VobizClient({
-    baseUrl: `http://127.0.0.1:${(capture.address() as AddressInfo).port}/api/v1/messaging`,
+    baseUrl: capture.baseUrl,
     credentials: sandbox.credentials,
     timeoutMs: 10_000,
   });
@@ -74,7 +67,7 @@ afterAll(async () => {
   await client?.close();
   await vobiz?.close();
   await sandbox?.close();
-  await new Promise((resolve) => capture?.close(resolve));
+  await capture?.close();
 });
 
 describe('the phone rule', () => {

@@ -3,14 +3,13 @@
  * repeats a number of a chunk still in flight is sent only once that chunk is answered. A small loopback
  * API that answers the first chunk last shows the order on the wire.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sniffCsv, textSource } from '../../src/import/csv-source.js';
 import { uploadCsvInChunks } from '../../src/import/import-csv.js';
 import { VobizClient } from '../../src/vobiz/client.js';
+import { json, startLoopbackApi, uploadedNumbers } from './scripted-api.js';
 
-let server: Server;
+let upstream: Awaited<ReturnType<typeof startLoopbackApi>>;
 let client: VobizClient;
 /** Each chunk's first number, in the order the API received them; and every receipt and answer, in order. */
 const received: string[] = [];
@@ -18,42 +17,28 @@ const events: string[] = [];
 let holdFirst: (() => void) | undefined;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      const phones = body
-        .split(/\r?\n/)
-        .filter((l) => l.startsWith('+'))
-        .map((l) => l.split(',')[0]!);
-      received.push(phones[0]!);
-      events.push(`received ${received.length}`);
-      const chunk = received.length;
-      const answer = () => {
-        events.push(`answered ${chunk}`);
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({ total: phones.length, created: phones.length, updated: 0, failed: 0, errors: [] }),
-        );
-      };
-      // The first chunk is held until the third has been received: chunks 2 and 3 are in flight with it.
-      if (received.length === 1) holdFirst = answer;
-      else {
-        answer();
-        if (received.length === 3) holdFirst?.();
-      }
-    });
+  upstream = await startLoopbackApi((req, res, body) => {
+    const phones = uploadedNumbers(body);
+    received.push(phones[0]!);
+    events.push(`received ${received.length}`);
+    const chunk = received.length;
+    const answer = () => {
+      events.push(`answered ${chunk}`);
+      const n = phones.length;
+      json(200, { total: n, created: n, updated: 0, failed: 0, errors: [] })(req, res, body);
+    };
+    // The first chunk is held until the third has been received: chunks 2 and 3 are in flight with it.
+    if (received.length === 1) holdFirst = answer;
+    else {
+      answer();
+      if (received.length === 3) holdFirst?.();
+    }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  client = new VobizClient({
-    baseUrl: `http://127.0.0.1:${port}`,
-    credentials: { bearerToken: 'test-token' },
-  });
+  client = new VobizClient({ baseUrl: upstream.baseUrl, credentials: { bearerToken: 'test-token' } });
 });
 afterAll(async () => {
   await client.close();
-  await new Promise((resolve) => server.close(resolve));
+  await upstream.close();
 });
 
 it('sends independent chunks at once, and a chunk that repeats a number only after the chunk it repeats', async () => {

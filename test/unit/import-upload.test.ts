@@ -3,49 +3,33 @@
  * The sandbox accepts every row our checks accept, so a small loopback API that refuses the second
  * row of every chunk it is sent stands in for an upstream that is stricter than we are.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sniffCsv, textSource } from '../../src/import/csv-source.js';
 import { checkCsv, uploadCsvInChunks } from '../../src/import/import-csv.js';
 import { VobizClient } from '../../src/vobiz/client.js';
+import { json, startLoopbackApi, uploadedNumbers } from './scripted-api.js';
 
-let server: Server;
+let upstream: Awaited<ReturnType<typeof startLoopbackApi>>;
 let client: VobizClient;
 const chunksReceived: string[][] = [];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      const phones = body
-        .split(/\r?\n/)
-        .filter((line) => line.startsWith('+'))
-        .map((line) => line.split(',')[0]!);
-      chunksReceived.push(phones);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          total: phones.length,
-          created: phones.length - 1,
-          updated: 0,
-          failed: 1,
-          errors: [{ row: 2, phone_number: phones[1], reason: 'number is blocked' }],
-        }),
-      );
-    });
+  upstream = await startLoopbackApi((req, res, body) => {
+    const phones = uploadedNumbers(body);
+    chunksReceived.push(phones);
+    json(200, {
+      total: phones.length,
+      created: phones.length - 1,
+      updated: 0,
+      failed: 1,
+      errors: [{ row: 2, phone_number: phones[1], reason: 'number is blocked' }],
+    })(req, res, body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  client = new VobizClient({
-    baseUrl: `http://127.0.0.1:${port}`,
-    credentials: { bearerToken: 'test-token' },
-  });
+  client = new VobizClient({ baseUrl: upstream.baseUrl, credentials: { bearerToken: 'test-token' } });
 });
 afterAll(async () => {
   await client.close();
-  await new Promise((resolve) => server.close(resolve));
+  await upstream.close();
 });
 
 it('maps the rows of each chunk back to the rows of the original file, skipping locally invalid rows', async () => {

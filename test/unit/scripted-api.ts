@@ -30,34 +30,45 @@ export interface ScriptedApi {
   close(): Promise<void>;
 }
 
+/** A loopback HTTP API of a test's own: `respond` gets each request once its whole body has arrived. */
+export async function startLoopbackApi(
+  respond: Responder,
+): Promise<{ baseUrl: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('end', () => respond(req, res, body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/messaging`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 export async function startScriptedApi(): Promise<ScriptedApi> {
   const api = {
     script: [] as Responder[],
     received: [] as Received[],
   };
-  const server: Server = createServer((req, res) => {
-    let body = '';
+  const loopback = await startLoopbackApi((req, res, body) => {
     let answered = false;
     res.on('finish', () => (answered = true));
     const abandoned = new Promise<void>((resolve) => res.on('close', () => !answered && resolve()));
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    req.on('end', () => {
-      api.received.push({ method: req.method ?? '', url: req.url ?? '', body, abandoned });
-      const respond = api.script.shift() ?? apiError(500, 'UNSCRIPTED');
-      respond(req, res, body);
-    });
+    api.received.push({ method: req.method ?? '', url: req.url ?? '', body, abandoned });
+    const respond = api.script.shift() ?? apiError(500, 'UNSCRIPTED');
+    respond(req, res, body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return Object.assign(api, {
-    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/messaging`,
+    baseUrl: loopback.baseUrl,
     reset() {
       api.script = [];
       api.received = [];
     },
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
+    close: loopback.close,
   });
 }
 
@@ -79,6 +90,13 @@ export const hang: Responder = () => undefined;
 
 /** Destroys the connection without an answer. */
 export const drop: Responder = (req) => req.socket.destroy();
+
+/** The phone numbers of an uploaded import chunk's rows, in order, read from its multipart body. */
+export const uploadedNumbers = (body: string): string[] =>
+  body
+    .split(/\r?\n/)
+    .filter((line) => line.startsWith('+'))
+    .map((line) => line.split(',')[0]!);
 
 /** A list page holding these contacts. */
 export const page = (...items: unknown[]) =>
