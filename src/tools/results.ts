@@ -94,9 +94,7 @@ function failureText(error: unknown, context: FailureContext): string {
       }`;
   }
 
-  const { status, details } = error as VobizHttpError;
-  const code = (error as VobizHttpError).code;
-  const shownCode = code === undefined ? '' : ` ${renderText(code, { quote: 'unless-plain', max: 40 })}`;
+  const { details } = error as VobizHttpError;
   const ref = details.requestId
     ? `; request id ${renderText(details.requestId, { quote: 'unless-plain', max: 80 })}`
     : '';
@@ -104,7 +102,7 @@ function failureText(error: unknown, context: FailureContext): string {
   const message = (error as VobizHttpError).message;
   const said = details.unreadableBody
     ? `${message.replace(/\.$/, '')}${ref}`
-    : `HTTP ${status}${shownCode}: ${renderText(message, { max: 300 })}${ref}`;
+    : `${httpLabel(error as VobizHttpError)}: ${renderText(message, { max: 300 })}${ref}`;
 
   switch (kind) {
     case 'credentials':
@@ -179,9 +177,14 @@ export function describeCause(error: unknown): string {
   const record = retryRecordOf(error);
   const base =
     error instanceof VobizHttpError
-      ? `HTTP ${error.status}${error.code ? ` ${renderText(error.code, { quote: 'unless-plain', max: 40 })}` : ''}`
+      ? httpLabel(error)
       : error instanceof Error
         ? error.message.replace(/\.$/, '')
         : 'an unknown failure';
   return record && record.attempts > 1 ? `${base}, after ${record.attempts} attempts` : base;
+}
+
+/** "HTTP 503 SERVICE_UNAVAILABLE": the status, and the API's code (upstream text, rendered). */
+function httpLabel({ status, code }: VobizHttpError): string {
+  return `HTTP ${status}${code ? ` ${renderText(code, { quote: 'unless-plain', max: 40 })}` : ''}`;
 }
