@@ -3,7 +3,7 @@
  * faults on demand for tests. `startSandbox()` is the whole public surface.
  */
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
+import { once, setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { API_PATH_PREFIX } from '../vobiz/contract.js';
 import type { SandboxCredentials } from './auth.js';
@@ -93,6 +93,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const requestLog: RequestLogEntry[] = [];
   const counter = new RequestCounter();
   const shutdown = new AbortController();
+  // Every request held by a latency fault listens to it until its wait ends: many at once is the point
+  // of a latency fault, not a leak (Node warns past 10).
+  setMaxListeners(0, shutdown.signal);
   const server = createSandboxServer({
     store,
     credentials,

@@ -3,6 +3,7 @@
  * request, ids percent-encoded into paths, responses checked with zod, every failure turned into one of
  * the typed errors in `errors.ts`, and every request retried by the one policy in `retry.ts`.
  */
+import { setMaxListeners } from 'node:events';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { linkedController } from './abort.js';
@@ -129,6 +130,9 @@ export class VobizClient {
     this.ownsDispatcher = options.dispatcher === undefined;
     this.dispatcher = options.dispatcher;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    // Every request in flight listens to it (abort.ts): a bulk tool's 16 or 32 at once is the design,
+    // not the leak Node warns of on stderr past 10.
+    setMaxListeners(0, this.closing.signal);
   }
 
   /**

@@ -1,0 +1,30 @@
+/**
+ * A bulk tool runs up to 32 requests at once through one client, and a latency fault holds many
+ * requests in the sandbox at once. Each of them listens to one long-lived signal (the client's close,
+ * the sandbox's shutdown): Node must not print "Possible EventTarget memory leak" on stderr for it,
+ * where a user reading the server's log would take it for a real leak.
+ */
+import { afterEach, expect, it } from 'vitest';
+import { startSandbox } from '../../src/sandbox/index.js';
+import { VobizClient } from '../../src/vobiz/client.js';
+
+const warnings: Error[] = [];
+const collect = (warning: Error) => warnings.push(warning);
+afterEach(() => void process.off('warning', collect));
+
+it('32 requests at once through one client, each held by a latency fault, raise no listener warning', async () => {
+  process.on('warning', collect);
+  const sandbox = await startSandbox({ port: 0 });
+  sandbox.faults.inject({ fault: { kind: 'latency', ms: 50 }, route: 'list', times: Infinity });
+  const client = new VobizClient({ baseUrl: sandbox.baseUrl, credentials: sandbox.credentials });
+  try {
+    const pages = await Promise.all(Array.from({ length: 32 }, () => client.listContacts({ limit: 1 })));
+    expect(pages).toHaveLength(32);
+    // Warnings are emitted on a later tick.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+  } finally {
+    await client.close();
+    await sandbox.close();
+  }
+});
