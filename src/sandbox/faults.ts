@@ -2,11 +2,13 @@
  * Faults on demand, for tests of a client's resilience. Only code holding the Sandbox object can inject
  * them; nothing over HTTP can. A request takes at most one fault: the first pending rule (in order of
  * injection) whose route and method match it, and each rule serves `times` matching requests.
- * Faults apply to requests that passed authentication and reached a known route.
+ * Faults apply to requests that passed authentication and reached a known route (and were not answered
+ * 429 by the network model's rate limit, see network.ts).
  */
 import { STATUS_CODES } from 'node:http';
 import { ERROR_CODES, RATE_LIMIT_STATUS, SERVER_ERROR_CODES } from '../vobiz/contract.js';
 import { HttpError } from './errors.js';
+import { MAX_LATENCY_MS } from './network.js';
 import type { SandboxResponse } from './responses.js';
 import type { SandboxRoute } from './routes.js';
 
@@ -64,8 +66,8 @@ export class FaultQueue implements FaultController {
     if (rule.route !== undefined && !ROUTES.includes(rule.route)) {
       throw new RangeError(`unknown sandbox route ${String(rule.route)}; one of ${ROUTES.join(', ')}`);
     }
-    if (rule.fault.kind === 'latency' && !(rule.fault.ms >= 0)) {
-      throw new RangeError(`latency must be >= 0 ms, got ${rule.fault.ms}`);
+    if (rule.fault.kind === 'latency' && !(rule.fault.ms >= 0 && rule.fault.ms <= MAX_LATENCY_MS)) {
+      throw new RangeError(`latency must be from 0 to ${MAX_LATENCY_MS} ms, got ${rule.fault.ms}`);
     }
     this.rules.push({ rule: { ...rule, fault: { ...rule.fault } }, remaining: times });
   }

@@ -1,6 +1,7 @@
 /**
  * The sandbox: a faithful local implementation of the Vobiz Contacts API contract, over real HTTP, with
- * faults on demand for tests. `startSandbox()` is the whole public surface.
+ * faults on demand for tests and a network model (round trip, per-account rate limit) for tests and
+ * benchmarks. `startSandbox()` is the whole public surface.
  */
 import { randomBytes } from 'node:crypto';
 import { once, setMaxListeners } from 'node:events';
@@ -8,14 +9,16 @@ import type { AddressInfo } from 'node:net';
 import { API_PATH_PREFIX } from '../vobiz/contract.js';
 import type { SandboxCredentials } from './auth.js';
 import { FaultQueue, type FaultController } from './faults.js';
+import { NetworkModel, type Clock, type NetworkOptions } from './network.js';
 import { loadPersistedContacts, StatePersister } from './persist.js';
 import { sampleContacts } from './seed.js';
-import { createSandboxServer, RequestCounter, type RequestLogEntry } from './server.js';
+import { createSandboxServer, RequestCounter, type RequestLogEntry, type SandboxStats } from './server.js';
 import { ContactStore, type SandboxContact } from './store.js';
 
 export type { Fault, FaultController, FaultRule } from './faults.js';
 export type { SandboxRoute } from './routes.js';
-export type { RequestLogEntry } from './server.js';
+export type { Clock, NetworkOptions, RateLimit } from './network.js';
+export type { RequestLogEntry, SandboxStats } from './server.js';
 export type { SandboxContact } from './store.js';
 export type { SandboxCredentials } from './auth.js';
 export { generateContacts, type GenerateOptions } from './seed.js';
@@ -42,6 +45,10 @@ export interface SandboxOptions {
   contacts?: readonly SandboxContact[];
   /** A JSON file to load the state from (when it exists) and save every change to. */
   persistPath?: string;
+  /** A round trip and a per-account rate limit (network.ts); default none. Changed later by setNetwork. */
+  network?: NetworkOptions;
+  /** The rate limit's clock, in ms (default performance.now): tests refill the bucket without waiting. */
+  clock?: Clock;
 }
 
 export interface Sandbox {
@@ -59,6 +66,16 @@ export interface Sandbox {
   idle(): Promise<void>;
   /** A snapshot of the contacts, in creation order. */
   contacts(): SandboxContact[];
+  /**
+   * Replaces the network model (`{}` turns it off) for the requests that arrive from now; the rate
+   * limit starts again with a full bucket. Throws a RangeError for a value out of range.
+   */
+  setNetwork(network: NetworkOptions): void;
+  /** The network model in force, burst filled in; `{}` when off. */
+  network(): NetworkOptions;
+  /** Counts since the start or the last resetStats(): cheap, a few numbers. */
+  stats(): SandboxStats;
+  resetStats(): void;
   /** Stops listening, closes every connection (keep-alive ones too) and waits for a pending save. */
   close(): Promise<void>;
 }
@@ -90,16 +107,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 
   const faults = new FaultQueue();
+  const network = new NetworkModel(options.network ?? {}, options.clock ?? (() => performance.now()));
   const requestLog: RequestLogEntry[] = [];
   const counter = new RequestCounter();
   const shutdown = new AbortController();
-  // Every request held by a latency fault listens to it until its wait ends: many at once is the point
-  // of a latency fault, not a leak (Node warns past 10).
+  // Every request held by a latency (fault or round trip) listens to it until its wait ends: many at
+  // once is the point, not a leak (Node warns past 10).
   setMaxListeners(0, shutdown.signal);
   const server = createSandboxServer({
     store,
     credentials,
     faults,
+    network,
     requestLog,
     counter,
     onStoreChanged: () => persister?.schedule(),
@@ -136,6 +155,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     requestCount: () => counter.requests,
     idle: () => counter.idle(),
     contacts: () => store.snapshot(),
+    setNetwork: (options) => network.set(options),
+    network: () => network.current,
+    stats: () => counter.stats(),
+    resetStats: () => counter.resetStats(),
     close: () => (closing ??= close()),
   };
 }

@@ -3,7 +3,8 @@
  * SIGTERM. It is a terminal program of its own (never the MCP stdio server), so it may print to stdout.
  */
 import { parseArgs } from 'node:util';
-import { startSandbox, type Sandbox } from './index.js';
+import { DEFAULT_SANDBOX_AUTH_ID, generateContacts, startSandbox, type Sandbox } from './index.js';
+import { describeNetwork, MAX_LATENCY_MS, type NetworkOptions } from './network.js';
 
 export const DEFAULT_SANDBOX_PORT = 4010;
 
@@ -16,6 +17,11 @@ Options:
   --host HOST         interface to listen on (default 127.0.0.1)
   --persist FILE      keep the contacts in FILE (loaded at start when it exists)
   --no-seed           start empty instead of with sample contacts
+  --contacts N        start with N generated contacts instead (an account at scale, e.g. 20000)
+  --latency TIME      hold every answer TIME: a network's round trip (100ms, 0.1s; a bare number is ms)
+  --rate-limit RATE   the account's request rate, past which it answers 429 with Retry-After
+                      (100/s, 6000/min)
+  --burst N           requests allowed at once after a quiet spell (default: one second's worth)
   --auth-id ID        X-Auth-ID to accept (default MA_SANDBOX1)
   --auth-token TOKEN  X-Auth-Token to accept (default: random)
   --bearer-token T    Bearer token to accept (default: random)
@@ -37,8 +43,18 @@ export async function runSandboxCli(argv: string[], io: SandboxCliIo = {}): Prom
   const writeError = io.writeError ?? ((text: string) => void process.stderr.write(text));
 
   let values: ReturnType<typeof parseFlags>;
+  let port: number;
+  let network: NetworkOptions;
+  let contactCount: number | undefined;
   try {
     values = parseFlags(argv);
+    port = wholeNumber('--port', values.port ?? String(DEFAULT_SANDBOX_PORT), 65535);
+    network = networkFlags(values);
+    contactCount =
+      values.contacts === undefined ? undefined : wholeNumber('--contacts', values.contacts, 10_000_000);
+    if (contactCount !== undefined && values['no-seed']) {
+      throw new Error('--contacts and --no-seed cannot be used together');
+    }
   } catch (error) {
     writeError(`${(error as Error).message}\n\n${USAGE}`);
     process.exitCode = 2;
@@ -48,21 +64,19 @@ export async function runSandboxCli(argv: string[], io: SandboxCliIo = {}): Prom
     write(USAGE);
     return;
   }
-  const port = Number(values.port ?? DEFAULT_SANDBOX_PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    writeError(`--port must be an integer from 0 to 65535, got ${values.port}\n\n${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
 
+  const authId = values['auth-id'] ?? DEFAULT_SANDBOX_AUTH_ID;
   const sandbox = await startSandbox({
     port,
     host: values.host,
     persistPath: values.persist,
     seed: !values['no-seed'],
-    authId: values['auth-id'],
+    // Generated only when used: a persisted state, when there is one, wins as it does over the seed.
+    contacts: contactCount === undefined ? undefined : generateContacts(contactCount, { accountId: authId }),
+    authId,
     authToken: values['auth-token'],
     bearerToken: values['bearer-token'],
+    network,
   });
   write(banner(sandbox, values.persist));
   io.onReady?.(sandbox);
@@ -90,6 +104,10 @@ function parseFlags(argv: string[]) {
       host: { type: 'string' },
       persist: { type: 'string' },
       'no-seed': { type: 'boolean', default: false },
+      contacts: { type: 'string' },
+      latency: { type: 'string' },
+      'rate-limit': { type: 'string' },
+      burst: { type: 'string' },
       'auth-id': { type: 'string' },
       'auth-token': { type: 'string' },
       'bearer-token': { type: 'string' },
@@ -98,9 +116,56 @@ function parseFlags(argv: string[]) {
   }).values;
 }
 
+/** An integer from 0 to `max`, or an error naming the flag. */
+function wholeNumber(flag: string, text: string, max: number): number {
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(value <= max)) throw new Error(`${flag} must be an integer from 0 to ${max}, got ${text}`);
+  return value;
+}
+
+function networkFlags(values: ReturnType<typeof parseFlags>): NetworkOptions {
+  const latency = values.latency;
+  const rate = values['rate-limit'];
+  if (values.burst !== undefined && rate === undefined) throw new Error('--burst needs --rate-limit');
+  const burst = values.burst === undefined ? undefined : wholeNumber('--burst', values.burst, 1_000_000_000);
+  if (burst === 0) throw new Error('--burst must be at least 1, got 0');
+  return {
+    ...(latency !== undefined && { latencyMs: parseLatency(latency) }),
+    ...(rate !== undefined && { rateLimit: { perSecond: parseRate(rate), ...(burst && { burst }) } }),
+  };
+}
+
+const LATENCY_UNITS: Readonly<Record<string, number>> = { '': 1, ms: 1, s: 1000 };
+
+/** `100ms`, `0.1s` or `250` (ms) → milliseconds; an Error naming --latency for anything else. */
+export function parseLatency(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s)?$/i.exec(text.trim());
+  const ms = match ? Number(match[1]) * (LATENCY_UNITS[(match[2] ?? '').toLowerCase()] ?? NaN) : NaN;
+  if (!(ms >= 0 && ms <= MAX_LATENCY_MS)) {
+    throw new Error(
+      `--latency must be a time like 100ms, 0.1s or 250 (ms), at most ${MAX_LATENCY_MS} ms; got ${text}`,
+    );
+  }
+  return ms;
+}
+
+const RATE_UNITS: Readonly<Record<string, number>> = { s: 1, sec: 1, min: 60, m: 60 };
+
+/** `100/s` or `6000/min` → requests per second; an Error naming --rate-limit for anything else. */
+export function parseRate(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*\/\s*([a-z]+)$/i.exec(text.trim());
+  const perUnit = match ? RATE_UNITS[(match[2] ?? '').toLowerCase()] : undefined;
+  const perSecond = match && perUnit ? Number(match[1]) / perUnit : NaN;
+  if (!(perSecond > 0 && Number.isFinite(perSecond))) {
+    throw new Error(`--rate-limit must be a rate above 0 like 100/s or 6000/min, got ${text}`);
+  }
+  return perSecond;
+}
+
 function banner(sandbox: Sandbox, persistPath: string | undefined): string {
   const { authId, authToken, bearerToken } = sandbox.credentials;
   const state = persistPath === undefined ? 'in memory (lost on exit)' : `saved to ${persistPath}`;
+  const network = describeNetwork(sandbox.network());
   return [
     'Vobiz Contacts API sandbox — a local implementation, not Vobiz.',
     `  Base URL      ${sandbox.baseUrl}`,
@@ -108,6 +173,7 @@ function banner(sandbox: Sandbox, persistPath: string | undefined): string {
     `  X-Auth-Token  ${authToken}`,
     `  Bearer token  ${bearerToken}`,
     `  Contacts      ${sandbox.contacts().length}, ${state}`,
+    `  Network       ${network ?? 'none: loopback speed, no rate limit (--latency, --rate-limit)'}`,
     '',
     'For the MCP server:',
     `  VOBIZ_BASE_URL=${sandbox.baseUrl} VOBIZ_AUTH_ID=${authId} VOBIZ_AUTH_TOKEN=${authToken}`,

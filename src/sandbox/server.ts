@@ -1,11 +1,11 @@
 /**
- * The HTTP server: one pipeline per request — log it, route it, authenticate it, apply a pending fault,
- * run its handler, write the answer. Auth runs before the 404/405 checks, as at an API gateway, so an
- * unauthenticated caller learns nothing about which paths exist.
+ * The HTTP server: one pipeline per request — log it, route it, authenticate it, take a token from the
+ * account's rate limit, apply a pending fault, run its handler, hold the answer for the network's round
+ * trip, write it. Auth runs before the 404/405 checks, as at an API gateway, so an unauthenticated
+ * caller learns nothing about which paths exist.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ERROR_CODES, METHOD_NOT_ALLOWED_CODE } from '../vobiz/contract.js';
+import { ERROR_CODES, METHOD_NOT_ALLOWED_CODE, RATE_LIMIT_STATUS } from '../vobiz/contract.js';
 import { assertAuthenticated, type SandboxCredentials } from './auth.js';
 import { discardBody } from './body.js';
 import { ClientGoneError, HttpError, newRequestId, notFound } from './errors.js';
@@ -19,6 +19,7 @@ import {
 } from './faults.js';
 import { createContact, deleteContact, getContact, listContacts, updateContact } from './handlers.js';
 import { importContacts } from './import.js';
+import { delay, type NetworkModel } from './network.js';
 import { errorResponse, writeResponse, type SandboxResponse } from './responses.js';
 import { matchRoute, type SandboxRoute } from './routes.js';
 import type { ContactStore } from './store.js';
@@ -33,20 +34,66 @@ export interface RequestLogEntry {
   status: number;
 }
 
-/** How many requests arrived, and how many are being handled; `onIdle` is told when none is left. */
+/** What a bench or a test reads to see how a client used the API: a few counters, nothing per request. */
+export interface SandboxStats {
+  /** Requests received since the start (or the last resetStats()), whatever their answer. */
+  requests: number;
+  /** Of them, answered 429: by the rate limit or by a rate_limit fault. */
+  rateLimited: number;
+  /** Requests per route; a path or method no endpoint serves counts in `requests` only. */
+  byRoute: Record<SandboxRoute, number>;
+  /** Being handled now, waiting out the round trip or a latency fault included. */
+  inFlight: number;
+  /** The most handled at once since the start (or the last reset): how concurrent the client was. */
+  maxInFlight: number;
+}
+
+/**
+ * How many requests arrived, and how many are being handled; `idle()` resolves when none is left.
+ * `requests` counts from the start; `stats` from the start or the last resetStats().
+ */
 export class RequestCounter {
   requests = 0;
   inFlight = 0;
   private waiters: (() => void)[] = [];
+  private counts = emptyCounts();
+  private maxInFlight = 0;
 
   start(): void {
     this.requests += 1;
+    this.counts.requests += 1;
     this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+  }
+
+  routed(route: SandboxRoute): void {
+    this.counts.byRoute[route] += 1;
+  }
+
+  answered(status: number): void {
+    if (status === RATE_LIMIT_STATUS) this.counts.rateLimited += 1;
   }
 
   end(): void {
     this.inFlight -= 1;
     if (this.inFlight === 0) for (const resolve of this.waiters.splice(0)) resolve();
+  }
+
+  stats(): SandboxStats {
+    const { requests, rateLimited, byRoute } = this.counts;
+    return {
+      requests,
+      rateLimited,
+      byRoute: { ...byRoute },
+      inFlight: this.inFlight,
+      maxInFlight: this.maxInFlight,
+    };
+  }
+
+  /** Starts the stats' counts again (a bench's next phase); requests in flight stay in flight. */
+  resetStats(): void {
+    this.counts = emptyCounts();
+    this.maxInFlight = this.inFlight;
   }
 
   /** Resolves once no request is being handled. */
@@ -55,16 +102,22 @@ export class RequestCounter {
   }
 }
 
+function emptyCounts(): Pick<SandboxStats, 'requests' | 'rateLimited' | 'byRoute'> {
+  const byRoute = { list: 0, get: 0, create: 0, update: 0, delete: 0, import: 0 };
+  return { requests: 0, rateLimited: 0, byRoute };
+}
+
 export interface SandboxServerContext {
   store: ContactStore;
   credentials: SandboxCredentials;
   faults: FaultQueue;
+  network: NetworkModel;
   requestLog: RequestLogEntry[];
   /** Requests received in all (beyond the log's limit), and being handled now: for tests and benchmarks. */
   counter: RequestCounter;
   /** Called after any request that changed the store (to persist it). */
   onStoreChanged: () => void;
-  /** Aborted on close, so that a request waiting out a latency fault stops waiting. */
+  /** Aborted on close, so that a request waiting out a latency (fault or round trip) stops waiting. */
   shutdown: AbortSignal;
 }
 
@@ -93,6 +146,9 @@ async function handleRequest(context: SandboxServerContext, req: IncomingMessage
   const path = queryStart === -1 ? rawUrl : rawUrl.slice(0, queryStart);
   const query = new URLSearchParams(queryStart === -1 ? '' : rawUrl.slice(queryStart + 1));
   const match = matchRoute(method, path);
+  if (match.kind === 'route') context.counter.routed(match.route);
+  // Read on arrival: a model changed meanwhile applies to the requests that arrive after.
+  const roundTripMs = context.network.latencyMs;
 
   const entry = logRequest(context.requestLog, {
     method,
@@ -107,6 +163,11 @@ async function handleRequest(context: SandboxServerContext, req: IncomingMessage
     assertAuthenticated(req.headers, context.credentials);
     if (match.kind === 'not_found') throw notFound(`no such endpoint: ${method} ${path}`);
     if (match.kind === 'method_not_allowed') throw methodNotAllowed(method, path, match.allow);
+    const retryAfterSeconds = context.network.admit(context.store.accountId);
+    if (retryAfterSeconds !== undefined) {
+      await discardBody(req);
+      throw rateLimitError(retryAfterSeconds);
+    }
     const fault = context.faults.take(match.route, method);
     outcome = await withFault(fault, req, context.shutdown, () =>
       runHandler(context.store, match.route, match.contactId, req, query, requestId),
@@ -118,11 +179,19 @@ async function handleRequest(context: SandboxServerContext, req: IncomingMessage
     if (context.store.version !== versionBefore) context.onStoreChanged();
   }
 
+  if (outcome !== 'drop' && roundTripMs > 0) {
+    try {
+      await delay(roundTripMs, context.shutdown);
+    } catch {
+      outcome = 'drop'; // the sandbox is closing
+    }
+  }
   if (outcome === 'drop') {
     req.socket.destroy();
     return;
   }
   entry.status = outcome.status;
+  context.counter.answered(outcome.status);
   writeResponse(res, outcome, requestId);
 }
 
@@ -137,7 +206,7 @@ async function withFault(
     case undefined:
       return handle();
     case 'latency':
-      await sleep(fault.ms, undefined, { signal: shutdown });
+      await delay(fault.ms, shutdown);
       return handle();
     // The faults that answer instead of the API still read the body first, so that a client which is
     // still uploading gets the answer rather than a reset connection.

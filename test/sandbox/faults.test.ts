@@ -1,15 +1,9 @@
 import { request } from 'undici';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import {
-  ContactBodySchema,
-  ContactListBodySchema,
-  ImportSummarySchema,
-  toContact,
-  toContactPage,
-} from '../../src/vobiz/schemas.js';
+import { ContactBodySchema, ImportSummarySchema, toContact } from '../../src/vobiz/schemas.js';
 import { waitFor } from '../e2e/harness.js';
-import { api, authHeaders, csvForm, expectError, useSandboxes } from './helpers.js';
+import { api, authHeaders, csvForm, expectError, useSandboxes, waitForTurns } from './helpers.js';
 
 const NEW_CONTACT = { phone_number: '+14155550142', name: 'Fault Tester' };
 
@@ -21,12 +15,25 @@ describe('sandbox faults', () => {
   const start = useSandboxes();
 
   it('latency delays the answer, then handles the request normally', async () => {
-    const sandbox = await start();
-    sandbox.faults.inject({ fault: { kind: 'latency', ms: 150 }, route: 'list' });
-    const started = performance.now();
-    const response = await api(sandbox, 'GET', '/contacts');
-    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
-    expect(toContactPage(ContactListBodySchema.parse(response.json)).total).toBe(10);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const sandbox = await start();
+      sandbox.faults.inject({ fault: { kind: 'latency', ms: 150 }, route: 'create' });
+      let answered = false;
+      const pending = api(sandbox, 'POST', '/contacts', { body: NEW_CONTACT }).finally(
+        () => (answered = true),
+      );
+      await waitForTurns(() => sandbox.requestCount() === 1, 'the request to arrive');
+      await vi.advanceTimersByTimeAsync(149);
+      // Waited before handling: nothing applied yet, nothing answered.
+      expect(answered).toBe(false);
+      expect(hasPhone(sandbox, NEW_CONTACT.phone_number)).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect((await pending).status).toBe(201);
+      expect(hasPhone(sandbox, NEW_CONTACT.phone_number)).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('rate_limit answers 429 with Retry-After and details.retryAfter, applying nothing', async () => {

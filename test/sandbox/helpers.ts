@@ -125,3 +125,14 @@ export function csvForm(csv: string | Uint8Array, field = 'file', filename = 'co
   form.append(field, new Blob([csv], { type: 'text/csv' }), filename);
   return form;
 }
+
+/**
+ * Lets real I/O run until `condition` holds, turn by turn on setImmediate — which tests faking
+ * setTimeout leave real — so it works under fake timers; bounded, and fails naming `what`.
+ */
+export async function waitForTurns(condition: () => boolean, what: string): Promise<void> {
+  for (let turn = 0; turn < 100_000 && !condition(); turn += 1) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  if (!condition()) throw new Error(`never happened: ${what}`);
+}
