@@ -6,12 +6,18 @@ import type { IncomingMessage } from 'node:http';
 import { DUPLICATE_CONTACT_CODE, DUPLICATE_CONTACT_STATUS } from '../vobiz/contract.js';
 import { readJsonObject } from './body.js';
 import { HttpError, notFound } from './errors.js';
+import { faultedListPage, type ListFault } from './faults.js';
 import { jsonResponse, noContentResponse, type SandboxResponse } from './responses.js';
 import { DuplicatePhoneError, type ContactStore } from './store.js';
 import { parseListQuery, validateCreateBody, validateUpdateBody } from './validation.js';
 
-export function listContacts(store: ContactStore, query: URLSearchParams): SandboxResponse {
-  return jsonResponse(200, store.list(parseListQuery(query)));
+/** `fault`: a list fault this request took, which shapes the page (faults.ts). */
+export function listContacts(
+  store: ContactStore,
+  query: URLSearchParams,
+  fault?: ListFault,
+): SandboxResponse {
+  return jsonResponse(200, faultedListPage(store, parseListQuery(query), fault));
 }
 
 export function getContact(store: ContactStore, id: string): SandboxResponse {

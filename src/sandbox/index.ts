@@ -76,6 +76,14 @@ export interface Sandbox {
   /** Counts since the start or the last resetStats(): cheap, a few numbers. */
   stats(): SandboxStats;
   resetStats(): void;
+  /**
+   * From now, lists with a `search` or `tag` filter answer from the contacts as they are now, for the
+   * next `requests` of them (default: until refreshSearchIndex()): a stale search index. See
+   * ContactStore.freezeSearchIndex.
+   */
+  freezeSearchIndex(options?: { requests?: number }): void;
+  /** The search index catches up at once. */
+  refreshSearchIndex(): void;
   /** Stops listening, closes every connection (keep-alive ones too) and waits for a pending save. */
   close(): Promise<void>;
 }
@@ -159,6 +167,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     network: () => network.current,
     stats: () => counter.stats(),
     resetStats: () => counter.resetStats(),
+    freezeSearchIndex: (freeze) => store.freezeSearchIndex(freeze?.requests),
+    refreshSearchIndex: () => store.refreshSearchIndex(),
     close: () => (closing ??= close()),
   };
 }

@@ -11,8 +11,10 @@ import { discardBody } from './body.js';
 import { ClientGoneError, HttpError, newRequestId, notFound } from './errors.js';
 import {
   htmlErrorPage,
+  isListFault,
   rateLimitError,
   serverError,
+  shortSummary,
   truncatedJson,
   type Fault,
   type FaultQueue,
@@ -168,9 +170,13 @@ async function handleRequest(context: SandboxServerContext, req: IncomingMessage
       await discardBody(req);
       throw rateLimitError(retryAfterSeconds);
     }
-    const fault = context.faults.take(match.route, method);
-    outcome = await withFault(fault, req, context.shutdown, () =>
-      runHandler(context.store, match.route, match.contactId, req, query, requestId),
+    const fault = context.faults.take(
+      match.route,
+      method,
+      match.route === 'list' ? pageOf(query) : undefined,
+    );
+    outcome = await withFault(fault, req, context.shutdown, (asRoute = match.route) =>
+      runHandler(context.store, asRoute, match.contactId, req, query, requestId, fault),
     );
   } catch (error) {
     if (error instanceof ClientGoneError || context.shutdown.aborted) outcome = 'drop';
@@ -195,15 +201,28 @@ async function handleRequest(context: SandboxServerContext, req: IncomingMessage
   writeResponse(res, outcome, requestId);
 }
 
-/** The handler's answer, with the fault (if any) applied before or after it runs. */
+/** A list request's page as the fault rules match it: the query's, 1 when absent (or not a number). */
+function pageOf(query: URLSearchParams): number {
+  const page = Number(query.get('page') ?? '1');
+  return Number.isInteger(page) ? page : 1;
+}
+
+/**
+ * The handler's answer, with the fault (if any) applied before or after it runs. `handle(route)` runs
+ * another route's handler for the same request instead (an update answered as a read).
+ */
 async function withFault(
   fault: Fault | undefined,
   req: IncomingMessage,
   shutdown: AbortSignal,
-  handle: () => Promise<SandboxResponse>,
+  handle: (asRoute?: SandboxRoute) => Promise<SandboxResponse>,
 ): Promise<Outcome> {
   switch (fault?.kind) {
+    // The list faults shape the page the handler reads (runHandler passes them on).
     case undefined:
+    case 'premature_end':
+    case 'concurrent_delete':
+    case 'short_page':
       return handle();
     case 'latency':
       await delay(fault.ms, shutdown);
@@ -226,6 +245,11 @@ async function withFault(
       throw serverError(fault.status);
     case 'malformed_body':
       return truncatedJson(await handle(), fault.status);
+    case 'short_summary':
+      return shortSummary(await handle(), fault.rows);
+    case 'unapplied_update':
+      await discardBody(req);
+      return handle('get');
   }
 }
 
@@ -237,11 +261,12 @@ async function runHandler(
   req: IncomingMessage,
   query: URLSearchParams,
   requestId: string,
+  fault: Fault | undefined,
 ): Promise<SandboxResponse> {
   try {
     switch (route) {
       case 'list':
-        return listContacts(store, query);
+        return listContacts(store, query, isListFault(fault) ? fault : undefined);
       case 'get':
         return getContact(store, contactId ?? '');
       case 'create':

@@ -51,6 +51,8 @@ export class ContactStore {
   private readonly byId = new Map<string, SandboxContact>();
   private readonly idByPhone = new Map<string, string>();
   private mutationCount = 0;
+  /** While set, filtered lists read these copies instead of the contacts: see freezeSearchIndex. */
+  private staleIndex: { contacts: SandboxContact[]; requestsLeft: number } | undefined;
 
   constructor(
     readonly accountId: string,
@@ -125,18 +127,60 @@ export class ContactStore {
     return true;
   }
 
+  /** Deletes the first `count` contacts the query's filters match, in list order; how many it deleted. */
+  deleteFirstMatching(query: Pick<ListQuery, 'search' | 'tag'>, count: number): number {
+    const matches = contactFilter(query);
+    const doomed: string[] = [];
+    for (const contact of this.byId.values()) {
+      if (doomed.length >= count) break;
+      if (matches(contact)) doomed.push(contact.id);
+    }
+    for (const id of doomed) this.delete(id);
+    return doomed.length;
+  }
+
+  /**
+   * A stale search index: from now, list requests with a `search` or `tag` filter are answered from
+   * the contacts as they are now — matched on their present names and tags, and answered as they are
+   * now (items included), so a contact updated or deleted later still shows under its old tag or name,
+   * and one created later does not show — for the next `requests` such requests (default: until
+   * refreshSearchIndex()). An unfiltered list reads the contacts themselves, as an API's database
+   * would. One copy of the contacts, taken now.
+   */
+  freezeSearchIndex(requests = Infinity): void {
+    if (!(requests === Infinity || (Number.isInteger(requests) && requests > 0))) {
+      throw new RangeError(`requests must be a positive integer or Infinity, got ${requests}`);
+    }
+    this.staleIndex = { contacts: Array.from(this.byId.values(), copyContact), requestsLeft: requests };
+  }
+
+  /** The search index catches up: filtered lists read the contacts again. */
+  refreshSearchIndex(): void {
+    this.staleIndex = undefined;
+  }
+
   list(query: ListQuery): ContactListPage {
     const matches = contactFilter(query);
     const start = (query.page - 1) * query.limit;
     const items: SandboxContact[] = [];
     let total = 0;
     // One pass that counts every match but copies only the page's.
-    for (const contact of this.byId.values()) {
+    for (const contact of this.listSource(query)) {
       if (!matches(contact)) continue;
       if (total >= start && items.length < query.limit) items.push(copyContact(contact));
       total += 1;
     }
     return { items, total, page: query.page, limit: query.limit, has_more: start + items.length < total };
+  }
+
+  private listSource(query: Pick<ListQuery, 'search' | 'tag'>): Iterable<SandboxContact> {
+    const index = this.staleIndex;
+    if (index === undefined || (query.search === undefined && query.tag === undefined)) {
+      return this.byId.values();
+    }
+    index.requestsLeft -= 1;
+    if (index.requestsLeft <= 0) this.staleIndex = undefined;
+    return index.contacts;
   }
 
   /**
