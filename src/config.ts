@@ -46,6 +46,8 @@ export interface Config {
   maxResponseBytes: number;
   /** Overall time budget of one tool call across its retries. */
   deadlineMs: number;
+  /** Longest a tool call is held before long work goes on as a job. */
+  callBudgetMs: number;
   /** Register only the tools that read; wins over `tools`. */
   readOnly: boolean;
   /** Register only these tools; undefined: all. */
@@ -100,6 +102,7 @@ export function loadConfig(
     timeoutMs: vars.VOBIZ_TIMEOUT_MS,
     maxResponseBytes: vars.VOBIZ_MAX_RESPONSE_BYTES,
     deadlineMs: vars.VOBIZ_DEADLINE_MS,
+    callBudgetMs: vars.VOBIZ_CALL_BUDGET_MS,
     readOnly: vars.VOBIZ_READ_ONLY,
     tools: vars.VOBIZ_TOOLS,
     confirmMode: vars.VOBIZ_CONFIRM,

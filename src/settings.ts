@@ -9,8 +9,8 @@
 import { z } from 'zod';
 import { TOOL_NAMES } from './tools/index.js';
 import { DEFAULT_CONFIRM_THRESHOLD } from './tools/confirm.js';
-import { DEFAULT_IMPORT_CONCURRENCY } from './tools/context.js';
-import { DEFAULT_MAX_RESPONSE_BYTES } from './vobiz/client.js';
+import { DEFAULT_CALL_BUDGET_MS, DEFAULT_IMPORT_CONCURRENCY } from './tools/context.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_MAX_RESPONSE_BYTES } from './vobiz/client.js';
 import { AUTH_ID_PATTERN, DEFAULT_BASE_URL } from './vobiz/contract.js';
 
 const MB = 1024 * 1024;
@@ -123,6 +123,11 @@ export const EnvSchema = z.object({
     doc: 'time budget of one tool call across its requests and retries; for `tag_contacts` and `import_contacts_csv`, which report progress and can be cancelled, of each contact or chunk',
     default: '120000',
   }),
+  VOBIZ_CALL_BUDGET_MS: documented(intVar('VOBIZ_CALL_BUDGET_MS', 1_000, 3_600_000, DEFAULT_CALL_BUDGET_MS), {
+    group: 'tools',
+    doc: 'longest a tool call is held: `tag_contacts`, `import_contacts_csv` and `list_tags` work that runs longer goes on in the background as a job, and the call answers with its id (`get_job`, `cancel_job`); keep it under your client’s tool timeout (Claude Desktop: about 60 s)',
+    default: String(DEFAULT_CALL_BUDGET_MS),
+  }),
   VOBIZ_MAX_RESPONSE_BYTES: documented(
     intVar('VOBIZ_MAX_RESPONSE_BYTES', 64 * 1024, 256 * MB, DEFAULT_MAX_RESPONSE_BYTES),
     {
@@ -164,10 +169,10 @@ export const EnvSchema = z.object({
       default: String(DEFAULT_CONFIRM_THRESHOLD),
     },
   ),
-  VOBIZ_CONCURRENCY: documented(intVar('VOBIZ_CONCURRENCY', 1, 32, 4), {
+  VOBIZ_CONCURRENCY: documented(intVar('VOBIZ_CONCURRENCY', 1, 64, DEFAULT_CONCURRENCY), {
     group: 'tools',
-    doc: 'contacts a bulk tool (`tag_contacts`, the attributes of an import) works on at once',
-    default: '4',
+    doc: 'the most requests to one Vobiz account in flight at once: a ceiling, not the pace — the server starts lower and finds the account’s rate from its 429s',
+    default: String(DEFAULT_CONCURRENCY),
   }),
   VOBIZ_IMPORT_DIRS: documented(z.string().optional(), {
     group: 'import',

@@ -15,7 +15,9 @@ import type { JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Dispatcher } from 'undici';
 import { redactJson } from '../log.js';
 import { createServer, type ServerOptions } from '../server.js';
-import { vobizClientFrom, type ToolSettings } from '../tools/context.js';
+import { jobSettingsFrom, vobizClientFrom, type ToolSettings } from '../tools/context.js';
+import type { JobRegistry } from '../jobs/registry.js';
+import type { AccountPaces } from '../vobiz/pace.js';
 import type { VobizCredentials } from '../vobiz/client.js';
 import type { RunningRequests } from './calls.js';
 import { credentialSecret } from './caller.js';
@@ -29,6 +31,10 @@ export interface DispatchContext {
   agent: Dispatcher;
   running: RunningRequests;
   jsonResponse: boolean;
+  /** Each account's pace, shared by all of its requests (vobiz/pace.ts). */
+  paces: AccountPaces;
+  /** Jobs of every account, each found only by its own (jobs/registry.ts). */
+  jobs: JobRegistry;
 }
 
 export interface Caller {
@@ -36,6 +42,8 @@ export interface Caller {
   selection: ServerOptions;
   /** Who may cancel this request: the credentials' key and the session, if any. */
   owner: string;
+  /** The account the credentials act as (callerKey): its pace and its jobs. */
+  account: string;
 }
 
 /** Answers `message` on `res`; resolves when the request's work has stopped, answered or not. */
@@ -47,7 +55,11 @@ export async function dispatch(
   context: DispatchContext,
 ): Promise<void> {
   const { config } = context;
-  const client = vobizClientFrom(config, caller.credentials, context.agent);
+  const pace = context.paces.for(caller.account);
+  const client = vobizClientFrom(config, caller.credentials, { dispatcher: context.agent, pace });
+  // A job that outlives this request keeps its client: the client is closed once the last one settles.
+  const retained: Promise<unknown>[] = [];
+  const jobs = jobSettingsFrom(config, context.jobs, caller.account, (settled) => retained.push(settled));
   const transport = new StreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: context.jsonResponse,
@@ -57,7 +69,7 @@ export async function dispatch(
   transport.send = (outgoing, options) => send(redactJson(outgoing, own), options);
 
   let handlerDone: Promise<unknown> = Promise.resolve();
-  const server = createServer({ ...context.toolContext, client }, caller.selection, (settled) => {
+  const server = createServer({ ...context.toolContext, client, jobs }, caller.selection, (settled) => {
     let cancelled = false;
     const forget = context.running.add(caller.owner, message.id, (reason) => {
       cancelled = true;
@@ -83,5 +95,7 @@ export async function dispatch(
   // starts no more writes; the writes already sent finish before the client is let go.
   await server.close().catch(() => undefined);
   await handlerDone;
-  await client.close().catch(() => undefined);
+  const closeClient = () => client.close().catch(() => undefined);
+  if (retained.length === 0) await closeClient();
+  else void Promise.all(retained).then(closeClient);
 }

@@ -175,7 +175,7 @@ async function receive(
     body.release();
     if (!admission.ok) return refuse(res, admission.reason, ctx);
     try {
-      await dispatch(req, res, request, { credentials, selection, owner }, ctx);
+      await dispatch(req, res, request, { credentials, selection, owner, account }, ctx);
     } finally {
       admission.release();
       ctx.onRequestEnd();

@@ -21,6 +21,8 @@ import { BodyBudget } from './body.js';
 import { RunningRequests } from './calls.js';
 import { credentialSecret } from './caller.js';
 import { toolSettingsFrom } from '../tools/context.js';
+import { JobRegistry } from '../jobs/registry.js';
+import { AccountPaces } from '../vobiz/pace.js';
 import { handleMcp, type EndpointContext } from './endpoint.js';
 import { HostGuard, isLoopbackAddress } from './guard.js';
 import { JSON_HEADERS, sendError } from './reply.js';
@@ -84,6 +86,7 @@ export async function startRemoteServer({ config }: RemoteServerOptions): Promis
   };
   // One pool of keep-alive connections to the API for every request of the process.
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 128 });
+  const jobs = new JobRegistry();
   const admissions = new Admissions({
     perCaller: settings.maxConcurrentPerCaller,
     total: settings.maxConcurrent,
@@ -110,6 +113,8 @@ export async function startRemoteServer({ config }: RemoteServerOptions): Promis
     bodies: new BodyBudget(PENDING_BODIES_FACTOR * settings.maxBodyBytes),
     sessions: new SessionIds(settings.sessionSecret),
     running: new RunningRequests(),
+    paces: new AccountPaces({ ceiling: config.bulkConcurrency }),
+    jobs,
     salt: randomBytes(16).toString('hex'),
     jsonResponse: settings.jsonResponse,
     draining: () => draining,
@@ -155,6 +160,8 @@ export async function startRemoteServer({ config }: RemoteServerOptions): Promis
     draining = true;
     const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     httpServer.closeIdleConnections();
+    // Background jobs stop starting writes, within the grace period like the calls in flight.
+    const jobsStopped = jobs.cancelAll();
     let drained = admissions.running === 0;
     if (!drained) {
       drained = await new Promise<boolean>((resolve) => {
@@ -165,6 +172,11 @@ export async function startRemoteServer({ config }: RemoteServerOptions): Promis
         };
       });
     }
+    drained =
+      (await Promise.race([
+        jobsStopped.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), settings.shutdownGraceMs).unref()),
+      ])) && drained;
     // What is left is idle keep-alive connections, or calls past the grace period: they are cut.
     httpServer.closeAllConnections();
     await stopped;

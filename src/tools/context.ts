@@ -6,13 +6,21 @@ import type { Dispatcher } from 'undici';
 import type { Config } from '../config.js';
 import { VobizClient, type VobizCredentials } from '../vobiz/client.js';
 import type { ConfirmSettings } from './confirm.js';
+import type { JobRegistry } from '../jobs/registry.js';
+import type { JobSettings } from '../jobs/run-as-job.js';
+import type { AccountPace } from '../vobiz/pace.js';
 
 export interface ToolContext {
   client: VobizClient;
   import: ImportSettings;
   confirm: ConfirmSettings;
-  /** Contacts worked on at once by bulk tools. */
+  /** Contacts worked on at once by bulk tools: the ceiling; the account's pace (client.pace) sets the rate. */
   bulkConcurrency: number;
+  /**
+   * Where long calls go on once the call budget is spent. Without it a long call is held until it ends,
+   * as tests of the work itself want; the servers (stdio and remote) always give it.
+   */
+  jobs?: JobSettings;
 }
 
 export interface ImportSettings {
@@ -30,13 +38,19 @@ export interface ImportSettings {
   rootsTimeoutMs?: number;
 }
 
+/**
+ * How long a tool call is held before long work goes on as a job (VOBIZ_CALL_BUDGET_MS): well inside the
+ * ~60 s after which Claude Desktop gives up on a call, with room for the answer to travel.
+ */
+export const DEFAULT_CALL_BUDGET_MS = 40_000;
+
 /** Chunks an import keeps in flight unless told otherwise (VOBIZ_IMPORT_CONCURRENCY). */
 export const DEFAULT_IMPORT_CONCURRENCY = 8;
 /** Largest inline `csv` text: beyond it a file is the better way, and a tool argument that big hurts. */
 export const MAX_INLINE_CSV_BYTES = 5 * 1024 * 1024;
 
 /** Everything of the tool context but the client (made per account), from a configuration. */
-export type ToolSettings = Omit<ToolContext, 'client'>;
+export type ToolSettings = Omit<ToolContext, 'client' | 'jobs'>;
 
 /**
  * The tools' settings of a configuration. Remote mode has its own differences: the server's disk is not
@@ -60,11 +74,24 @@ export function toolSettingsFrom(config: Config, { remote = false } = {}): ToolS
   };
 }
 
-/** The Vobiz client of a configuration, for an account (the configured one, or a remote caller's). */
+/** The jobs of one owner (the stdio server's user, or a remote account), with the configured budget. */
+export function jobSettingsFrom(
+  config: Config,
+  registry: JobRegistry,
+  owner: string,
+  retain?: JobSettings['retain'],
+): JobSettings {
+  return { registry, owner, budgetMs: config.callBudgetMs, ...(retain && { retain }) };
+}
+
+/**
+ * The Vobiz client of a configuration, for an account (the configured one, or a remote caller's). A
+ * remote caller's client is made per request and given the account's pace, which outlives it.
+ */
 export function vobizClientFrom(
   config: Config,
   credentials: VobizCredentials,
-  dispatcher?: Dispatcher,
+  shared: { dispatcher?: Dispatcher; pace?: AccountPace } = {},
 ): VobizClient {
   return new VobizClient({
     baseUrl: config.baseUrl,
@@ -72,6 +99,7 @@ export function vobizClientFrom(
     timeoutMs: config.timeoutMs,
     maxResponseBytes: config.maxResponseBytes,
     deadlineMs: config.deadlineMs,
-    ...(dispatcher && { dispatcher }),
+    concurrency: config.bulkConcurrency,
+    ...shared,
   });
 }

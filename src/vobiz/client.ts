@@ -18,7 +18,8 @@ import {
   toNetworkError,
   tooLargeError,
 } from './answers.js';
-import { VobizCancelledError } from './errors.js';
+import { VobizCancelledError, VobizHttpError } from './errors.js';
+import { AccountPace, INTERACTIVE_PRIORITY, type PaceSignal } from './pace.js';
 import {
   DEFAULT_RETRY_POLICY,
   requestSafety,
@@ -60,6 +61,13 @@ export interface VobizClientOptions {
    * keeps a broken or hostile upstream from flooding memory and the model's context.
    */
   maxResponseBytes?: number;
+  /**
+   * The account's pace (pace.ts), shared by every client of the account in the process; by default the
+   * client makes its own, with `concurrency` as its ceiling.
+   */
+  pace?: AccountPace;
+  /** The most requests in flight at once when the client makes its own pace (VOBIZ_CONCURRENCY). */
+  concurrency?: number;
 }
 
 export interface CallOptions {
@@ -77,6 +85,11 @@ export interface CallOptions {
   repeatable?: boolean;
   /** Told before each retry wait: which attempt failed, how, and how long the wait is. */
   onRetry?: (event: RetryEvent) => void;
+  /**
+   * Where the request queues behind the account's other requests: a bulk job's writes (BULK_PRIORITY)
+   * go after what an interactive call waits on.
+   */
+  priority?: number;
 }
 
 export interface ListContactsQuery {
@@ -98,6 +111,10 @@ export type ContactPatch = Partial<Pick<NewContact, 'name' | 'tags' | 'custom_at
 const USER_AGENT = 'vobiz-contacts-mcp';
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_DEADLINE_MS = 120_000;
+/** The default ceiling of requests in flight per account (VOBIZ_CONCURRENCY). */
+export const DEFAULT_CONCURRENCY = 32;
+/** A 429 without Retry-After holds the account back this long. */
+const DEFAULT_RATE_LIMIT_HOLD_MS = 1_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 type RequestBody = { json: unknown } | { file: { blob: Blob; filename: string } } | undefined;
@@ -117,6 +134,7 @@ export class VobizClient {
   private readonly maxResponseBytes: number;
   /** The `Date` of the latest answer and when it arrived: how far the API's clock is from ours. */
   private lastDate: { header: string; receivedAt: number } | undefined;
+  readonly pace: AccountPace;
 
   constructor(options: VobizClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -130,6 +148,7 @@ export class VobizClient {
     this.ownsDispatcher = options.dispatcher === undefined;
     this.dispatcher = options.dispatcher;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.pace = options.pace ?? new AccountPace({ ceiling: options.concurrency ?? DEFAULT_CONCURRENCY });
     // Every request in flight listens to it (abort.ts): a bulk tool's 16 or 32 at once is the design,
     // not the leak Node warns of on stderr past 10.
     setMaxListeners(0, this.closing.signal);
@@ -237,7 +256,20 @@ export class VobizClient {
     const call = linkedController([options.signal, this.closing.signal]);
     const deadline = options.deadline ?? Date.now() + this.deadlineMs;
     try {
-      return await withRetries(() => this.attempt(method, path, body, schema, call.signal, deadline), {
+      const priority = options.priority ?? INTERACTIVE_PRIORITY;
+      const paced = () =>
+        this.pace
+          .run((settle) => this.attempt(method, path, body, schema, call.signal, deadline, settle), {
+            signal: call.signal,
+            priority,
+          })
+          .catch((error: unknown) => {
+            // p-queue's own AbortError: the call was cancelled while it waited for room.
+            throw call.signal.aborted && !(error instanceof VobizCancelledError)
+              ? new VobizCancelledError()
+              : error;
+          });
+      return await withRetries(paced, {
         policy: this.retryPolicy,
         safety: requestSafety(method, options.repeatable),
         signal: call.signal,
@@ -257,6 +289,7 @@ export class VobizClient {
     schema: z.ZodType<T> | null,
     cancel: AbortSignal,
     deadline: number,
+    settle: (signal: PaceSignal) => void,
   ): Promise<T | undefined> {
     if (cancel.aborted) throw new VobizCancelledError();
     const remainingMs = deadline - Date.now();
@@ -280,7 +313,8 @@ export class VobizClient {
     };
     const undici = await loadUndici();
     // One keep-alive pool per client: an agent calling tools in a loop reuses warm connections.
-    this.dispatcher ??= new undici.Agent({ keepAliveTimeout: 30_000, connections: 16 });
+    // As many connections as the pace lets requests fly at once, so that none waits for a socket.
+    this.dispatcher ??= new undici.Agent({ keepAliveTimeout: 30_000, connections: this.pace.ceiling });
     let payload: string | InstanceType<typeof undici.FormData> | undefined;
     if (body && 'json' in body) {
       headers['content-type'] = 'application/json';
@@ -310,6 +344,7 @@ export class VobizClient {
       if (error instanceof ResponseTooLargeError) throw tooLargeError(status!, method, path, error.limit);
       if (cancel.aborted) throw new VobizCancelledError();
       if (timedOut && cutByDeadline) throw deadlineError();
+      settle({ kind: 'other' });
       throw toNetworkError(error, { timedOut }, new URL(this.baseUrl).host);
     } finally {
       clearTimeout(timer);
@@ -317,11 +352,28 @@ export class VobizClient {
     }
 
     if (status >= 200 && status < 300) {
+      settle({ kind: 'clean' });
       if (schema === null) return undefined;
       return parseSuccess(schema, status, text, method, path);
     }
-    throw parseErrorResponse(status, responseHeaders, text);
+    const error = parseErrorResponse(status, responseHeaders, text);
+    settle(paceSignalOf(error, this.retryPolicy.maxDelayMs));
+    throw error;
   }
+}
+
+/**
+ * A 429 cuts the account's pace; any other answer of the API (a 404, a 422) says it kept up. The account
+ * is held for the Retry-After only up to the longest wait a call sleeps through (`maxHoldMs`): past it
+ * every call fails at once saying how long to wait (retry.ts), rather than hang the account's callers.
+ */
+function paceSignalOf(error: VobizHttpError, maxHoldMs: number): PaceSignal {
+  if (error.status === 429) {
+    const seconds = error.details.retryAfterSeconds;
+    const asked = seconds ? seconds * 1000 : DEFAULT_RATE_LIMIT_HOLD_MS;
+    return { kind: 'rate_limited', retryAfterMs: asked > maxHoldMs ? 0 : asked };
+  }
+  return error.status >= 500 ? { kind: 'other' } : { kind: 'clean' };
 }
 
 /**

@@ -49,7 +49,8 @@ afterAll(async () => {
 
 /** The sandbox's account as the operator's, reached through the proxy that times every request. */
 const env = (more: Record<string, string> = {}) =>
-  operatorEnv(sandbox, { VOBIZ_BASE_URL: proxy.baseUrl, ...more });
+  // Four writes of the account in flight at most, as the tests of a cancel count on.
+  operatorEnv(sandbox, { VOBIZ_BASE_URL: proxy.baseUrl, VOBIZ_CONCURRENCY: '4', ...more });
 
 async function open(remote: Remote, fetch?: typeof globalThis.fetch): Promise<Client> {
   const client = await connect(remote.url, {}, fetch ? { fetch } : {});
