@@ -5,14 +5,17 @@
  * - `maxScan` contacts were read, or a ceiling of pages derived from it was reached;
  * - the call's deadline came, or the caller cancelled;
  * - the API does not advance: it answers another page than the one asked for, a page that holds only
- *   contacts already read, an empty page while saying more follow, or keeps saying more follow past
- *   its own `total`;
+ *   contacts already read, an empty or short page while saying more follow, or keeps saying more follow
+ *   past its own `total`;
+ * - the API says no page follows while its `total` counts more contacts than its pages held
+ *   (`short_of_total`), or the list shrank while it was read (`list_changed`): neither is complete.
  * - a request failed for good (after the client's retries).
  * A contact is given to the caller once, however often pages repeat it. What a page is assumed to be:
  * contract.ts, LIST_PAGES_ARE_POSITIONS.
  */
 import type { CallOptions, VobizClient } from '../vobiz/client.js';
 import { MAX_PAGE_SIZE } from '../vobiz/contract.js';
+import { linkedController } from '../vobiz/abort.js';
 import { VobizCancelledError, VobizNetworkError } from '../vobiz/errors.js';
 import { DEADLINE_CAUSE } from '../vobiz/retry.js';
 import type { Contact, ContactPage } from '../vobiz/schemas.js';
@@ -42,6 +45,8 @@ export type ScanStop =
   | 'cancelled'
   | 'not_advancing'
   | 'past_total'
+  | 'short_of_total'
+  | 'list_changed'
   | 'api_error';
 
 export interface ScanReport {
@@ -71,6 +76,8 @@ export interface ScanOptions {
   call: CallOptions & { deadline: number };
   /** Go on from a position a previous scan reported. */
   from?: ScanPosition;
+  /** Pages read at once at most; default the account's ceiling (client.pace). */
+  concurrency?: number;
   /** Told after each page that more pages follow (for progress notifications). */
   onPage?: (state: { scanned: number; total: number }) => Promise<void> | void;
 }
@@ -87,45 +94,59 @@ export async function scanContacts(
   visit: Visit,
 ): Promise<ScanReport> {
   const { filter, maxScan, call, from } = options;
+  const concurrency = Math.max(1, options.concurrency ?? client.pace.ceiling);
   let pageSize = from?.pageSize ?? MAX_PAGE_SIZE;
   let offset = from?.offset ?? 0;
   let lastId = from?.lastId;
   // A resumed scan reads again the page that holds the last contact read, to find it there.
   let page = offset > 0 ? Math.floor((offset - 1) / pageSize) + 1 : 1;
+  const firstPage = page;
   let skip = offset - (page - 1) * pageSize;
   let resuming = offset > 0 && lastId !== undefined;
   let scanned = 0;
   let total = 0;
-  let requests = 0;
+  /** The smallest total any page gave: a later page counting fewer means contacts were deleted. */
+  let leastTotal = Infinity;
+  let firstTotal: number | undefined;
+  let pagesRead = 0;
   let shifted = false;
   const seen = new Set<string>();
-  const done = (stop: ScanStop, more: { detail?: string; error?: unknown } = {}): ScanReport => ({
-    scanned,
-    total,
-    requests,
-    stop,
-    complete: stop === 'end',
-    ...more,
-    position: { offset, ...(lastId !== undefined && { lastId }), pageSize },
-    shifted,
-  });
+  const reader = new PageReader(client, filter, call);
+  const done = async (
+    stop: ScanStop,
+    more: { detail?: string; error?: unknown } = {},
+  ): Promise<ScanReport> => {
+    await reader.stop({ abort: stop === 'cancelled' || stop === 'deadline' });
+    return {
+      scanned,
+      total,
+      requests: reader.requests,
+      stop,
+      complete: stop === 'end',
+      ...more,
+      position: { offset, ...(lastId !== undefined && { lastId }), pageSize },
+      shifted,
+    };
+  };
 
   for (;;) {
     if (call.signal?.aborted) return done('cancelled');
     if (Date.now() >= call.deadline) return done('deadline');
-    if (requests >= Math.ceil(maxScan / pageSize) + PAGE_SLACK) {
-      return done('page_ceiling', { detail: `${requests} pages read without reaching the end` });
+    if (pagesRead >= Math.ceil(maxScan / pageSize) + PAGE_SLACK) {
+      return done('page_ceiling', { detail: `${pagesRead} pages read without reaching the end` });
     }
-    let result: ContactPage;
-    try {
-      result = await client.listContacts({ ...filter, page, limit: pageSize }, call);
-    } catch (error) {
+    const read = await reader.read(page, pageSize);
+    if (!read.ok) {
+      const { error } = read;
       if (error instanceof VobizCancelledError || call.signal?.aborted) return done('cancelled');
       if (error instanceof VobizNetworkError && error.causeCode === DEADLINE_CAUSE) return done('deadline');
       return done('api_error', { error });
     }
-    requests++;
+    const result = read.page;
+    pagesRead++;
     total = result.total;
+    firstTotal ??= total;
+    leastTotal = Math.min(leastTotal, total);
     const { items } = result;
 
     if (result.page !== page) {
@@ -135,7 +156,7 @@ export async function scanContacts(
     }
     if (result.limit !== pageSize || items.length > result.limit) {
       // An API that caps pages lower than asked is followed, if it says so on the first page.
-      if (requests === 1 && offset === 0 && result.limit < pageSize && items.length <= result.limit) {
+      if (pagesRead === 1 && offset === 0 && result.limit < pageSize && items.length <= result.limit) {
         pageSize = result.limit;
       } else {
         const answered = `${items.length} contacts and limit ${result.limit}`;
@@ -167,7 +188,25 @@ export async function scanContacts(
       if (visit(contact, { total }) === true) enough = true;
     }
     const pageRead = index >= items.length;
-    if (pageRead && !result.has_more) return done('end');
+    const reached = (page - 1) * pageSize + items.length;
+    if (pageRead && !result.has_more) {
+      // The API's count is the check on its pages: a page cut short, or an end declared early, leaves
+      // contacts it counts unread. (A scan that started mid-list can only check the positions.)
+      const held = firstPage === 1 && !from ? seen.size : reached;
+      if (held < total) {
+        return done('short_of_total', {
+          detail: `the API said no page follows page ${page}, yet counts ${total} contacts, of which its pages held ${held}`,
+        });
+      }
+      // Pages are positions: a contact deleted while the list was read moves the ones after it to an
+      // earlier page, which may have been read already. Only a list that did not shrink was read whole.
+      if (leastTotal < firstTotal) {
+        return done('list_changed', {
+          detail: `${firstTotal - leastTotal} contacts were deleted while the list was read (${firstTotal} → ${leastTotal})`,
+        });
+      }
+      return done('end');
+    }
     if (enough) return done('enough');
     if (!pageRead) return done('max_scan');
     if (items.length > skip && fresh === 0) {
@@ -176,14 +215,85 @@ export async function scanContacts(
     if (items.length === 0) {
       return done('not_advancing', { detail: `page ${page} was empty, yet the API said more pages follow` });
     }
-    if ((page - 1) * pageSize + items.length >= total) {
+    if (reached >= total) {
       return done('past_total', {
         detail: `the API said more pages follow after page ${page}, past its own total of ${total}`,
       });
     }
     if (scanned >= maxScan) return done('max_scan');
+    // The pages this scan can still need, by the API's count and by max_scan, are read side by side.
+    const lastByTotal = Math.ceil(total / pageSize);
+    const lastByMaxScan = firstPage + Math.ceil((skip + maxScan) / pageSize) - 1;
+    reader.readAhead(page + 1, Math.min(lastByTotal, lastByMaxScan), pageSize, concurrency);
     await options.onPage?.({ scanned, total });
     page++;
     skip = 0;
+  }
+}
+
+type PageRead = { ok: true; page: ContactPage } | { ok: false; error: unknown };
+
+/**
+ * The list requests of one scan. A page is read when the scan needs it, or earlier, side by side with
+ * others, once the scan knows it will need it: a whole-account scan then takes (pages ÷ concurrency)
+ * round trips instead of one per page. The pages read ahead start at two and double with each page
+ * the scan uses, so that a scan that has what it needs after a page or two (list_contacts) asks for
+ * little it will not use. Every read goes through the account's pace like any request.
+ */
+class PageReader {
+  /** List requests answered (a read cancelled before it was sent is not one). */
+  requests = 0;
+  private readonly pending = new Map<number, Promise<PageRead>>();
+  private ahead = 2;
+  private readonly reading: ReturnType<typeof linkedController>;
+
+  constructor(
+    private readonly client: VobizClient,
+    private readonly filter: ApiFilter,
+    private readonly call: CallOptions & { deadline: number },
+  ) {
+    this.reading = linkedController([call.signal]);
+  }
+
+  read(page: number, limit: number): Promise<PageRead> {
+    const pending = this.pending.get(page);
+    this.pending.delete(page);
+    return pending ?? this.send(page, limit);
+  }
+
+  /** Starts reading pages from `first` to at most `last` that are not being read yet. */
+  readAhead(first: number, last: number, limit: number, concurrency: number): void {
+    const until = Math.min(last, first + this.ahead - 1);
+    for (let page = first; page <= until; page++) {
+      if (!this.pending.has(page)) this.pending.set(page, this.send(page, limit));
+    }
+    this.ahead = Math.min(concurrency, this.ahead * 2);
+  }
+
+  /**
+   * Ends the scan's reads: the pages read ahead that it will not use are let finish (they are a round
+   * trip at most, and so the report counts every request that reached the API), or aborted when the
+   * call was cancelled or ran out of time.
+   */
+  async stop({ abort }: { abort: boolean }): Promise<void> {
+    if (abort) this.reading.abort();
+    await Promise.all(this.pending.values());
+    this.reading.unlink();
+    this.pending.clear();
+  }
+
+  private send(page: number, limit: number): Promise<PageRead> {
+    return this.client
+      .listContacts({ ...this.filter, page, limit }, { ...this.call, signal: this.reading.signal })
+      .then(
+        (answer): PageRead => {
+          this.requests++;
+          return { ok: true, page: answer };
+        },
+        (error: unknown): PageRead => {
+          if (!(error instanceof VobizCancelledError)) this.requests++;
+          return { ok: false, error };
+        },
+      );
   }
 }

@@ -16,6 +16,8 @@ const EARLY_STOPS = [
   'cancelled',
   'not_advancing',
   'past_total',
+  'short_of_total',
+  'list_changed',
   'api_error',
 ] as const;
 type EarlyStop = (typeof EARLY_STOPS)[number];
@@ -56,7 +58,10 @@ export function stopReason(report: SegmentScanReport): string | undefined {
     case 'not_advancing':
       return `the API's pages do not advance: ${report.detail}`;
     case 'past_total':
+    case 'short_of_total':
       return `the API's paging contradicts itself: ${report.detail}`;
+    case 'list_changed':
+      return `the account changed while it was read: ${report.detail}, so contacts after them moved to pages already read and may have been missed`;
     case 'api_error':
       return `a list request failed: ${describeCause(report.error)}`;
   }
@@ -76,6 +81,8 @@ function stopAdvice(report: SegmentScanReport, narrow: string): string {
       return 'Try again in a little while.';
     case 'cancelled':
       return '';
+    case 'list_changed':
+      return 'Run it again once the account is quiet.';
     default:
       return `The API is misbehaving: try again later, or narrow with ${narrow}.`;
   }
