@@ -1,10 +1,11 @@
 /**
  * Adding and removing tags on many contacts. The API replaces a contact's whole tag list on update,
- * so each change is a read-modify-write of that one contact, and a contact that already has the
- * result is not written at all: running the same change twice changes nothing the second time.
+ * so each change writes the contact's list as read plus the change, and a contact that already has
+ * the result is not written at all: running the same change twice changes nothing the second time.
  */
 import type { CallOptions, VobizClient } from '../vobiz/client.js';
 import { VobizHttpError } from '../vobiz/errors.js';
+import { BULK_PRIORITY } from '../vobiz/pace.js';
 import type { Contact } from '../vobiz/schemas.js';
 import { forEachBounded } from './pool.js';
 import type { ApiFilter, ScanOptions } from './scan.js';
@@ -16,12 +17,28 @@ export interface TagChange {
   remove: readonly string[];
 }
 
-/** The tag list after the change, or undefined when the contact already has the result. */
+/**
+ * The tag list after the change, or undefined when the contact already has the result. Linear in the
+ * lengths of both lists: a change of 100,000 tags costs what it reads, not its square.
+ */
 export function applyTagChange(tags: readonly string[], change: TagChange): string[] | undefined {
-  const kept = tags.filter((tag) => !change.remove.includes(tag));
-  const added = change.add.filter((tag) => !kept.includes(tag));
+  const removing = new Set(change.remove);
+  const kept = tags.filter((tag) => !removing.has(tag));
+  const present = new Set(kept);
+  const added: string[] = [];
+  for (const tag of change.add) {
+    if (present.has(tag)) continue;
+    present.add(tag);
+    added.push(tag);
+  }
   if (kept.length === tags.length && added.length === 0) return undefined;
   return [...kept, ...added];
+}
+
+/** Whether a contact as the API answered a write carries the change: every tag added, none removed. */
+export function carriesTagChange(tags: readonly string[], change: TagChange): boolean {
+  const present = new Set(tags);
+  return change.add.every((tag) => present.has(tag)) && !change.remove.some((tag) => present.has(tag));
 }
 
 /** By ids, or by filters: the API's own (search, one tag) and a segment evaluated over its pages. */
@@ -88,7 +105,9 @@ export async function selectTargets(
 export type TargetOutcome =
   | { kind: 'changed'; contact: Contact; before: string[]; after: string[] }
   | { kind: 'unchanged'; id: string }
-  | { kind: 'failed'; id: string; error: unknown };
+  | { kind: 'failed'; id: string; error: unknown }
+  /** The API accepted the write, but the contact it answered with does not carry the change. */
+  | { kind: 'not_applied'; id: string; tags: string[] };
 
 export interface RetagOptions {
   dryRun: boolean;
@@ -105,11 +124,13 @@ export async function retagTargets(
   change: TagChange,
   { dryRun, concurrency, call, shouldStop, onOutcome }: RetagOptions,
 ): Promise<{ started: number }> {
+  // The writes queue behind what interactive calls of the account wait on (pace.ts).
+  const bulk = { ...call, priority: BULK_PRIORITY };
   return forEachBounded(
     targets,
     concurrency,
     async (target) => {
-      await onOutcome(await retagOne(client, target, change, dryRun, call));
+      await onOutcome(await retagOne(client, target, change, dryRun, bulk));
     },
     shouldStop,
   );
@@ -123,15 +144,19 @@ async function retagOne(
   call: CallOptions,
 ): Promise<TargetOutcome> {
   const { id, listed } = target;
-  if (listed && applyTagChange(listed.tags, change) === undefined) return { kind: 'unchanged', id };
   try {
-    // The listed copy may be seconds old; a write starts from the contact as it is now.
-    const current = dryRun && listed ? listed : await client.getContact(id, call);
+    // One request per contact changed: the filter's pages were the read. Reading each contact again
+    // before its write doubled the requests (and the time, at the account's rate) to guard only
+    // against a tag set by someone else in the seconds since its page was read — which the API, with no
+    // conditional update, cannot rule out anyway. A selection by ids has no listed copy: the API
+    // replaces the whole tag list, so the write needs the tags the contact keeps, and it is read.
+    const current = listed ?? (await client.getContact(id, call));
     const after = applyTagChange(current.tags, change);
     if (after === undefined) return { kind: 'unchanged', id };
-    const contact = dryRun
-      ? { ...current, tags: after }
-      : await client.updateContact(id, { tags: after }, call);
+    if (dryRun) return { kind: 'changed', contact: { ...current, tags: after }, before: current.tags, after };
+    const contact = await client.updateContact(id, { tags: after }, call);
+    // A 200 is not the evidence: the contact it answers with is.
+    if (!carriesTagChange(contact.tags, change)) return { kind: 'not_applied', id, tags: contact.tags };
     return { kind: 'changed', contact, before: current.tags, after };
   } catch (error) {
     return { kind: 'failed', id, error };

@@ -92,6 +92,7 @@ export const tagContacts = defineTool({
   input,
   output,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  mayRunLong: true,
   confirmArgument: ({ bulkThreshold }) =>
     `Set true only once the user has said yes to this change. Needed when more than ${bulkThreshold} ` +
     'contacts would change; without it such a change is not made, and the answer says how many would.',
@@ -196,7 +197,11 @@ export const tagContacts = defineTool({
       } else {
         result.failed++;
         if (result.failures.length < MAX_LISTED_FAILURES) {
-          result.failures.push({ id: outcome.id, reason: failureReason(outcome.error) });
+          const reason =
+            outcome.kind === 'failed'
+              ? failureReason(outcome.error)
+              : `Vobiz accepted the write, but answered with tags ${renderTags(outcome.tags)}, without the change: check it with get_contact`;
+          result.failures.push({ id: outcome.id, reason });
         }
       }
       done++;
@@ -218,7 +223,9 @@ export const tagContacts = defineTool({
       const message = `tag_contacts cancelled after ${done} of ${targets.length} contacts: ${result.changed} changed.`;
       logInfo(message);
       await server.sendLoggingMessage({ level: 'warning', logger: 'tag_contacts', data: message });
-      return errorResult(message);
+      // What was changed before the cancel, exactly: a job's result is all that tells a model.
+      const report = formatResult(result, summary, scan, 'Cancelled');
+      return { ...errorResult(`${message}\n${report}`), structuredContent: result };
     }
     return successResult(result, formatResult(result, summary, scan));
   },
@@ -250,8 +257,12 @@ function failureReason(error: unknown): string {
   return describeFailure(error, { action: 'update its tags', writes: true });
 }
 
-function formatResult(r: TagOutput, summary: string, scan: SegmentScanReport | undefined): string {
-  const verb = r.dry_run ? 'Dry run, nothing changed' : 'Done';
+function formatResult(
+  r: TagOutput,
+  summary: string,
+  scan: SegmentScanReport | undefined,
+  verb = r.dry_run ? 'Dry run, nothing changed' : 'Done',
+): string {
   const lines = [
     `${verb} (${summary}): ${r.matched} matched, ${r.changed} ${r.dry_run ? 'would change' : 'changed'}, ${r.unchanged} already had it, ${r.failed} failed.`,
   ];

@@ -133,14 +133,15 @@ describe('tag_contacts', () => {
       Array.from({ length: 6 }, (_, i) => [`+91980000050${i}`, `M${i}`, 'mid'] as [string, string, string]),
     );
     const victim = ids['+919800000505']!;
-    // Each contact is read, then written; reads wait 300 ms. The victim, last of six with four at once,
-    // is read no sooner than 300 ms after the first read starts: it is deleted in that window.
-    stack.sandbox.faults.inject({ fault: { kind: 'latency', ms: 300 }, route: 'get', times: Infinity });
+    // Each contact is written straight from its page; writes wait 300 ms. The victim, last of six while
+    // the account's pace starts at four at once, is written no sooner than 300 ms after the first write
+    // starts: it is deleted in that window.
+    stack.sandbox.faults.inject({ fault: { kind: 'latency', ms: 300 }, route: 'update', times: Infinity });
     const mark = requestMark(stack.sandbox);
     const call = stack.call('tag_contacts', { tag: 'mid', add: ['done'] });
     await waitFor(
-      () => requestsSince(stack.sandbox, mark).some((r) => r.route === 'get'),
-      'the first contact read',
+      () => requestsSince(stack.sandbox, mark).some((r) => r.route === 'update'),
+      'the first contact written',
     );
     const { baseUrl, credentials } = stack.sandbox;
     const deleted = await fetch(`${baseUrl}/contacts/${victim}`, {
