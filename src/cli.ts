@@ -9,7 +9,8 @@ import { ConfigError, loadConfig, settingsReference, type ConfigWithAccount } fr
 import { logError, logInfo, registerSecret, setDebugLogging } from './log.js';
 import type { Sandbox } from './sandbox/index.js';
 import { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
-import { toolSettingsFrom, vobizClientFrom } from './tools/context.js';
+import { jobSettingsFrom, toolSettingsFrom, vobizClientFrom } from './tools/context.js';
+import { JobRegistry } from './jobs/registry.js';
 
 const HELP = `${SERVER_NAME} ${SERVER_VERSION} — MCP server for Vobiz WhatsApp contacts (stdio or Streamable HTTP)
 
@@ -100,8 +101,9 @@ async function main(argv: string[]): Promise<void> {
   setDebugLogging(config.debug);
 
   const client = vobizClientFrom(config, credentials);
+  const jobs = new JobRegistry();
   const server = createServer(
-    { ...toolSettingsFrom(config), client },
+    { ...toolSettingsFrom(config), client, jobs: jobSettingsFrom(config, jobs, STDIO_JOB_OWNER) },
     { readOnly: config.readOnly, tools: config.tools },
   );
 
@@ -110,6 +112,8 @@ async function main(argv: string[]): Promise<void> {
     if (closing) return;
     closing = true;
     logInfo(`shutting down (${why})`);
+    // Background jobs stop starting writes; those in flight finish, so that none is left half-known.
+    await jobs.cancelAll();
     await server.close().catch(() => undefined);
     await client.close().catch(() => undefined);
     await sandbox?.close().catch(() => undefined);
@@ -123,6 +127,9 @@ async function main(argv: string[]): Promise<void> {
   await server.connect(new StdioServerTransport());
   logInfo(`${SERVER_VERSION} ready on stdio (${config.baseUrl})`);
 }
+
+/** Over stdio the one user owns every job. */
+const STDIO_JOB_OWNER = 'stdio';
 
 // A client that went away leaves broken pipes. Writing to them must end the server: left to the
 // handler below, each failed log write would raise another error and spin the process for good.

@@ -90,6 +90,7 @@ export const importContactsCsv = defineTool({
   input,
   output: ImportOutputShape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  mayRunLong: true,
   async run(args, call) {
     if ((args.file_path === undefined) === (args.csv === undefined)) {
       return errorResult(

@@ -40,6 +40,7 @@ export const listTags = defineTool({
   },
   output,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  mayRunLong: true,
   async run({ where, max_scan }, { context: { client }, extra }) {
     const progress = progressReporter(extra);
     const counts = new Map<string, number>();

@@ -17,6 +17,7 @@ import type { ToolContext } from './context.js';
 import { boundResultText, renderText } from '../render.js';
 import { errorResult, failureResult } from './results.js';
 import { redact, redactJson } from '../log.js';
+import { jobOutput, runAsJob } from '../jobs/run-as-job.js';
 
 export interface ToolAnnotations {
   readOnlyHint: boolean;
@@ -51,6 +52,12 @@ export interface ToolDefinition<
    * added in remote mode only, tells the model.
    */
   confirmArgument?: (settings: ConfirmSettings) => string;
+  /**
+   * Work that can outlast a client's patience (a bulk change, a whole-account scan): a call is held no
+   * longer than the call budget, then answers with a job that goes on (jobs/run-as-job.ts). Its output
+   * fields are then optional: a call answered with a job carries `job` alone.
+   */
+  mayRunLong?: boolean;
   run(args: z.output<z.ZodObject<Input>>, call: ToolCall): Promise<CallToolResult>;
 }
 
@@ -76,7 +83,9 @@ export function registerTool(server: McpServer, tool: ToolDefinition, context: T
       description: tool.description,
       // Loose, so that arguments the tool does not have reach this wrapper and can be named.
       inputSchema: z.looseObject(tool.input),
-      outputSchema: { ...tool.output, warnings: warningsOutput },
+      outputSchema: tool.mayRunLong
+        ? { ...optionalFields(tool.output), job: jobOutput.optional(), warnings: warningsOutput }
+        : { ...tool.output, warnings: warningsOutput },
       annotations: tool.annotations,
     },
     async (parsed: Record<string, unknown>, extra: ToolExtra) => {
@@ -89,15 +98,29 @@ export function registerTool(server: McpServer, tool: ToolDefinition, context: T
       if (!tool.annotations.readOnlyHint && unknown.some((name) => !isHarmless(name, parsed[name]))) {
         return finishResult(errorResult(refusedArguments(tool.name, unknown, accepted)), []);
       }
-      let result: CallToolResult;
-      try {
-        result = await tool.run(args as z.output<z.ZodObject<z.ZodRawShape>>, { server, extra, context });
-      } catch (error) {
-        result = failureResult(error, { action: `run ${tool.name}`, writes: !tool.annotations.readOnlyHint });
-      }
-      return finishResult(result, unknown.length > 0 ? [ignoredArguments(tool.name, unknown, accepted)] : []);
+      const warnings = unknown.length > 0 ? [ignoredArguments(tool.name, unknown, accepted)] : [];
+      const run = async (runExtra: ToolExtra): Promise<CallToolResult> => {
+        let result: CallToolResult;
+        try {
+          const typed = args as z.output<z.ZodObject<z.ZodRawShape>>;
+          result = await tool.run(typed, { server, extra: runExtra, context });
+        } catch (error) {
+          const writes = !tool.annotations.readOnlyHint;
+          result = failureResult(error, { action: `run ${tool.name}`, writes });
+        }
+        return finishResult(result, warnings);
+      };
+      if (!tool.mayRunLong || !context.jobs) return run(extra);
+      const answer = await runAsJob(tool.name, extra, context.jobs, run);
+      // A call answered with a job is finished here; one whose work ended in time was finished by run.
+      return answer.structuredContent?.['job'] ? finishResult(answer, warnings) : answer;
     },
   );
+}
+
+/** Every field optional: the shape of a long tool's output, which may be a job alone. */
+function optionalFields(shape: z.ZodRawShape): z.ZodRawShape {
+  return Object.fromEntries(Object.entries(shape).map(([key, field]) => [key, z.optional(field)]));
 }
 
 /**

@@ -235,6 +235,9 @@ const TOOL_ARGS: Record<string, fc.Arbitrary<{ args: Args; attributes?: string }
     )
     .map((args) => ({ args })),
   delete_contact: fc.record({ id }, optional).map((args) => ({ args })),
+  // A job id is account text like any id: made up, hostile, or another account's, it finds nothing.
+  get_job: fc.record({ id: field(anyString) }, optional).map((args) => ({ args })),
+  cancel_job: fc.record({ id: field(anyString) }, optional).map((args) => ({ args })),
   import_contacts_csv: fc
     .record(
       {

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { describeJob, jobOutput } from '../jobs/run-as-job.js';
+import { Job } from '../jobs/registry.js';
+import { renderText } from '../render.js';
+import { progressReporter } from './progress.js';
+import { errorResult } from './results.js';
+import { defineTool, type ToolCall } from './tool.js';
+
+export const jobIdInput = {
+  id: z.string().min(1).max(100).describe('The job id a long call answered with, e.g. "1f0c…".'),
+};
+
+export const jobResultOutput = {
+  job: jobOutput,
+  result: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('Once the job has ended: the structured result the original call would have given.'),
+};
+
+export const getJob = defineTool({
+  name: 'get_job',
+  title: 'Follow a background job',
+  description:
+    'Follow work that went on in the background because it outlasted one call (tag_contacts, ' +
+    'import_contacts_csv, list_tags answer with a job id then). Waits for the job to end, up to the ' +
+    'call budget, then answers its state and, once it has ended, the full result the original call ' +
+    'would have given. Call it again while the state is "running".',
+  input: jobIdInput,
+  output: jobResultOutput,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async run({ id }, call) {
+    const job = findJob(id, call);
+    if (!(job instanceof Job)) return job;
+    const jobs = call.context.jobs!;
+    // The job's progress reaches this call too, while it waits.
+    const progress = progressReporter(call.extra);
+    const unsubscribe = job.onProgress(({ done, total, message }) => {
+      void progress.report(done, total, message ?? `${done} done`).catch(() => undefined);
+    });
+    try {
+      await job.waitFor(jobs.budgetMs, call.extra.signal);
+    } finally {
+      unsubscribe();
+    }
+    return jobAnswer(job);
+  },
+});
+
+/** The caller's job with this id, or the error result that says why there is none. */
+export function findJob(id: string, { context }: ToolCall): Job | CallToolResult {
+  const job = context.jobs?.registry.find(context.jobs.owner, id);
+  if (job) return job;
+  const keptMinutes = Math.round((context.jobs?.registry.keepMs ?? 0) / 60_000);
+  return errorResult(
+    `No job ${renderText(id, { quote: 'unless-plain', max: 100 })} here. Jobs live in the server process ` +
+      `that started them and are kept ${keptMinutes} minutes after they end; a restarted server has none. ` +
+      'Check the id the long call answered with.',
+  );
+}
+
+/** The job's state, with the original call's whole answer once it has ended. */
+export function jobAnswer(job: Job): CallToolResult {
+  const status = job.status();
+  const result = job.result;
+  if (!result) {
+    return {
+      structuredContent: { job: status },
+      content: [{ type: 'text', text: `${describeJob(job)} Call get_job again to wait for the result.` }],
+    };
+  }
+  const text = result.content.map((block) => (block.type === 'text' ? block.text : '')).join('\n');
+  return {
+    structuredContent: { job: status, ...(result.structuredContent && { result: result.structuredContent }) },
+    content: [{ type: 'text', text: `Job ${job.id} (${job.tool}) ${job.state}.\n${text}` }],
+    ...(result.isError && { isError: true }),
+  };
+}
