@@ -1,0 +1,43 @@
+/**
+ * Imports that must change only what the file says, and say only what the API said (issue 22): each
+ * through the SDK's Client linked to the server in memory, against the sandbox over HTTP or a scripted
+ * upstream on loopback.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ImportOutput } from '../../src/tools/import-result.js';
+import { textOf } from './harness.js';
+import { startMemoryStack, type MemoryStack } from './memory.js';
+
+let stack: MemoryStack;
+beforeAll(async () => {
+  stack = await startMemoryStack({
+    sandbox: { seed: false },
+    context: { import: { allowedDirs: [], chunkRows: 4, maxFileBytes: 4096, maxInlineBytes: 5 << 20 } },
+  });
+});
+afterEach(() => stack.sandbox.faults.clear());
+afterAll(async () => {
+  await stack?.close();
+});
+
+const contactWith = (phone: string) => stack.sandbox.contacts().find((c) => c.phone_number === phone);
+
+describe('phone columns', () => {
+  it('a placeholder such as "n/a" or "-" falls back to the next phone column, as an empty cell does', async () => {
+    const csv = [
+      'name,Mobile,Phone',
+      'Asha,n/a,+919811100001',
+      'Ravi,-,+919811100002',
+      'Meera,,+919811100003',
+      'Nobody,n/a,-',
+    ].join('\n');
+    const result = await stack.call('import_contacts_csv', { csv });
+    const out = result.structuredContent as ImportOutput;
+    expect(out).toMatchObject({ total: 4, valid: 3, created: 3, failed: 1 });
+    expect(contactWith('+919811100001')?.name).toBe('Asha');
+    expect(contactWith('+919811100002')?.name).toBe('Ravi');
+    // With no number in any column, the row's error shows what the file held.
+    expect(out.errors).toEqual([expect.objectContaining({ row: 4, phone_number: 'n/a' })]);
+    expect(textOf(result)).toMatch(/row 4 n\/a: /);
+  });
+});
