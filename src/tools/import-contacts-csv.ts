@@ -5,7 +5,7 @@ import type { CsvShape, CsvSource } from '../import/csv-source.js';
 import type { RowTally } from '../import/tally.js';
 import { stopReason } from '../import/upload-outcome.js';
 import { logInfo } from '../log.js';
-import { E164_EXAMPLE } from '../vobiz/contract.js';
+import { CSV_TAG_SEPARATOR, E164_EXAMPLE } from '../vobiz/contract.js';
 import { DEFAULT_IMPORT_CONCURRENCY } from './context.js';
 import { booleanField, objectField, optional, stringListField, tagListField, withDefault } from './fields.js';
 import {
@@ -17,7 +17,7 @@ import {
   ImportOutputShape,
   type ImportOutput,
 } from './import-result.js';
-import { renderText } from '../render.js';
+import { renderTags, renderText } from '../render.js';
 import { describeCause, describeFailure, errorResult, successResult } from './results.js';
 import { progressReporter } from './progress.js';
 import { defineTool, type ToolCall } from './tool.js';
@@ -94,6 +94,16 @@ export const importContactsCsv = defineTool({
     if ((args.file_path === undefined) === (args.csv === undefined)) {
       return errorResult(
         'Give exactly one of file_path (an absolute path of a CSV file) or csv (the CSV text).',
+      );
+    }
+    // The API reads an import's tags cell as comma-separated: a tag holding a comma would arrive as two
+    // tags. It cannot be sent through the import, so it is refused here, in the dry run and the upload alike.
+    const splitTags = (args.add_tags ?? []).filter((tag) => tag.includes(CSV_TAG_SEPARATOR));
+    if (splitTags.length > 0) {
+      return errorResult(
+        `add_tags ${renderTags(splitTags)} holds a comma: the import's tags cell is comma-separated, so Vobiz would ` +
+          'store it as separate tags. Nothing was uploaded. Use a tag without a comma, or import without it and ' +
+          'add it with tag_contacts, which sends tags one by one.',
       );
     }
     // The import code (csv-parse, the phone rules) loads with the first import, not at start-up.

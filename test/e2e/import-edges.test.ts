@@ -41,3 +41,17 @@ describe('phone columns', () => {
     expect(textOf(result)).toMatch(/row 4 n\/a: /);
   });
 });
+
+describe('a tag holding a comma', () => {
+  it('is refused by the dry run and the upload alike, before anything is sent', async () => {
+    const csv = 'phone_number,name\n+919811100011,Asha\n';
+    const before = stack.sandbox.requestCount();
+    for (const dry_run of [true, false]) {
+      const result = await stack.call('import_contacts_csv', { csv, add_tags: ['expo, 2026'], dry_run });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/add_tags "expo, 2026" holds a comma: .*Nothing was uploaded/);
+    }
+    expect(stack.sandbox.requestCount()).toBe(before);
+    expect(contactWith('+919811100011')).toBeUndefined();
+  });
+});
