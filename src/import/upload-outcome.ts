@@ -18,6 +18,11 @@ export interface UploadOutcome {
    * created/updated split is uncertain. `accepted` = rows the replay created or updated.
    */
   uncertain: { chunk: number; firstRow: number; accepted: number; cause: unknown }[];
+  /**
+   * Chunks whose summary accounts for fewer rows (created + updated + failed) than the `sent`: what
+   * became of the `rows` left over is unknown.
+   */
+  unaccounted: { chunk: number; firstRow: number; lastRow: number; sent: number; rows: number }[];
   /** Rows the API refused, mapped back to the user's row numbers. */
   failed: number;
   errors: RowError[];

@@ -61,6 +61,7 @@ export async function uploadCsvInChunks(
     created: 0,
     updated: 0,
     uncertain: [],
+    unaccounted: [],
     failed: 0,
     errors: [],
     rowsSent: 0,
@@ -103,6 +104,12 @@ export async function uploadCsvInChunks(
       outcome.uncertain.push({ chunk: index + 1, firstRow: chunk.firstRow, accepted, cause: replayedAfter });
     }
     outcome.failed += summary.failed;
+    const accounted = summary.created + summary.updated + summary.failed;
+    if (accounted < chunk.size) {
+      const { firstRow, lastRow } = chunk;
+      const sent = chunk.size;
+      outcome.unaccounted.push({ chunk: index + 1, firstRow, lastRow, sent, rows: sent - accounted });
+    }
     for (const error of summary.errors) {
       if (outcome.errors.length >= MAX_KEPT_ERRORS) break;
       outcome.errors.push({ ...error, row: chunk.fileRow(error.row) });

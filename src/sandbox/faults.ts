@@ -27,7 +27,12 @@ export type Fault =
   /** A proxy's HTML error page with this status (default 502) instead of the API's answer; nothing applied. */
   | { kind: 'html'; status?: number }
   /** The socket is destroyed without any response; nothing applied. */
-  | { kind: 'drop_connection' };
+  | { kind: 'drop_connection' }
+  /**
+   * An import IS applied, then its summary accounts for `rows` (default 1) fewer rows than the file held:
+   * taken off `created`, then `updated`, and off `total`. Any other answer is left as it is.
+   */
+  | { kind: 'short_summary'; rows?: number };
 
 export interface FaultRule {
   fault: Fault;
@@ -123,4 +128,17 @@ export function truncatedJson(response: SandboxResponse, status = 200): SandboxR
   const body =
     real === undefined || real.length < 2 ? '{"id": "abc' : real.slice(0, Math.floor(real.length / 2));
   return { status, headers: { 'content-type': 'application/json' }, body };
+}
+
+/** An import summary that leaves `rows` of the file's rows unaccounted for (the fault `short_summary`). */
+export function shortSummary(response: SandboxResponse, rows = 1): SandboxResponse {
+  if (response.status !== 200 || response.body === undefined) return response;
+  const summary = JSON.parse(response.body) as Partial<Record<'total' | 'created' | 'updated', number>>;
+  // Any other answer (a contact, a list page) is left as it is.
+  if (summary.created === undefined || summary.updated === undefined) return response;
+  const fromCreated = Math.min(rows, summary.created);
+  summary.created -= fromCreated;
+  summary.updated -= Math.min(rows - fromCreated, summary.updated);
+  summary.total = Math.max(0, (summary.total ?? 0) - rows);
+  return { ...response, body: JSON.stringify(summary) };
 }

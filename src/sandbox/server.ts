@@ -13,6 +13,7 @@ import {
   htmlErrorPage,
   rateLimitError,
   serverError,
+  shortSummary,
   truncatedJson,
   type Fault,
   type FaultQueue,
@@ -157,6 +158,8 @@ async function withFault(
       throw serverError(fault.status);
     case 'malformed_body':
       return truncatedJson(await handle(), fault.status);
+    case 'short_summary':
+      return shortSummary(await handle(), fault.rows);
   }
 }
 

@@ -28,6 +28,13 @@ export const ImportOutputShape = {
     .optional()
     .describe('Rows accepted in chunks that were sent twice, whose created/updated split is unknown.'),
   failed: z.number().int().describe('Rows refused, by the checks here or by Vobiz.'),
+  unaccounted: z
+    .number()
+    .int()
+    .optional()
+    .describe(
+      "Rows sent that Vobiz's summary did not account for (not counted as created, updated or failed): whether they were imported is unknown.",
+    ),
   errors: z
     .array(RowErrorOutput)
     .describe(`Failed rows, first ${MAX_LISTED_ERRORS}; \`row\` counts data rows from 1, header excluded.`),
@@ -142,6 +149,7 @@ export function importResult(
   const { tally } = outcome;
   const stopped = stoppedOf(outcome);
   const uncertain = outcome.uncertain.reduce((sum, chunk) => sum + chunk.accepted, 0);
+  const unaccounted = outcome.unaccounted.reduce((sum, chunk) => sum + chunk.rows, 0);
   return {
     dry_run: false,
     total: tally.total,
@@ -150,6 +158,7 @@ export function importResult(
     updated: outcome.updated,
     ...(outcome.uncertain.length > 0 && { created_or_updated: uncertain }),
     failed: tally.invalid + outcome.failed,
+    ...(unaccounted > 0 && { unaccounted }),
     ...listErrors([...tally.errors, ...outcome.errors], tally.invalid + outcome.failed),
     phone_numbers_normalised: tally.normalised,
     repeated_numbers: tally.repeatCount,
@@ -165,6 +174,7 @@ export function importResult(
       ...warnings,
       ...repeatWarnings(tally),
       ...uncertainWarnings(outcome),
+      ...unaccountedWarnings(outcome),
       ...(attributes ? attributeWarnings(attributes) : []),
       ...(stopped && outcome.attributes.size > 0
         ? [
@@ -239,6 +249,15 @@ function uncertainWarnings(outcome: UploadOutcome): string[] {
   );
 }
 
+function unaccountedWarnings(outcome: UploadOutcome): string[] {
+  return outcome.unaccounted.map(
+    ({ chunk, firstRow, lastRow, sent, rows }) =>
+      `Chunk ${chunk} (rows ${firstRow}–${lastRow}): Vobiz's summary accounts for ${sent - rows} of the ${sent} rows sent; ` +
+      `for the other ${rows} (not counted as created, updated or failed), whether they were imported is unknown. ` +
+      'Check those rows with list_contacts, or run the same import again (it is an upsert by phone number).',
+  );
+}
+
 function listErrors(errors: RowError[], failed: number): Pick<ImportOutput, 'errors' | 'errors_omitted'> {
   const listed = errors
     .sort((a, b) => a.row - b.row)
@@ -251,12 +270,15 @@ function listErrors(errors: RowError[], failed: number): Pick<ImportOutput, 'err
 export function formatCounts(r: ImportOutput, shape: CsvShape): string {
   const counts =
     `${r.created} created, ${r.updated} updated, ` +
-    `${r.created_or_updated ? `${r.created_or_updated} created or updated (uncertain which), ` : ''}${r.failed} failed`;
+    `${r.created_or_updated ? `${r.created_or_updated} created or updated (uncertain which), ` : ''}${r.failed} failed` +
+    (r.unaccounted ? `, ${r.unaccounted} unknown (not in Vobiz's summary)` : '');
   const head = r.dry_run
     ? `Dry run, nothing uploaded: ${r.total} rows, ${r.valid} would be sent, ${r.failed} invalid.`
     : r.stopped
       ? formatStopped(r.stopped, `Of ${r.total} rows read: ${counts}.`)
-      : `Imported ${r.total} rows: ${counts}.`;
+      : r.unaccounted
+        ? `Import of ${r.total} rows done, but not all accounted for: ${counts}.`
+        : `Imported ${r.total} rows: ${counts}.`;
   const normalised = r.phone_numbers_normalised
     ? ` ${r.phone_numbers_normalised} phone numbers rewritten to E.164.`
     : '';

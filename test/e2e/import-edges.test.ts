@@ -55,3 +55,31 @@ describe('a tag holding a comma', () => {
     expect(contactWith('+919811100011')).toBeUndefined();
   });
 });
+
+describe('an import summary short of rows', () => {
+  it('reports the rows it does not account for as unknown, never as all imported', async () => {
+    // Two chunks of four, each answered with a summary that leaves one row out.
+    const csv = [
+      'phone_number,name',
+      ...Array.from({ length: 8 }, (_, i) => `+9198111002${String(i).padStart(2, '0')},Row ${i + 1}`),
+    ].join('\n');
+    stack.sandbox.faults.inject({ route: 'import', fault: { kind: 'short_summary', rows: 1 }, times: 2 });
+    const result = await stack.call('import_contacts_csv', { csv });
+    const out = result.structuredContent as ImportOutput;
+    expect(out).toMatchObject({ total: 8, created: 6, updated: 0, failed: 0, unaccounted: 2 });
+    const text = textOf(result);
+    expect(text).not.toMatch(/^Imported/);
+    expect(text).toMatch(
+      /^Import of 8 rows done, but not all accounted for: 6 created, 0 updated, 0 failed, 2 unknown/,
+    );
+    for (const rows of ['1–4', '5–8']) {
+      expect(out.warnings).toContainEqual(
+        expect.stringContaining(
+          `(rows ${rows}): Vobiz's summary accounts for 3 of the 4 rows sent; for the other 1 (not counted as created, updated or failed), whether they were imported is unknown.`,
+        ),
+      );
+    }
+    // The sandbox did import all eight: the summary, not the account, was short.
+    expect(stack.sandbox.contacts().filter((c) => c.phone_number.startsWith('+9198111002'))).toHaveLength(8);
+  });
+});
