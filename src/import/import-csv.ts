@@ -52,3 +52,14 @@ export async function checkCsv(source: CsvSource, shape: CsvShape, options: RowO
   await forEachRecord(source, shape, { bytes: 0 }, (record, row) => tally.add(checker.check(record, row)));
   return tally;
 }
+
+/**
+ * Reads the whole source once, checking its bytes only (file-access.ts: UTF-8, unchanged since opened),
+ * before an upload: a file that is not UTF-8 half-way down is refused before a row is sent, not after.
+ * No more than one block is held at a time.
+ */
+export async function readThrough(source: CsvSource): Promise<void> {
+  for await (const _block of source.open()) {
+    // Only the reading matters: the checks run as each block is read.
+  }
+}

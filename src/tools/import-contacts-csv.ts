@@ -186,6 +186,12 @@ async function upload(
   shape: CsvShape,
   warnings: string[],
 ) {
+  try {
+    await pipeline.readThrough(source);
+  } catch (error) {
+    if (error instanceof pipeline.ImportInputError) return errorResult(`${error.message} Nothing was uploaded.`);
+    throw error;
+  }
   const progress = progressReporter(extra);
   const outcome = await pipeline.uploadCsvInChunks(source, shape, rowOptions(args), {
     client: context.client,

@@ -3,22 +3,34 @@
  * through the SDK's Client linked to the server in memory, against the sandbox over HTTP or a scripted
  * upstream on loopback.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ImportOutput } from '../../src/tools/import-result.js';
+import { json, startLoopbackApi, uploadedNumbers } from '../unit/scripted-api.js';
 import { textOf } from './harness.js';
-import { startMemoryStack, type MemoryStack } from './memory.js';
+import { linkServer, startMemoryStack, type MemoryStack } from './memory.js';
 
 let stack: MemoryStack;
+let dir: string;
 beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'vobiz-import-edges-'));
   stack = await startMemoryStack({
     sandbox: { seed: false },
-    context: { import: { allowedDirs: [], chunkRows: 4, maxFileBytes: 4096, maxInlineBytes: 5 << 20 } },
+    context: { import: { allowedDirs: [dir], chunkRows: 4, maxFileBytes: 1 << 20, maxInlineBytes: 5 << 20 } },
   });
 });
 afterEach(() => stack.sandbox.faults.clear());
 afterAll(async () => {
   await stack?.close();
+  await rm(dir, { recursive: true, force: true });
 });
+
+/** `count` rows of distinct valid numbers from `from`, each `phone,name`. */
+const numbered = (count: number, from = 0) =>
+  Array.from({ length: count }, (_, i) => `+9198${String(from + i).padStart(8, '0')},Row ${from + i + 1}`);
 
 const contactWith = (phone: string) => stack.sandbox.contacts().find((c) => c.phone_number === phone);
 
@@ -81,5 +93,73 @@ describe('an import summary short of rows', () => {
     }
     // The sandbox did import all eight: the summary, not the account, was short.
     expect(stack.sandbox.contacts().filter((c) => c.phone_number.startsWith('+9198111002'))).toHaveLength(8);
+  });
+});
+
+describe('a file that is not UTF-8 past its first 64 kB', () => {
+  it('is refused by the dry run and before the upload, with the byte and line, and nothing is sent', async () => {
+    const good = ['phone_number,name', ...numbered(4_000, 30_000_000)].join('\n');
+    expect(Buffer.byteLength(good)).toBeGreaterThan(64 * 1024);
+    // A Latin-1 "é" (0xE9) in the last row's name, where no sniffing of the head looks.
+    const content = Buffer.concat([Buffer.from(`${good}\n+919812345678,Ren`), Buffer.from([0xe9, 0x0a])]);
+    const file_path = path.join(dir, 'latin1.csv');
+    await writeFile(file_path, content);
+    // Byte numbers count from 1: the 0xE9 is the one after the prefix.
+    const at = Buffer.byteLength(good) + '\n+919812345678,Ren'.length + 1;
+    const before = stack.sandbox.requestCount();
+    for (const dry_run of [true, false]) {
+      const result = await stack.call('import_contacts_csv', { file_path, dry_run });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toContain(
+        `is not UTF-8 text: byte ${at} (on line 4002) cannot be read as UTF-8, so the file was not read past it.`,
+      );
+      if (!dry_run) expect(textOf(result)).toMatch(/Nothing was uploaded\.$/);
+    }
+    expect(stack.sandbox.requestCount()).toBe(before);
+  });
+});
+
+describe('a file overwritten in place while it is imported', () => {
+  it('stops at the change, says so, and sends no row of the new content', async () => {
+    const file_path = path.join(dir, 'overwritten.csv');
+    const original = ['phone_number,name', ...numbered(20_000, 40_000_000)].join('\n');
+    // Another export, written over the same file while the first chunk is being uploaded.
+    const replacement = ['phone_number,name', ...numbered(10_000, 50_000_000)].join('\n');
+    await writeFile(file_path, original);
+    const sent: string[] = [];
+    const upstream = await startLoopbackApi((req, res, body) => {
+      const numbers = uploadedNumbers(body);
+      if (sent.length === 0) writeFileSync(file_path, replacement);
+      sent.push(...numbers);
+      json(200, { total: numbers.length, created: numbers.length, updated: 0, failed: 0, errors: [] })(
+        req,
+        res,
+        body,
+      );
+    });
+    const link = await linkServer(
+      { baseUrl: upstream.baseUrl, credentials: { authId: 'MA_TEST', authToken: 'token-for-tests' } },
+      {
+        context: {
+          import: { allowedDirs: [dir], chunkRows: 100, maxFileBytes: 1 << 20, maxInlineBytes: 1 << 20 },
+        },
+      },
+    );
+    try {
+      const result = await link.call('import_contacts_csv', { file_path });
+      expect(result.isError).toBe(true);
+      const out = result.structuredContent as ImportOutput;
+      expect(out.stopped).toMatchObject({ why: 'file_unreadable' });
+      expect(out.stopped?.read_error).toMatch(/changed while it was read/);
+      expect(textOf(result)).toMatch(/^Import stopped early: the file could not be read on\./);
+      // Only rows of the original were sent, and not all of them.
+      expect(sent.length).toBeGreaterThan(0);
+      expect(sent.length).toBeLessThan(20_000);
+      expect(sent.every((n) => n.startsWith('+919840'))).toBe(true);
+      expect(out.created).toBe(sent.length);
+    } finally {
+      await link.close();
+      await upstream.close();
+    }
   });
 });
