@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AttributeOutcome } from '../import/attributes.js';
 import type { CsvShape, CsvSource } from '../import/csv-source.js';
 import type { RowTally } from '../import/tally.js';
-import { stopReason } from '../import/upload-outcome.js';
+import { stopReason, type UploadOutcome } from '../import/upload-outcome.js';
 import { logInfo } from '../log.js';
 import { CSV_TAG_SEPARATOR, E164_EXAMPLE } from '../vobiz/contract.js';
 import { DEFAULT_IMPORT_CONCURRENCY } from './context.js';
@@ -19,7 +19,7 @@ import {
 } from './import-result.js';
 import { renderTags, renderText } from '../render.js';
 import { describeCause, describeFailure, errorResult, successResult } from './results.js';
-import { progressReporter } from './progress.js';
+import { progressReporter, type ProgressReporter } from './progress.js';
 import { defineTool, type ToolCall } from './tool.js';
 
 /** How long the client has to answer roots/list before the configured directories apply. */
@@ -180,16 +180,18 @@ async function dryRun(
 
 async function upload(
   args: ImportArgs,
-  { server, extra, context }: ToolCall,
+  call: ToolCall,
   pipeline: Pipeline,
   source: CsvSource,
   shape: CsvShape,
   warnings: string[],
 ) {
+  const { extra, context } = call;
   try {
     await pipeline.readThrough(source);
   } catch (error) {
-    if (error instanceof pipeline.ImportInputError) return errorResult(`${error.message} Nothing was uploaded.`);
+    if (error instanceof pipeline.ImportInputError)
+      return errorResult(`${error.message} Nothing was uploaded.`);
     throw error;
   }
   const progress = progressReporter(extra);
@@ -205,6 +207,23 @@ async function upload(
         `${rowsDone} of ${rowsTotal} rows done, ${chunksDone} chunks uploaded`,
       ),
   });
+  try {
+    return await reportUpload(args, call, pipeline, source, shape, warnings, outcome, progress);
+  } finally {
+    await outcome.attributes?.close();
+  }
+}
+
+async function reportUpload(
+  args: ImportArgs,
+  { server, extra, context }: ToolCall,
+  pipeline: Pipeline,
+  source: CsvSource,
+  shape: CsvShape,
+  warnings: string[],
+  outcome: UploadOutcome,
+  progress: ProgressReporter,
+) {
   const { tally } = outcome;
   const hint = countryHint(tally, args.default_country);
   const stopped = stopReason(outcome) !== undefined;
@@ -227,7 +246,9 @@ async function upload(
   }
 
   let attributes: AttributeOutcome | undefined;
-  if (outcome.attributes.size > 0) {
+  // Numbers none of whose rows were imported for certain are dropped here: nothing is written for them.
+  await outcome.attributes?.seal();
+  if (outcome.attributes && outcome.attributes.size > 0) {
     // Progress goes on counting: the rows, then the contacts whose attributes are written.
     const rows = tally.total;
     attributes = await pipeline.writeAttributes(context.client, outcome.attributes, {

@@ -176,9 +176,14 @@ export function importResult(
       ...uncertainWarnings(outcome),
       ...unaccountedWarnings(outcome),
       ...(attributes ? attributeWarnings(attributes) : []),
-      ...(stopped && outcome.attributes.size > 0
+      ...(stopped && outcome.attributes && outcome.attributes.size > 0
         ? [
             `The attributes (attributes_from) of ${outcome.attributes.size} contacts were not written: the import stopped before that phase. Running the same import again writes them.`,
+          ]
+        : []),
+      ...(outcome.attributes && outcome.attributes.skippedRows > 0
+        ? [
+            `The attributes (attributes_from) of ${outcome.attributes.skippedRows} rows were not written: Vobiz refused those rows, or its summary did not say whether it took them, so their values were kept off the contacts with their numbers.`,
           ]
         : []),
     ]),

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ImportOutput } from '../../src/tools/import-result.js';
+import { SANDBOX_FIELD_LIMITS } from '../../src/vobiz/contract.js';
 import { json, startLoopbackApi, uploadedNumbers } from '../unit/scripted-api.js';
 import { textOf } from './harness.js';
 import { linkServer, startMemoryStack, type MemoryStack } from './memory.js';
@@ -19,7 +20,16 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'vobiz-import-edges-'));
   stack = await startMemoryStack({
     sandbox: { seed: false },
-    context: { import: { allowedDirs: [dir], chunkRows: 4, maxFileBytes: 1 << 20, maxInlineBytes: 5 << 20 } },
+    context: {
+      import: {
+        allowedDirs: [dir],
+        chunkRows: 4,
+        // One chunk at a time: a fault meant for the second chunk meets the second chunk.
+        chunkConcurrency: 1,
+        maxFileBytes: 1 << 20,
+        maxInlineBytes: 5 << 20,
+      },
+    },
   });
 });
 afterEach(() => stack.sandbox.faults.clear());
@@ -157,6 +167,149 @@ describe('a file overwritten in place while it is imported', () => {
       expect(sent.length).toBeLessThan(20_000);
       expect(sent.every((n) => n.startsWith('+919840'))).toBe(true);
       expect(out.created).toBe(sent.length);
+    } finally {
+      await link.close();
+      await upstream.close();
+    }
+  });
+});
+
+describe('attributes_from', () => {
+  it('keeps a refused row’s values off the contact that has its number, and a short summary’s rows too', async () => {
+    // Contacts that exist before the import, with a city each.
+    for (const [phone, name] of [
+      ['+919811100501', 'Asha'],
+      ['+919811100502', 'Ravi'],
+      ['+919811100503', 'Meera'],
+    ] as const) {
+      const created = await stack.call('create_contact', {
+        phone_number: phone,
+        name,
+        custom_attributes: { city: 'Pune' },
+      });
+      expect(created.isError, textOf(created)).toBeFalsy();
+    }
+    const longName = 'N'.repeat(SANDBOX_FIELD_LIMITS.name + 1);
+    // Chunk 1: row 2 is refused by the API (a name longer than it takes). Chunk 2 (rows 5–8): its
+    // summary leaves one row unaccounted for, so none of its rows' values can be known to belong.
+    const csv = [
+      'phone_number,name,City',
+      '+919811100504,Dev,Delhi',
+      `+919811100501,${longName},Delhi`,
+      '+919811100505,Kiran,Delhi',
+      '+919811100506,Lata,Delhi',
+      '+919811100502,Ravi,Delhi',
+      '+919811100507,Mohan,Delhi',
+      '+919811100508,Nila,Delhi',
+      '+919811100509,Om,Delhi',
+    ].join('\n');
+    stack.sandbox.faults.inject({ route: 'import', fault: { kind: 'latency', ms: 0 } });
+    stack.sandbox.faults.inject({ route: 'import', fault: { kind: 'short_summary', rows: 1 } });
+    const result = await stack.call('import_contacts_csv', { csv, attributes_from: ['City'] });
+    const out = result.structuredContent as ImportOutput;
+    expect(out).toMatchObject({ failed: 1, unaccounted: 1, attributes_written: 3 });
+    expect(contactWith('+919811100501')?.custom_attributes).toEqual({ city: 'Pune' });
+    expect(contactWith('+919811100502')?.custom_attributes).toEqual({ city: 'Pune' });
+    expect(contactWith('+919811100504')?.custom_attributes).toEqual({ city: 'Delhi' });
+    expect(out.warnings).toContainEqual(
+      expect.stringMatching(/^The attributes \(attributes_from\) of 5 rows were not written: Vobiz refused/),
+    );
+  });
+
+  it('writes a value under the key the contact already has in another case, never a second key', async () => {
+    const created = await stack.call('create_contact', {
+      phone_number: '+919811100601',
+      name: 'Asha',
+      custom_attributes: { City: 'Pune', Plan: 'gold' },
+    });
+    expect(created.isError, textOf(created)).toBeFalsy();
+    const csv = 'phone_number,name,city,Lifecycle Stage\n+919811100601,Asha,Mumbai,lead\n';
+    const result = await stack.call('import_contacts_csv', {
+      csv,
+      attributes_from: ['city', 'Lifecycle Stage'],
+    });
+    expect(result.structuredContent).toMatchObject({ attributes_written: 1 });
+    expect(contactWith('+919811100601')?.custom_attributes).toEqual({
+      City: 'Mumbai',
+      Plan: 'gold',
+      lifecycle_stage: 'lead',
+    });
+    // Running it again finds every value in place: nothing is written.
+    const again = await stack.call('import_contacts_csv', {
+      csv,
+      attributes_from: ['city', 'Lifecycle Stage'],
+    });
+    expect(again.structuredContent).toMatchObject({ attributes_written: 0, attributes_unchanged: 1 });
+    // A segment on the file's spelling finds the contact.
+    const segment = await stack.call('tag_contacts', {
+      where: { attributes: { city: 'Mumbai' } },
+      add: ['mumbai'],
+      dry_run: true,
+    });
+    expect(segment.structuredContent).toMatchObject({ matched: 1 });
+  });
+});
+
+describe('attributes_from against an API that serves fewer contacts per page than asked', () => {
+  it('follows the page size it answers, and writes every contact', async () => {
+    const PAGE = 50;
+    const contacts = numbered(120, 60_000_000).map((line, i) => ({
+      id: `c${i}`,
+      account_id: 'MA_TEST',
+      phone_number: line.split(',')[0]!,
+      name: `Row ${i + 1}`,
+      tags: [],
+      custom_attributes: {},
+      created_at: '2025-01-01T00:00:00Z',
+      updated_at: '2025-01-01T00:00:00Z',
+    }));
+    const listed: string[] = [];
+    const written: string[] = [];
+    const upstream = await startLoopbackApi((req, res, body) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (req.method === 'POST' && url.pathname.endsWith('/contacts/import')) {
+        const n = uploadedNumbers(body).length;
+        return json(200, { total: n, created: 0, updated: n, failed: 0, errors: [] })(req, res, body);
+      }
+      if (req.method === 'GET' && url.pathname.endsWith('/contacts')) {
+        // Caps every page at 50, and says so in `limit`.
+        const page = Number(url.searchParams.get('page') ?? 1);
+        listed.push(`${page}:${url.searchParams.get('limit')}`);
+        const items = contacts.slice((page - 1) * PAGE, page * PAGE);
+        const more = page * PAGE < contacts.length;
+        return json(200, { items, total: contacts.length, page, limit: PAGE, has_more: more })(
+          req,
+          res,
+          body,
+        );
+      }
+      if (req.method === 'PUT') {
+        written.push(url.pathname.split('/').at(-1)!);
+        const contact = contacts.find((c) => url.pathname.endsWith(`/${c.id}`))!;
+        return json(200, { ...contact, ...JSON.parse(body) })(req, res, body);
+      }
+      return json(500, { status: 'error', error: { code: 'UNSCRIPTED', message: 'unscripted' } })(
+        req,
+        res,
+        body,
+      );
+    });
+    const link = await linkServer({
+      baseUrl: upstream.baseUrl,
+      credentials: { authId: 'MA_TEST', authToken: 'token-for-tests' },
+    });
+    try {
+      const csv = ['phone_number,name,City', ...numbered(120, 60_000_000).map((row) => `${row},Pune`)].join(
+        '\n',
+      );
+      const result = await link.call('import_contacts_csv', { csv, attributes_from: ['City'] });
+      expect(result.structuredContent, textOf(result)).toMatchObject({
+        updated: 120,
+        attributes_written: 120,
+      });
+      expect(result.structuredContent).not.toHaveProperty('attributes_not_found');
+      expect(new Set(written).size).toBe(120);
+      expect(listed).toEqual(['1:100', '2:50', '3:50']);
     } finally {
       await link.close();
       await upstream.close();
