@@ -9,16 +9,14 @@
  * spelling when it has several, and as the column's key only when it has none — never as a second key
  * that differs only in case.
  *
- * The values wait on disk (attribute-spill.ts) and are read back one number at a time. The contacts are
- * found by paging through the account once, at the page size the API answers, or, when few rows carry
- * attributes, by a lookup per number — whichever costs fewer requests. Every loop is bounded: the pages
- * by the account's total (and stop when a page does not advance), the writes by a pool.
+ * The values wait on disk (attribute-spill.ts) and are read back one number at a time; the contacts are
+ * found as find-existing.ts finds them; the writes are bounded by a pool.
  */
 import type { CallOptions, VobizClient } from '../vobiz/client.js';
 import { MAX_PAGE_SIZE } from '../vobiz/contract.js';
-import { findContactByPhone, LookupIncompleteError } from '../vobiz/find-contact.js';
 import type { Contact } from '../vobiz/schemas.js';
 import type { AttributeSpill } from './attribute-spill.js';
+import { findExisting } from './find-existing.js';
 
 export type { AttributeWrite } from './attribute-spill.js';
 
@@ -113,7 +111,6 @@ export async function writeAttributes(
   };
   /** Starts an update when a slot is free; false once the caller cancelled. */
   const schedule = async (contact: Contact): Promise<boolean> => {
-    if (!wanted.has(contact.phone_number) || seen.has(contact.phone_number)) return true;
     seen.add(contact.phone_number);
     while (inFlight.size >= concurrency) await Promise.race(inFlight);
     if (signal.aborted) return false;
@@ -122,66 +119,20 @@ export async function writeAttributes(
     return true;
   };
 
-  try {
-    outcome.requests++;
-    const first = await client.listContacts({ page: 1, limit: MAX_PAGE_SIZE }, call());
-    // An API that serves fewer per page than asked says so in `limit` (contract.ts,
-    // LIST_PAGES_ARE_POSITIONS): pages are counted, and asked for, at that size.
-    const pageSize = first.limit >= 1 && first.limit < MAX_PAGE_SIZE ? first.limit : MAX_PAGE_SIZE;
-    const pages = Math.ceil(first.total / pageSize);
-    if (wanted.size < pages) {
-      // Few numbers in a large account: one lookup each beats reading every page.
-      for (const phone of wanted.phones()) {
-        if (signal.aborted) break;
-        outcome.requests++;
-        let contact: Contact | undefined;
-        try {
-          contact = await findContactByPhone(client, phone, call());
-        } catch (error) {
-          // A search too crowded to tell fails this number only; any other failure ends the phase.
-          if (!(error instanceof LookupIncompleteError)) throw error;
-          seen.add(phone);
-          fail((await wanted.valuesOf(phone))?.row ?? 0, phone, error);
-          await advance();
-          continue;
-        }
-        if (contact && !(await schedule(contact))) break;
-      }
-    } else {
-      let page = first;
-      let previousFirstId: string | undefined;
-      for (let number = 1; number <= pages; number++) {
-        if (number > 1) {
-          if (signal.aborted) break;
-          outcome.requests++;
-          page = await client.listContacts({ page: number, limit: pageSize }, call());
-        }
-        // Pages are positions: one holding more than its size, or fewer while more follow, would shift
-        // every later page and skip contacts. Stop, and say so, rather than report them as not found.
-        if (page.items.length > pageSize || (page.has_more && page.items.length < pageSize)) {
-          outcome.incomplete = new Error(
-            `page ${number} of the contact list held ${page.items.length} contacts where ${pageSize} were expected`,
-          );
-          break;
-        }
-        // An upstream that ignores `page` would serve the same page for ever: stop, and say so.
-        const firstId = page.items[0]?.id;
-        if (page.items.length === 0) break;
-        if (firstId === previousFirstId) {
-          outcome.incomplete = new Error(
-            `the contact list did not advance at page ${number} (the API repeated a page)`,
-          );
-          break;
-        }
-        previousFirstId = firstId;
-        let go = true;
-        for (const contact of page.items) if (!(go = await schedule(contact))) break;
-        if (!go || !page.has_more) break;
-      }
-    }
-  } catch (error) {
-    outcome.incomplete = error;
-  }
+  const found = await findExisting(
+    client,
+    wanted,
+    {
+      found: schedule,
+      unknown: async (phone, error) => {
+        seen.add(phone);
+        fail((await wanted.valuesOf(phone))?.row ?? 0, phone, error);
+        await advance();
+      },
+    },
+    { signal, call, onRequest: () => outcome.requests++ },
+  );
+  if (found.incomplete !== undefined) outcome.incomplete = found.incomplete;
   await Promise.all(inFlight);
   outcome.cancelled = signal.aborted;
   outcome.notFound = outcome.cancelled || outcome.incomplete ? 0 : wanted.size - seen.size;
