@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { AttributeOutcome } from '../import/attributes.js';
+import type { ExistingChanges } from '../import/existing-changes.js';
 import type { RowError } from '../import/csv-rows.js';
 import type { CsvShape } from '../import/csv-source.js';
 import type { RowTally } from '../import/tally.js';
@@ -75,6 +76,17 @@ export const ImportOutputShape = {
     .describe(
       'Dry run: about how many requests the attributes would cost (reads, and one write per contact).',
     ),
+  existing_contacts: z
+    .object({
+      changed: z.number().int().describe('Existing contacts the import would change.'),
+      names_overwritten: z.number().int().describe('Existing contacts whose name it would overwrite.'),
+      tags_added: z.number().int().describe('Existing contacts it would add tags to.'),
+      complete: z.boolean().describe('Every number was looked up; false: the counts are a floor.'),
+    })
+    .optional()
+    .describe(
+      "Dry run: what the import would change on contacts that exist (the API's import upserts by phone number).",
+    ),
   attributes_written: z.number().int().optional(),
   attributes_unchanged: z.number().int().optional().describe('Contacts that had the values already.'),
   attributes_failed: z.number().int().optional(),
@@ -108,6 +120,8 @@ export function dryRunResult(
   warnings: string[],
   /** About how many requests writing the attributes would cost, when known. */
   attributeRequests: number | undefined,
+  /** What the import would change on contacts that exist, when they were looked up. */
+  existing?: ExistingChanges,
 ): ImportOutput {
   const topTags = [...tally.tagCounts].sort((a, b) => b[1] - a[1]).slice(0, 20);
   const ranges =
@@ -135,6 +149,14 @@ export function dryRunResult(
       tags,
       ...(attributes && { attributes }),
     })),
+    ...(existing && {
+      existing_contacts: {
+        changed: existing.changed,
+        names_overwritten: existing.namesOverwritten,
+        tags_added: existing.tagsAdded,
+        complete: existing.incomplete === undefined && existing.unknown === 0,
+      },
+    }),
     ...(attributeRequests !== undefined && { attribute_requests: attributeRequests }),
     ...withWarnings([...warnings, ...repeatWarnings(tally), ...ranges]),
   };
@@ -300,6 +322,12 @@ export function formatCounts(r: ImportOutput, shape: CsvShape): string {
     const attributes = s.attributes ? ` attributes ${renderJson(s.attributes)}` : '';
     lines.push(
       `Row ${s.row} as sent: ${s.phone_number} ${renderText(s.name)} tags ${renderTags(s.tags)}${attributes}`,
+    );
+  }
+  if (r.existing_contacts) {
+    const e = r.existing_contacts;
+    lines.push(
+      `Existing contacts it would change: ${e.complete ? '' : 'at least '}${e.changed} (${e.names_overwritten} names overwritten, ${e.tags_added} gaining tags).`,
     );
   }
   if (r.attribute_requests) {

@@ -316,3 +316,85 @@ describe('attributes_from against an API that serves fewer contacts per page tha
     }
   });
 });
+
+describe('an import that changes many existing contacts', () => {
+  let asking: MemoryStack;
+  let answer: 'accept' | 'decline' = 'decline';
+  const existing = numbered(3, 70_000_000).map((row) => row.split(',')[0]!);
+  beforeAll(async () => {
+    asking = await startMemoryStack({
+      sandbox: { seed: false },
+      context: {
+        import: { allowedDirs: [], chunkRows: 100, maxFileBytes: 1 << 20, maxInlineBytes: 1 << 20 },
+        confirm: { mode: 'auto', bulkThreshold: 2 },
+      },
+      elicit: () => answer,
+    });
+    const seeded = await asking.call('import_contacts_csv', {
+      csv: ['phone_number,name', ...existing.map((phone, i) => `${phone},Row ${i + 1}`)].join('\n'),
+    });
+    expect(seeded.structuredContent).toMatchObject({ created: 3 });
+    expect(asking.elicitations).toEqual([]);
+  });
+  afterAll(async () => {
+    await asking?.close();
+  });
+  const names = () =>
+    existing.map((phone) => asking.sandbox.contacts().find((c) => c.phone_number === phone)?.name);
+
+  it('counts them in the dry run, and asks the user before the upload, as tag_contacts does', async () => {
+    // Two names overwritten, and a tag added to all three by add_tags.
+    const csv = [
+      'phone_number,name',
+      `${existing[0]},Renamed 1`,
+      `${existing[1]},Renamed 2`,
+      `${existing[2]},Row 3`,
+      ...numbered(5, 71_000_000),
+    ].join('\n');
+    const dryRun = await asking.call('import_contacts_csv', { csv, add_tags: ['expo'], dry_run: true });
+    expect((dryRun.structuredContent as ImportOutput).existing_contacts).toEqual({
+      changed: 3,
+      names_overwritten: 2,
+      tags_added: 3,
+      complete: true,
+    });
+    expect(textOf(dryRun)).toMatch(
+      /Existing contacts it would change: 3 \(2 names overwritten, 3 gaining tags\)\.[^]*will need the user's yes/,
+    );
+    expect(asking.elicitations).toEqual([]);
+
+    answer = 'decline';
+    const declined = await asking.call('import_contacts_csv', { csv, add_tags: ['expo'] });
+    expect(declined.isError).toBe(true);
+    expect(textOf(declined)).toMatch(
+      /^Not done: the user declined to import "the csv text", changing 3 existing contacts \(overwrite the names of 2 and add tags to 3\)\. Nothing was changed\./,
+    );
+    expect(asking.elicitations).toHaveLength(1);
+    expect(asking.elicitations[0]).toMatch(
+      /^Import "the csv text": it would change 3 existing contacts \(overwrite the names of 2 and add tags to 3\)\. Go ahead\?$/,
+    );
+    expect(names()).toEqual(['Row 1', 'Row 2', 'Row 3']);
+    expect(asking.sandbox.contacts()).toHaveLength(3);
+
+    answer = 'accept';
+    const accepted = await asking.call('import_contacts_csv', { csv, add_tags: ['expo'] });
+    expect(accepted.structuredContent).toMatchObject({ created: 5, updated: 3 });
+    expect(names()).toEqual(['Renamed 1', 'Renamed 2', 'Row 3']);
+  });
+
+  it('asks nothing when the changes are at or under the threshold, or only new contacts are created', async () => {
+    const before = asking.elicitations.length;
+    // The same rows again change nothing; two renames are at the threshold; new numbers change nothing.
+    const rows = [
+      'phone_number,name',
+      `${existing[0]},Again 1`,
+      `${existing[1]},Again 2`,
+      `${existing[2]},Row 3`,
+      ...numbered(10, 72_000_000),
+    ];
+    const result = await asking.call('import_contacts_csv', { csv: rows.join('\n') });
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ created: 10, updated: 3 });
+    expect(asking.elicitations).toHaveLength(before);
+  });
+});
