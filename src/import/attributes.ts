@@ -4,19 +4,24 @@
  * A PUT replaces the whole map, so each is the contact's current attributes with the file's values laid
  * over them — and a contact that already has them is not written: running the import again writes nothing.
  *
- * The contacts are found by paging through the account once (a hundred per request), or, when few rows
- * carry attributes, by a lookup per number — whichever costs fewer requests. Every loop is bounded: the
- * pages by the account's total (and stop when a page does not advance), the writes by a pool.
+ * Keys are matched without regard to case, as segments read them (bulk/segment.ts): a column's key
+ * (`city`, from "City") is written under the spelling the contact already has (`City`), under every
+ * spelling when it has several, and as the column's key only when it has none — never as a second key
+ * that differs only in case.
+ *
+ * The values wait on disk (attribute-spill.ts) and are read back one number at a time; the contacts are
+ * found as find-existing.ts finds them; the writes are bounded by a pool.
  */
 import type { CallOptions, VobizClient } from '../vobiz/client.js';
 import { MAX_PAGE_SIZE } from '../vobiz/contract.js';
-import { findContactByPhone, LookupIncompleteError } from '../vobiz/find-contact.js';
 import type { Contact } from '../vobiz/schemas.js';
+import type { AttributeSpill } from './attribute-spill.js';
+import { findExisting } from './find-existing.js';
 
-export interface AttributeWrite {
-  row: number;
-  values: Record<string, string>;
-}
+export type { AttributeWrite } from './attribute-spill.js';
+
+/** What the attribute phase needs of the values: the numbers, and each number's values on demand. */
+export type AttributeSource = Pick<AttributeSpill, 'size' | 'phones' | 'has' | 'valuesOf'>;
 
 export interface AttributeOutcome {
   /** Contacts whose attributes were written. */
@@ -60,7 +65,7 @@ export function attributeRequestEstimate(contacts: number, accountTotal: number)
 
 export async function writeAttributes(
   client: VobizClient,
-  wanted: ReadonlyMap<string, AttributeWrite>,
+  wanted: AttributeSource,
   { concurrency, signal, call, onProgress }: AttributeOptions,
 ): Promise<AttributeOutcome> {
   const outcome: AttributeOutcome = {
@@ -85,10 +90,14 @@ export async function writeAttributes(
     }
   };
 
-  const update = async (contact: Contact, write: AttributeWrite) => {
-    const merged = { ...contact.custom_attributes, ...write.values };
+  const update = async (contact: Contact) => {
+    let row = 0;
     try {
-      if (Object.entries(write.values).every(([key, value]) => contact.custom_attributes[key] === value)) {
+      const write = await wanted.valuesOf(contact.phone_number);
+      if (!write) return;
+      row = write.row;
+      const merged = mergeAttributes(contact.custom_attributes, write.values);
+      if (merged === undefined) {
         outcome.unchanged++;
       } else {
         outcome.requests++;
@@ -96,73 +105,65 @@ export async function writeAttributes(
         outcome.written++;
       }
     } catch (error) {
-      fail(write.row, contact.phone_number, error);
+      fail(row, contact.phone_number, error);
     }
     await advance();
   };
   /** Starts an update when a slot is free; false once the caller cancelled. */
   const schedule = async (contact: Contact): Promise<boolean> => {
-    const write = wanted.get(contact.phone_number);
-    if (!write || seen.has(contact.phone_number)) return true;
     seen.add(contact.phone_number);
     while (inFlight.size >= concurrency) await Promise.race(inFlight);
     if (signal.aborted) return false;
-    const task = update(contact, write).finally(() => inFlight.delete(task));
+    const task = update(contact).finally(() => inFlight.delete(task));
     inFlight.add(task);
     return true;
   };
 
-  try {
-    outcome.requests++;
-    const first = await client.listContacts({ page: 1, limit: MAX_PAGE_SIZE }, call());
-    const pages = Math.ceil(first.total / MAX_PAGE_SIZE);
-    if (wanted.size < pages) {
-      // Few numbers in a large account: one lookup each beats reading every page.
-      for (const phone of wanted.keys()) {
-        if (signal.aborted) break;
-        outcome.requests++;
-        let contact: Contact | undefined;
-        try {
-          contact = await findContactByPhone(client, phone, call());
-        } catch (error) {
-          // A search too crowded to tell fails this number only; any other failure ends the phase.
-          if (!(error instanceof LookupIncompleteError)) throw error;
-          seen.add(phone);
-          fail(wanted.get(phone)?.row ?? 0, phone, error);
-          await advance();
-          continue;
-        }
-        if (contact && !(await schedule(contact))) break;
-      }
-    } else {
-      let page = first;
-      let previousFirstId: string | undefined;
-      for (let number = 1; number <= pages; number++) {
-        if (number > 1) {
-          if (signal.aborted) break;
-          outcome.requests++;
-          page = await client.listContacts({ page: number, limit: MAX_PAGE_SIZE }, call());
-        }
-        // An upstream that ignores `page` would serve the same page for ever: stop, and say so.
-        const firstId = page.items[0]?.id;
-        if (page.items.length === 0) break;
-        if (firstId === previousFirstId) {
-          outcome.incomplete = new Error(
-            `the contact list did not advance at page ${number} (the API repeated a page)`,
-          );
-          break;
-        }
-        previousFirstId = firstId;
-        let go = true;
-        for (const contact of page.items) if (!(go = await schedule(contact))) break;
-        if (!go || !page.has_more) break;
-      }
-    }
-  } catch (error) {
-    outcome.incomplete = error;
-  }
+  const found = await findExisting(
+    client,
+    wanted,
+    {
+      found: schedule,
+      unknown: async (phone, error) => {
+        seen.add(phone);
+        fail((await wanted.valuesOf(phone))?.row ?? 0, phone, error);
+        await advance();
+      },
+    },
+    { signal, call, onRequest: () => outcome.requests++ },
+  );
+  if (found.incomplete !== undefined) outcome.incomplete = found.incomplete;
   await Promise.all(inFlight);
   outcome.cancelled = signal.aborted;
   outcome.notFound = outcome.cancelled || outcome.incomplete ? 0 : wanted.size - seen.size;
   return outcome;
+}
+
+/**
+ * The contact's attributes with the file's values laid over them, keys matched without regard to case;
+ * undefined when the contact has every value already. A value goes under each key the contact spells
+ * that way (`City` for `city`), or under the file's key when it has none.
+ */
+export function mergeAttributes(
+  current: Readonly<Record<string, unknown>>,
+  values: Readonly<Record<string, string>>,
+): Record<string, unknown> | undefined {
+  const spellings = new Map<string, string[]>();
+  for (const key of Object.keys(current)) {
+    const lower = key.toLowerCase();
+    const known = spellings.get(lower);
+    if (known) known.push(key);
+    else spellings.set(lower, [key]);
+  }
+  const merged: Record<string, unknown> = { ...current };
+  let changed = false;
+  for (const [key, value] of Object.entries(values)) {
+    for (const spelling of spellings.get(key.toLowerCase()) ?? [key]) {
+      if (merged[spelling] !== value) {
+        merged[spelling] = value;
+        changed = true;
+      }
+    }
+  }
+  return changed ? merged : undefined;
 }

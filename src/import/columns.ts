@@ -4,7 +4,8 @@
  * `phone_number,name,tags` header, so the columns are either given (`columns`) or recognised by their
  * usual names, case and punctuation aside:
  * - phone: the API's phone_number, then WhatsApp, then mobile, then other phone columns; where the first
- *   is empty in a row, the next is tried (a HubSpot row may have a phone but no mobile);
+ *   is empty in a row, or holds a placeholder without a digit ("n/a", "-"), the next is tried (a HubSpot
+ *   row may have a phone but no mobile);
  * - name: a name column, or first [+ middle] + last name joined;
  * - tags: the API's tags (comma-separated), or another tool's labels/groups/categories, whose own
  *   separators (`:::`, `;`) and system labels (Google's `* myContacts`) are read as that tool writes them.
@@ -29,7 +30,7 @@ export interface TagColumn {
 
 /** Where each field is read from, by position in a record. */
 export interface ColumnPlan {
-  /** Tried in order: the first non-empty cell is the number. */
+  /** Tried in order: the first cell holding a digit is the number ("n/a" or "-" is no number). */
   phone: number[];
   /** Joined with spaces. */
   name: number[];

@@ -220,15 +220,23 @@ export class RowChecker {
   }
 }
 
-/** The first non-empty phone cell; a cell holding several numbers (Google's ` ::: `) gives its first. */
+/**
+ * The first phone cell holding a digit; a cell holding several numbers (Google's ` ::: `) gives its first.
+ * A cell without a digit ("n/a", "-", "none") is a placeholder, as empty as a blank one: the next column
+ * is tried. When no cell has a digit, the first non-empty one is returned, so that the row's error shows
+ * what the file held.
+ */
 function firstPhone(record: CsvRecord, columns: readonly number[]): string {
+  let placeholder = '';
   for (const index of columns) {
     const cell = (record[index] ?? '').trim();
     if (cell === '') continue;
     const separator = cell.indexOf(':::');
-    return separator === -1 ? cell : cell.slice(0, separator).trim();
+    const first = separator === -1 ? cell : cell.slice(0, separator).trim();
+    if (/\d/.test(first)) return first;
+    placeholder ||= first;
   }
-  return '';
+  return placeholder;
 }
 
 function joinCells(record: CsvRecord, columns: readonly number[]): string {

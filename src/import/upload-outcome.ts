@@ -3,6 +3,7 @@
  * upload's code (csv-parse, the phone rules), so that the tool's result builder, loaded at start-up,
  * can read an outcome without loading the import pipeline.
  */
+import type { AttributeSpill } from './attribute-spill.js';
 import type { RowError } from './csv-rows.js';
 import type { RowTally } from './tally.js';
 
@@ -18,13 +19,21 @@ export interface UploadOutcome {
    * created/updated split is uncertain. `accepted` = rows the replay created or updated.
    */
   uncertain: { chunk: number; firstRow: number; accepted: number; cause: unknown }[];
+  /**
+   * Chunks whose summary accounts for fewer rows (created + updated + failed) than the `sent`: what
+   * became of the `rows` left over is unknown.
+   */
+  unaccounted: { chunk: number; firstRow: number; lastRow: number; sent: number; rows: number }[];
   /** Rows the API refused, mapped back to the user's row numbers. */
   failed: number;
   errors: RowError[];
   rowsSent: number;
   chunksDone: number;
-  /** Phone number → the attribute columns' values, for the rows that had any (later rows win). */
-  attributes: Map<string, { row: number; values: Record<string, string> }>;
+  /**
+   * The attribute columns' values of the rows that had any, on disk; absent without attribute columns.
+   * Whoever holds the outcome closes it.
+   */
+  attributes?: AttributeSpill;
   /** The highest file row in a chunk that was sent: no row after it was. */
   lastRowSent: number;
   /** The client cancelled: the upload stopped after the chunks that were in flight. */

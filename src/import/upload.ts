@@ -19,6 +19,7 @@ import type { CsvShape, CsvSource } from './csv-source.js';
 import { MAX_KEPT_ERRORS, RowTally } from './tally.js';
 import { UploadChunk } from './upload-chunk.js';
 import { stopReason, type UploadOutcome } from './upload-outcome.js';
+import { AttributeSpill } from './attribute-spill.js';
 
 /**
  * A chunk is sent once it holds `chunkRows` rows or this much CSV text, whichever comes first: with
@@ -56,17 +57,20 @@ export async function uploadCsvInChunks(
   { client, chunkRows, concurrency, signal, onProgress }: UploadOptions,
 ): Promise<UploadOutcome> {
   const checker = new RowChecker(shape.plan, rowOptions);
+  // The attribute columns' values wait on disk for the phase after the upload (attribute-spill.ts).
+  const spill = shape.plan.attributes.length > 0 ? await AttributeSpill.create() : undefined;
   const outcome: UploadOutcome = {
     tally: new RowTally(checker),
     created: 0,
     updated: 0,
     uncertain: [],
+    unaccounted: [],
     failed: 0,
     errors: [],
     rowsSent: 0,
     chunksDone: 0,
     lastRowSent: 0,
-    attributes: new Map(),
+    ...(spill && { attributes: spill }),
     cancelled: false,
     failures: [],
   };
@@ -103,10 +107,23 @@ export async function uploadCsvInChunks(
       outcome.uncertain.push({ chunk: index + 1, firstRow: chunk.firstRow, accepted, cause: replayedAfter });
     }
     outcome.failed += summary.failed;
-    for (const error of summary.errors) {
-      if (outcome.errors.length >= MAX_KEPT_ERRORS) break;
-      outcome.errors.push({ ...error, row: chunk.fileRow(error.row) });
+    const { firstRow, lastRow } = chunk;
+    const accounted = summary.created + summary.updated + summary.failed;
+    if (accounted < chunk.size) {
+      const sent = chunk.size;
+      outcome.unaccounted.push({ chunk: index + 1, firstRow, lastRow, sent, rows: sent - accounted });
     }
+    // A refused row's attributes must not reach the contact that has its number; nor may those of a
+    // row whose outcome the summary leaves unknown (not all refused rows listed, or rows unaccounted for).
+    let unknownRows = accounted < chunk.size || summary.errors.length < summary.failed;
+    for (const error of summary.errors) {
+      const known = error.row >= 1 && error.row <= chunk.size;
+      if (known) spill?.skipRow(chunk.fileRow(error.row));
+      else unknownRows = true;
+      if (outcome.errors.length < MAX_KEPT_ERRORS)
+        outcome.errors.push({ ...error, row: chunk.fileRow(error.row) });
+    }
+    if (unknownRows) spill?.skipRows(firstRow, lastRow);
     outcome.rowsSent += chunk.size;
     outcome.chunksDone++;
     pendingRows -= chunk.size;
@@ -148,11 +165,25 @@ export async function uploadCsvInChunks(
     return sent[high];
   };
 
-  let chunk = new UploadChunk();
-  let waitFor: Promise<void>[] = [];
-  let unexpected: { error: unknown } | undefined;
   /** Thrown to leave the read loop early; not an error. */
   const stop = Symbol('stop');
+  let chunk = new UploadChunk();
+  let waitFor: Promise<void>[] = [];
+  /** Sends the chunk once it is full; else lets the chunks in flight make progress now and then. */
+  const sendWhenFull = (row: number): Promise<void> | undefined => {
+    // The requests and answers of the chunks in flight need the event loop too.
+    if (chunk.size < chunkRows && chunk.length < MAX_CHUNK_CHARS) {
+      return row % 256 === 0 ? yieldToEventLoop() : undefined;
+    }
+    const full = chunk;
+    const after = waitFor;
+    chunk = new UploadChunk();
+    waitFor = [];
+    return dispatch(full, after).then((went) => {
+      if (!went) throw stop;
+    });
+  };
+  let unexpected: { error: unknown } | undefined;
   try {
     await forEachRecord(source, shape, read, (record, row) => {
       rowsRead = row;
@@ -166,27 +197,13 @@ export async function uploadCsvInChunks(
           const earlier = chunkOf(previous);
           if (earlier) waitFor.push(earlier.done);
         }
-        if (contact.attributes) {
-          const known = outcome.attributes.get(contact.phone_number);
-          outcome.attributes.set(contact.phone_number, {
-            row,
-            values: { ...known?.values, ...contact.attributes },
-          });
-        }
         chunk.add(contact);
         pendingRows++;
+        // Its write to disk is waited for (when the buffer is full) before the next row is read.
+        const spilling = contact.attributes && spill?.add(contact.phone_number, row, contact.attributes);
+        if (spilling) return spilling.then(() => sendWhenFull(row));
       }
-      // Let the chunks in flight make progress: their requests and answers need the event loop too.
-      if (chunk.size < chunkRows && chunk.length < MAX_CHUNK_CHARS) {
-        return row % 256 === 0 ? yieldToEventLoop() : undefined;
-      }
-      const full = chunk;
-      const after = waitFor;
-      chunk = new UploadChunk();
-      waitFor = [];
-      return dispatch(full, after).then((went) => {
-        if (!went) throw stop;
-      });
+      return sendWhenFull(row);
     });
     readToEnd = true;
     if (chunk.size > 0 && !stopped()) await dispatch(chunk, waitFor);
@@ -197,7 +214,10 @@ export async function uploadCsvInChunks(
     else if (error !== stop) unexpected = { error };
   }
   await Promise.all(inFlight);
-  if (unexpected) throw unexpected.error;
+  if (unexpected) {
+    await spill?.close();
+    throw unexpected.error;
+  }
   // Cancelled after the last chunk went: nothing was left to stop, but the caller is gone all the same.
   if (signal.aborted) outcome.cancelled = true;
   return outcome;

@@ -64,6 +64,15 @@ export const createContact = defineTool({
           writes: true,
           verifiedUnchanged: retryRecordOf(outcome.error)?.verifiedNotApplied ?? false,
         });
+      case 'taken':
+        // Never "nothing was changed": the first attempt may well be what took the number.
+        return errorResult(
+          `The contact ${number} exists now, but this call cannot show who created it: the first attempt got ` +
+            `${describeCause(outcome.cause)} (it may have been applied), and the retry was refused because the number ` +
+            `is taken (${describeCause(outcome.conflict)}). Most likely the first attempt created it; someone else may have. ` +
+            `The contact could not be read${outcome.lookupError === undefined ? '' : ` (${describeCause(outcome.lookupError)})`}: ` +
+            `check it with get_contact (phone_number "${number}") before changing it, and do not create it again.`,
+        );
       case 'lookup_failed':
         return errorResult(
           `Could not tell whether the contact ${number} was created: the create got ` +

@@ -2,10 +2,11 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { AttributeOutcome } from '../import/attributes.js';
 import type { CsvShape, CsvSource } from '../import/csv-source.js';
+import type { ExistingChanges } from '../import/existing-changes.js';
 import type { RowTally } from '../import/tally.js';
-import { stopReason } from '../import/upload-outcome.js';
+import { stopReason, type UploadOutcome } from '../import/upload-outcome.js';
 import { logInfo } from '../log.js';
-import { E164_EXAMPLE } from '../vobiz/contract.js';
+import { CSV_TAG_SEPARATOR, E164_EXAMPLE } from '../vobiz/contract.js';
 import { DEFAULT_IMPORT_CONCURRENCY } from './context.js';
 import { booleanField, objectField, optional, stringListField, tagListField, withDefault } from './fields.js';
 import {
@@ -17,9 +18,10 @@ import {
   ImportOutputShape,
   type ImportOutput,
 } from './import-result.js';
-import { renderText } from '../render.js';
+import { renderTags, renderText } from '../render.js';
+import { canConfirm, confirmChange } from './confirm.js';
 import { describeCause, describeFailure, errorResult, successResult } from './results.js';
-import { progressReporter } from './progress.js';
+import { progressReporter, type ProgressReporter } from './progress.js';
 import { defineTool, type ToolCall } from './tool.js';
 
 /** How long the client has to answer roots/list before the configured directories apply. */
@@ -91,10 +93,24 @@ export const importContactsCsv = defineTool({
   output: ImportOutputShape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   mayRunLong: true,
+  confirmArgument: ({ bulkThreshold }) =>
+    `Set true only once the user has said yes to this import. Needed when it would overwrite the names of, ` +
+    `or add tags to, more than ${bulkThreshold} existing contacts (the dry run counts them); without it such ` +
+    'an import uploads nothing, and the answer says how many would change.',
   async run(args, call) {
     if ((args.file_path === undefined) === (args.csv === undefined)) {
       return errorResult(
         'Give exactly one of file_path (an absolute path of a CSV file) or csv (the CSV text).',
+      );
+    }
+    // The API reads an import's tags cell as comma-separated: a tag holding a comma would arrive as two
+    // tags. It cannot be sent through the import, so it is refused here, in the dry run and the upload alike.
+    const splitTags = (args.add_tags ?? []).filter((tag) => tag.includes(CSV_TAG_SEPARATOR));
+    if (splitTags.length > 0) {
+      return errorResult(
+        `add_tags ${renderTags(splitTags)} holds a comma: the import's tags cell is comma-separated, so Vobiz would ` +
+          'store it as separate tags. Nothing was uploaded. Use a tag without a comma, or import without it and ' +
+          'add it with tag_contacts, which sends tags one by one.',
       );
     }
     // The import code (csv-parse, the phone rules) loads with the first import, not at start-up.
@@ -147,8 +163,21 @@ async function dryRun(
   shape: CsvShape,
   warnings: string[],
 ) {
-  const tally = await pipeline.checkCsv(source, shape, rowOptions(args));
+  const { tally, plan } = await pipeline.checkCsv(source, shape, rowOptions(args));
   if (tally.total === 0) return errorResult(`${source.label} has a header but no data rows.`);
+  // What the upload would change on contacts that exist: what a confirmation would ask about.
+  const existing =
+    plan.size > 0
+      ? await pipeline.countExistingChanges(context.client, plan, {
+          signal: extra.signal,
+          call: () => context.client.startCall(extra.signal),
+        })
+      : undefined;
+  if (existing?.incomplete !== undefined) {
+    warnings.push(
+      `How many existing contacts the import would change is not fully known: reading the account's contacts failed (${describeCause(existing.incomplete)}); the counts are those of the contacts read.`,
+    );
+  }
   let accountTotal: number | undefined;
   if (tally.withAttributes > 0) {
     // What writing the attributes would cost depends on the account's size: one cheap read tells.
@@ -165,18 +194,82 @@ async function dryRun(
     accountTotal === undefined
       ? undefined
       : pipeline.attributeRequestEstimate(tally.withAttributes, accountTotal);
-  const result = dryRunResult(tally, shape, warnings, requests);
-  return successResult(result, `${formatCounts(result, shape)}${countryHint(tally, args.default_country)}`);
+  const result = dryRunResult(tally, shape, warnings, requests, existing);
+  const needsYes =
+    existing !== undefined &&
+    context.confirm.mode !== 'never' &&
+    mayChangeMore(existing, plan.size, context.confirm.bulkThreshold);
+  const ask = needsYes
+    ? `\nThe upload changes more than ${context.confirm.bulkThreshold} existing contacts (or cannot tell): it will need the user's yes.`
+    : '';
+  return successResult(
+    result,
+    `${formatCounts(result, shape)}${countryHint(tally, args.default_country)}${ask}`,
+  );
 }
 
-async function upload(
+/**
+ * The user's yes before an upload that would overwrite the names of, or add tags to, more existing
+ * contacts than the confirmation threshold — asked and refused as tag_contacts does (confirm.ts). The
+ * file is checked once more to know what each number's contact would be left with, and the contacts
+ * are read as the dry run reads them: the question carries the dry run's numbers.
+ */
+async function confirmUpload(
   args: ImportArgs,
   { server, extra, context }: ToolCall,
   pipeline: Pipeline,
   source: CsvSource,
   shape: CsvShape,
+) {
+  const settings = context.confirm;
+  const asks =
+    settings.mode === 'argument'
+      ? (args as { confirm?: unknown }).confirm !== true
+      : canConfirm(server, settings);
+  if (!asks) return 'go' as const;
+  const { plan } = await pipeline.checkCsv(source, shape, rowOptions(args), false);
+  // Fewer numbers than the threshold cannot change more contacts than it.
+  if (plan.size <= settings.bulkThreshold) return 'go' as const;
+  const existing = await pipeline.countExistingChanges(context.client, plan, {
+    signal: extra.signal,
+    call: () => context.client.startCall(extra.signal),
+  });
+  if (!mayChangeMore(existing, plan.size, settings.bulkThreshold)) return 'go' as const;
+  const parts = [
+    existing.namesOverwritten > 0 && `overwrite the names of ${existing.namesOverwritten}`,
+    existing.tagsAdded > 0 && `add tags to ${existing.tagsAdded}`,
+  ].filter(Boolean);
+  const changes = parts.length > 0 ? ` (${parts.join(' and ')})` : '';
+  const count =
+    existing.incomplete !== undefined
+      ? `at least ${existing.changed} and up to ${plan.size} existing contacts (reading the account failed: ${describeCause(existing.incomplete)})`
+      : existing.unknown > 0
+        ? `${existing.changed} existing contacts${changes}, and perhaps ${existing.unknown} more whose lookup could not tell`
+        : `${existing.changed} existing contacts${changes}`;
+  return confirmChange(server, extra, settings, args, () => ({
+    question: `Import ${renderText(source.label, { max: 120 })}: it would change ${count}. Go ahead?`,
+    what: `import ${renderText(source.label, { max: 120 })}, changing ${count}`,
+  }));
+}
+
+async function upload(
+  args: ImportArgs,
+  call: ToolCall,
+  pipeline: Pipeline,
+  source: CsvSource,
+  shape: CsvShape,
   warnings: string[],
 ) {
+  const { extra, context } = call;
+  try {
+    await pipeline.readThrough(source);
+    const gate = await confirmUpload(args, call, pipeline, source, shape);
+    if (gate !== 'go') return gate;
+  } catch (error) {
+    if (error instanceof pipeline.ImportInputError)
+      return errorResult(`${error.message} Nothing was uploaded.`);
+    throw error;
+  }
   const progress = progressReporter(extra);
   const outcome = await pipeline.uploadCsvInChunks(source, shape, rowOptions(args), {
     client: context.client,
@@ -190,6 +283,23 @@ async function upload(
         `${rowsDone} of ${rowsTotal} rows done, ${chunksDone} chunks uploaded`,
       ),
   });
+  try {
+    return await reportUpload(args, call, pipeline, source, shape, warnings, outcome, progress);
+  } finally {
+    await outcome.attributes?.close();
+  }
+}
+
+async function reportUpload(
+  args: ImportArgs,
+  { server, extra, context }: ToolCall,
+  pipeline: Pipeline,
+  source: CsvSource,
+  shape: CsvShape,
+  warnings: string[],
+  outcome: UploadOutcome,
+  progress: ProgressReporter,
+) {
   const { tally } = outcome;
   const hint = countryHint(tally, args.default_country);
   const stopped = stopReason(outcome) !== undefined;
@@ -212,7 +322,9 @@ async function upload(
   }
 
   let attributes: AttributeOutcome | undefined;
-  if (outcome.attributes.size > 0) {
+  // Numbers none of whose rows were imported for certain are dropped here: nothing is written for them.
+  await outcome.attributes?.seal();
+  if (outcome.attributes && outcome.attributes.size > 0) {
     // Progress goes on counting: the rows, then the contacts whose attributes are written.
     const rows = tally.total;
     attributes = await pipeline.writeAttributes(context.client, outcome.attributes, {
@@ -234,6 +346,12 @@ async function upload(
       )
     : '';
   return successResult(result, `${formatCounts(result, shape)}${hint}${failures}`);
+}
+
+/** Whether the import may change more existing contacts than `threshold`, counting what is not known. */
+function mayChangeMore(existing: ExistingChanges, numbers: number, threshold: number): boolean {
+  const most = existing.incomplete !== undefined ? numbers : existing.changed + existing.unknown;
+  return most > threshold;
 }
 
 /**

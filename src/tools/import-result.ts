@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { AttributeOutcome } from '../import/attributes.js';
+import type { ExistingChanges } from '../import/existing-changes.js';
 import type { RowError } from '../import/csv-rows.js';
 import type { CsvShape } from '../import/csv-source.js';
 import type { RowTally } from '../import/tally.js';
@@ -28,6 +29,13 @@ export const ImportOutputShape = {
     .optional()
     .describe('Rows accepted in chunks that were sent twice, whose created/updated split is unknown.'),
   failed: z.number().int().describe('Rows refused, by the checks here or by Vobiz.'),
+  unaccounted: z
+    .number()
+    .int()
+    .optional()
+    .describe(
+      "Rows sent that Vobiz's summary did not account for (not counted as created, updated or failed): whether they were imported is unknown.",
+    ),
   errors: z
     .array(RowErrorOutput)
     .describe(`Failed rows, first ${MAX_LISTED_ERRORS}; \`row\` counts data rows from 1, header excluded.`),
@@ -68,6 +76,17 @@ export const ImportOutputShape = {
     .describe(
       'Dry run: about how many requests the attributes would cost (reads, and one write per contact).',
     ),
+  existing_contacts: z
+    .object({
+      changed: z.number().int().describe('Existing contacts the import would change.'),
+      names_overwritten: z.number().int().describe('Existing contacts whose name it would overwrite.'),
+      tags_added: z.number().int().describe('Existing contacts it would add tags to.'),
+      complete: z.boolean().describe('Every number was looked up; false: the counts are a floor.'),
+    })
+    .optional()
+    .describe(
+      "Dry run: what the import would change on contacts that exist (the API's import upserts by phone number).",
+    ),
   attributes_written: z.number().int().optional(),
   attributes_unchanged: z.number().int().optional().describe('Contacts that had the values already.'),
   attributes_failed: z.number().int().optional(),
@@ -101,6 +120,8 @@ export function dryRunResult(
   warnings: string[],
   /** About how many requests writing the attributes would cost, when known. */
   attributeRequests: number | undefined,
+  /** What the import would change on contacts that exist, when they were looked up. */
+  existing?: ExistingChanges,
 ): ImportOutput {
   const topTags = [...tally.tagCounts].sort((a, b) => b[1] - a[1]).slice(0, 20);
   const ranges =
@@ -128,6 +149,14 @@ export function dryRunResult(
       tags,
       ...(attributes && { attributes }),
     })),
+    ...(existing && {
+      existing_contacts: {
+        changed: existing.changed,
+        names_overwritten: existing.namesOverwritten,
+        tags_added: existing.tagsAdded,
+        complete: existing.incomplete === undefined && existing.unknown === 0,
+      },
+    }),
     ...(attributeRequests !== undefined && { attribute_requests: attributeRequests }),
     ...withWarnings([...warnings, ...repeatWarnings(tally), ...ranges]),
   };
@@ -142,6 +171,7 @@ export function importResult(
   const { tally } = outcome;
   const stopped = stoppedOf(outcome);
   const uncertain = outcome.uncertain.reduce((sum, chunk) => sum + chunk.accepted, 0);
+  const unaccounted = outcome.unaccounted.reduce((sum, chunk) => sum + chunk.rows, 0);
   return {
     dry_run: false,
     total: tally.total,
@@ -150,6 +180,7 @@ export function importResult(
     updated: outcome.updated,
     ...(outcome.uncertain.length > 0 && { created_or_updated: uncertain }),
     failed: tally.invalid + outcome.failed,
+    ...(unaccounted > 0 && { unaccounted }),
     ...listErrors([...tally.errors, ...outcome.errors], tally.invalid + outcome.failed),
     phone_numbers_normalised: tally.normalised,
     repeated_numbers: tally.repeatCount,
@@ -165,10 +196,16 @@ export function importResult(
       ...warnings,
       ...repeatWarnings(tally),
       ...uncertainWarnings(outcome),
+      ...unaccountedWarnings(outcome),
       ...(attributes ? attributeWarnings(attributes) : []),
-      ...(stopped && outcome.attributes.size > 0
+      ...(stopped && outcome.attributes && outcome.attributes.size > 0
         ? [
             `The attributes (attributes_from) of ${outcome.attributes.size} contacts were not written: the import stopped before that phase. Running the same import again writes them.`,
+          ]
+        : []),
+      ...(outcome.attributes && outcome.attributes.skippedRows > 0
+        ? [
+            `The attributes (attributes_from) of ${outcome.attributes.skippedRows} rows were not written: Vobiz refused those rows, or its summary did not say whether it took them, so their values were kept off the contacts with their numbers.`,
           ]
         : []),
     ]),
@@ -239,6 +276,15 @@ function uncertainWarnings(outcome: UploadOutcome): string[] {
   );
 }
 
+function unaccountedWarnings(outcome: UploadOutcome): string[] {
+  return outcome.unaccounted.map(
+    ({ chunk, firstRow, lastRow, sent, rows }) =>
+      `Chunk ${chunk} (rows ${firstRow}–${lastRow}): Vobiz's summary accounts for ${sent - rows} of the ${sent} rows sent; ` +
+      `for the other ${rows} (not counted as created, updated or failed), whether they were imported is unknown. ` +
+      'Check those rows with list_contacts, or run the same import again (it is an upsert by phone number).',
+  );
+}
+
 function listErrors(errors: RowError[], failed: number): Pick<ImportOutput, 'errors' | 'errors_omitted'> {
   const listed = errors
     .sort((a, b) => a.row - b.row)
@@ -251,12 +297,15 @@ function listErrors(errors: RowError[], failed: number): Pick<ImportOutput, 'err
 export function formatCounts(r: ImportOutput, shape: CsvShape): string {
   const counts =
     `${r.created} created, ${r.updated} updated, ` +
-    `${r.created_or_updated ? `${r.created_or_updated} created or updated (uncertain which), ` : ''}${r.failed} failed`;
+    `${r.created_or_updated ? `${r.created_or_updated} created or updated (uncertain which), ` : ''}${r.failed} failed` +
+    (r.unaccounted ? `, ${r.unaccounted} unknown (not in Vobiz's summary)` : '');
   const head = r.dry_run
     ? `Dry run, nothing uploaded: ${r.total} rows, ${r.valid} would be sent, ${r.failed} invalid.`
     : r.stopped
       ? formatStopped(r.stopped, `Of ${r.total} rows read: ${counts}.`)
-      : `Imported ${r.total} rows: ${counts}.`;
+      : r.unaccounted
+        ? `Import of ${r.total} rows done, but not all accounted for: ${counts}.`
+        : `Imported ${r.total} rows: ${counts}.`;
   const normalised = r.phone_numbers_normalised
     ? ` ${r.phone_numbers_normalised} phone numbers rewritten to E.164.`
     : '';
@@ -273,6 +322,12 @@ export function formatCounts(r: ImportOutput, shape: CsvShape): string {
     const attributes = s.attributes ? ` attributes ${renderJson(s.attributes)}` : '';
     lines.push(
       `Row ${s.row} as sent: ${s.phone_number} ${renderText(s.name)} tags ${renderTags(s.tags)}${attributes}`,
+    );
+  }
+  if (r.existing_contacts) {
+    const e = r.existing_contacts;
+    lines.push(
+      `Existing contacts it would change: ${e.complete ? '' : 'at least '}${e.changed} (${e.names_overwritten} names overwritten, ${e.tags_added} gaining tags).`,
     );
   }
   if (r.attribute_requests) {

@@ -9,8 +9,14 @@
  *   `Date` header): an earlier attempt of this call created it;
  * - created before this call, or not as sent: it existed already (what a 409 would have said);
  * - as sent, but when it was created cannot be told (no `created_at`, no `Date`): it says so.
+ * A 409 after an unknown outcome says the number is taken now, whatever a lookup before it found (a
+ * search index may lag behind a create): the contact is read by the id the 409 names, and judged as above.
+ * If it cannot be read, the result says the number is taken — most likely by the first attempt — never
+ * that nothing was changed.
  */
 import type { CallOptions, NewContact, VobizClient } from './client.js';
+import { DUPLICATE_CONTACT_STATUS } from './contract.js';
+import { VobizHttpError } from './errors.js';
 import { findContactByPhone } from './find-contact.js';
 import type { Settle } from './retry.js';
 import type { Contact } from './schemas.js';
@@ -25,7 +31,12 @@ export type CreateOutcome =
   /** Not created; the error's retry record says whether a lookup showed that nothing was applied. */
   | { kind: 'failed'; error: unknown }
   /** An attempt's outcome was unknown and the lookup that should have told failed too. */
-  | { kind: 'lookup_failed'; error: unknown; lookupError: unknown };
+  | { kind: 'lookup_failed'; error: unknown; lookupError: unknown }
+  /**
+   * After an attempt of unknown outcome (`cause`), a retry got a 409 (`conflict`): the number is taken
+   * now, but the contact holding it could not be read (`lookupError` when reading it failed).
+   */
+  | { kind: 'taken'; cause: unknown; conflict: unknown; lookupError?: unknown };
 
 /** How much earlier than our first attempt (on the API's clock) a contact may be dated and still be ours. */
 const CLOCK_TOLERANCE_MS = 2_000;
@@ -37,13 +48,23 @@ export async function createContactOnce(
 ): Promise<CreateOutcome> {
   const firstAttemptAt = Date.now();
   let found: CreateOutcome | undefined;
-  const settle: Settle<Contact> = async (cause) => {
+  /** The first failure whose outcome was unknown: what a later 409 is weighed against. */
+  let unknownCause: unknown;
+  const settle: Settle<Contact> = async (failure) => {
+    const conflict = isConflict(failure) ? failure : undefined;
+    unknownCause ??= conflict ? undefined : failure;
+    const cause = unknownCause ?? failure;
     let existing: Contact | undefined;
     try {
-      existing = await findContactByPhone(client, contact.phone_number, call);
+      existing = conflict
+        ? await readConflicting(client, conflict, contact.phone_number, call)
+        : await findContactByPhone(client, contact.phone_number, call);
     } catch (lookupError) {
+      if (conflict) throw new NumberTaken(cause, conflict, lookupError);
       throw new LookupFailed(cause, lookupError);
     }
+    // A 409 is the API's word that the number is taken: not finding the contact does not undo it.
+    if (!existing && conflict) throw new NumberTaken(cause, conflict);
     if (!existing) return { applied: false };
     const offset = client.serverClockOffsetMs();
     const kind = judge(existing, contact, offset === undefined ? undefined : firstAttemptAt + offset);
@@ -60,6 +81,10 @@ export async function createContactOnce(
     if (error instanceof LookupFailed) {
       return { kind: 'lookup_failed', error: error.attemptError, lookupError: error.lookupError };
     }
+    if (error instanceof NumberTaken) {
+      const { unknownAttempt: cause, conflict, lookupError } = error;
+      return { kind: 'taken', cause, conflict, ...(lookupError !== undefined && { lookupError }) };
+    }
     return { kind: 'failed', error };
   }
 }
@@ -71,6 +96,42 @@ class LookupFailed extends Error {
   ) {
     super('the lookup after an unknown outcome failed');
   }
+}
+
+class NumberTaken extends Error {
+  constructor(
+    readonly unknownAttempt: unknown,
+    readonly conflict: unknown,
+    readonly lookupError?: unknown,
+  ) {
+    super('the number is taken, and the contact holding it could not be read');
+  }
+}
+
+function isConflict(error: unknown): error is VobizHttpError {
+  return error instanceof VobizHttpError && error.status === DUPLICATE_CONTACT_STATUS;
+}
+
+/**
+ * The contact a 409 says holds the number: by the id it names (a read by id does not depend on a search
+ * index that may lag behind a create), else by a lookup; undefined when neither finds it.
+ */
+async function readConflicting(
+  client: VobizClient,
+  conflict: VobizHttpError,
+  phoneNumber: string,
+  call: CallOptions,
+): Promise<Contact | undefined> {
+  const id = conflict.details.extra?.['existing_id'];
+  if (typeof id === 'string' && id !== '') {
+    try {
+      const contact = await client.getContact(id, call);
+      if (contact.phone_number === phoneNumber) return contact;
+    } catch (error) {
+      if (!(error instanceof VobizHttpError && error.status === 404)) throw error;
+    }
+  }
+  return findContactByPhone(client, phoneNumber, call);
 }
 
 /** Whose is the contact found under the number: this call's, one that existed before, or unknown. */

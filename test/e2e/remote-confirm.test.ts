@@ -1,6 +1,7 @@
 /**
  * Confirmations in remote mode. A stateless request cannot receive the user's answer to a question,
- * so delete_contact, and tag_contacts changing more contacts than the threshold, need `confirm: true`
+ * so delete_contact, and tag_contacts or import_contacts_csv changing more existing contacts than the
+ * threshold, need `confirm: true`
  * — even from a client that declares elicitation — and without it change nothing.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -54,10 +55,14 @@ describe('with the default VOBIZ_CONFIRM=auto, against the operator account', ()
     await stopRemote(remote);
   });
 
-  it('declares confirm on delete_contact and tag_contacts only, telling the model when to set it', async () => {
+  it('declares confirm on the tools that change contacts in bulk or destroy, telling the model when to set it', async () => {
     const { tools } = await client.listTools();
     const withConfirm = tools.filter((tool) => 'confirm' in (tool.inputSchema.properties ?? {}));
-    expect(withConfirm.map((tool) => tool.name).sort()).toEqual(['delete_contact', 'tag_contacts']);
+    expect(withConfirm.map((tool) => tool.name).sort()).toEqual([
+      'delete_contact',
+      'import_contacts_csv',
+      'tag_contacts',
+    ]);
     for (const tool of withConfirm) {
       const field = tool.inputSchema.properties?.['confirm'] as { type: string; description: string };
       expect(field.type).toBe('boolean');
@@ -66,6 +71,43 @@ describe('with the default VOBIZ_CONFIRM=auto, against the operator account', ()
     }
     // The threshold the model is told is the one this server applies, not the build's default.
     expect(confirmText(tools, 'tag_contacts')).toContain('Needed when more than 2 contacts would change');
+    expect(confirmText(tools, 'import_contacts_csv')).toContain(
+      'or add tags to, more than 2 existing contacts',
+    );
+  });
+
+  it('uploads nothing that renames or tags more existing contacts than the threshold without confirm', async () => {
+    const three = sandbox.contacts().slice(0, 3);
+    const csv = ['phone_number,name', ...three.map((c, i) => `${c.phone_number},Imported ${i}`)].join('\n');
+    const before = requestMark(sandbox);
+
+    const dryRun = await call(client, 'import_contacts_csv', { csv, dry_run: true });
+    expect(structured<{ existing_contacts: unknown }>(dryRun).existing_contacts).toEqual({
+      changed: 3,
+      names_overwritten: 3,
+      tags_added: 0,
+      complete: true,
+    });
+    const refused = await call(client, 'import_contacts_csv', { csv });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(
+      /^Not done: this server needs the user's yes to import "the csv text", changing 3 existing contacts \(overwrite the names of 3\), and nothing was changed\..*confirm: true/,
+    );
+    // add_tags alone changes them too.
+    const same = ['phone_number,name', ...three.map((c) => `${c.phone_number},${c.name}`)].join('\n');
+    const tagging = await call(client, 'import_contacts_csv', { csv: same, add_tags: ['fair'] });
+    expect(textOf(tagging)).toMatch(/changing 3 existing contacts \(add tags to 3\)/);
+    expect(requestsSince(sandbox, before).filter((entry) => entry.route === 'import')).toEqual([]);
+
+    const confirmed = await call(client, 'import_contacts_csv', { csv, confirm: true });
+    expect(structured<{ updated: number }>(confirmed).updated).toBe(3);
+    expect(
+      sandbox
+        .contacts()
+        .slice(0, 3)
+        .map((c) => c.name),
+    ).toEqual(['Imported 0', 'Imported 1', 'Imported 2']);
+    expect(elicited).toEqual([]);
   });
   it('keeps the contact when delete_contact comes without confirm, naming whom to ask about', async () => {
     const contact = sandbox.contacts()[0]!;

@@ -135,14 +135,29 @@ describe('after a 503 on the create', () => {
 });
 
 describe('after a timeout on the create', () => {
-  it('applied late: the retry meets a 409, and the lookup recognises the contact as this call’s', async () => {
-    api.script = [hang, page(), apiError(409, 'CONFLICT', {}, { existing_id: 'c1' }), page(stored())];
+  it('applied late: the retry meets a 409, and the contact it names, read by id, is this call’s', async () => {
+    api.script = [hang, page(), apiError(409, 'CONFLICT', {}, { existing_id: 'c1' }), json(200, stored())];
     await expect(create()).resolves.toMatchObject({
       kind: 'created',
       confirmedBy: 'lookup',
       contact: { id: 'c1' },
     });
+    expect(calls()).toEqual(['POST /contacts', LOOKUP, 'POST /contacts', 'GET /contacts/c1']);
+  });
+
+  it('applied late, a 409 without an id: the lookup by number finds the contact as this call’s', async () => {
+    api.script = [hang, page(), apiError(409, 'CONFLICT'), page(stored())];
+    await expect(create()).resolves.toMatchObject({ kind: 'created', contact: { id: 'c1' } });
     expect(calls()).toEqual(['POST /contacts', LOOKUP, 'POST /contacts', LOOKUP]);
+  });
+
+  it('a 409 after an unknown outcome, the contact nowhere to be read: the number is taken, not "failed"', async () => {
+    api.script = [hang, page(), apiError(409, 'CONFLICT'), page()];
+    await expect(create()).resolves.toMatchObject({
+      kind: 'taken',
+      cause: { kind: 'timeout' },
+      conflict: { status: 409 },
+    });
   });
 
   it('not applied: the retry is created normally', async () => {

@@ -69,3 +69,69 @@ it('a file already over the limit is refused from the descriptor, before a byte 
   await writeFile(file, 'x'.repeat(3_000));
   await expect(openImportFile(file, [dir], 2_000)).rejects.toThrow(/is 2\.9 KB, over the 2\.0 KB limit/);
 });
+
+it('bytes that are not UTF-8 anywhere stop the read, with their byte and line; a character cut between blocks does not', async () => {
+  // 70 kB of 29-byte lines ending in a four-byte character (😀): the one on line 2260 falls across the
+  // 64 kB block boundary (65536 = 2259 × 29 + 25). Then a line with a lone 0xFF byte.
+  const line = Buffer.from('+919800000001,Smile 123 😀\n');
+  expect(line.length).toBe(29);
+  const lines = Math.ceil(70_000 / line.length);
+  const bad = Buffer.concat([Buffer.from('+919800000002,Bad '), Buffer.from([0xff]), Buffer.from('\n')]);
+  const file = path.join(dir, 'latin1-late.csv');
+  await writeFile(file, Buffer.concat([...Array.from({ length: lines }, () => line), bad]));
+  const offset = lines * line.length + '+919800000002,Bad '.length;
+  const opened = await openImportFile(file, [dir], 1 << 20);
+  try {
+    const { bytes, error } = await readAll(opened.read());
+    expect(error?.message).toBe(
+      `${file} is not UTF-8 text: byte ${offset + 1} (on line ${lines + 1}) cannot be read as UTF-8, so the file was not read past it. Save the CSV as UTF-8 and try again.`,
+    );
+    // The block holding the byte was not handed on.
+    expect(bytes).toBeLessThan(offset);
+  } finally {
+    await opened.close();
+  }
+  // The same lines without the bad one read to the end.
+  await writeFile(file, Buffer.concat(Array.from({ length: lines }, () => line)));
+  const clean = await openImportFile(file, [dir], 1 << 20);
+  try {
+    expect(await readAll(clean.read())).toEqual({ bytes: lines * line.length });
+  } finally {
+    await clean.close();
+  }
+});
+
+it('a character cut by the end of the file is not UTF-8 either', async () => {
+  const file = path.join(dir, 'cut.csv');
+  await writeFile(file, Buffer.concat([Buffer.from('+919800000001,Cut '), Buffer.from([0xf0, 0x9f])]));
+  const opened = await openImportFile(file, [dir], 1 << 20);
+  try {
+    expect((await readAll(opened.read())).error?.message).toMatch(/byte 19 \(on line 1\) cannot be read/);
+  } finally {
+    await opened.close();
+  }
+});
+
+it('a file written to in place after it was opened stops the read, so two versions are never mixed', async () => {
+  const file = path.join(dir, 'overwritten.csv');
+  await writeFile(file, 'phone_number,name\n'.padEnd(200_000, 'x'));
+  const opened = await openImportFile(file, [dir], 1 << 20);
+  try {
+    const stream = opened.read();
+    const blocks: Buffer[] = [];
+    let error: Error | undefined;
+    try {
+      for await (const block of stream) {
+        blocks.push(block as Buffer);
+        // After the first block, another export is written over it (same file, same inode).
+        if (blocks.length === 1) await writeFile(file, 'phone_number,name\n'.padEnd(150_000, 'y'));
+      }
+    } catch (caught) {
+      error = caught as Error;
+    }
+    expect(error?.message).toMatch(/changed while it was read .* two versions of the file/);
+    expect(Buffer.concat(blocks).includes('y')).toBe(false);
+  } finally {
+    await opened.close();
+  }
+});

@@ -38,8 +38,8 @@ it('maps the rows of each chunk back to the rows of the original file, skipping 
     lines.push(i === 3 ? 'bad,Invalid' : `+9197100000${String(i).padStart(2, '0')},N${i}`);
   const source = textSource(lines.join('\n'));
   const shape = await sniffCsv(source);
-  const checked = await checkCsv(source, shape, {});
-  expect(checked).toMatchObject({ total: 9, valid: 8, invalid: 1 });
+  const { tally } = await checkCsv(source, shape, {});
+  expect(tally).toMatchObject({ total: 9, valid: 8, invalid: 1 });
 
   const progress: number[] = [];
   const outcome = await uploadCsvInChunks(

@@ -103,6 +103,38 @@ describe('create_contact', () => {
     expect(calls()).toEqual(['POST /contacts', 'GET /contacts', 'POST /contacts']);
   });
 
+  // Issue 22: the lookup after the 503 misses the contact (a search index behind the create), the retry
+  // gets a 409: the number is taken now, most likely by the first attempt. Never "nothing was changed".
+  const conflict = apiError(409, 'CONFLICT', {}, { existing_id: 'c1' });
+
+  it('a 503, a stale lookup, then a 409: the contact the 409 names is read by id, and is this call’s', async () => {
+    const ours = { ...contact, created_at: new Date().toISOString() };
+    api.script = [unavailable, page(), conflict, json(200, ours)];
+    const result = await tools.call('create_contact', args);
+    expect(result.isError).toBeFalsy();
+    expect(textOf(result)).toMatch(/^Created: c1 .*the first attempt had been applied/);
+    expect(textOf(result)).not.toMatch(/[Nn]othing was changed/);
+    expect(calls()).toEqual(['POST /contacts', 'GET /contacts', 'POST /contacts', 'GET /contacts/c1']);
+  });
+
+  it('a 503, a stale lookup, then a 409 naming a contact that cannot be read: says the number is taken', async () => {
+    api.script = [unavailable, page(), conflict, apiError(404, 'NOT_FOUND'), page()];
+    const result = await tools.call('create_contact', args);
+    expect(result.isError).toBe(true);
+    const text = textOf(result);
+    expect(text).not.toMatch(/[Nn]othing was changed/);
+    expect(text).toMatch(
+      /^The contact \+919812340000 exists now, but this call cannot show who created it: the first attempt got HTTP 503 SERVICE_UNAVAILABLE \(it may have been applied\), and the retry was refused because the number is taken \(HTTP 409 CONFLICT.*Most likely the first attempt created it.*get_contact/,
+    );
+    expect(calls()).toEqual([
+      'POST /contacts',
+      'GET /contacts',
+      'POST /contacts',
+      'GET /contacts/c1',
+      'GET /contacts',
+    ]);
+  });
+
   it('a created number in no known range is created, with a warning', async () => {
     api.script = [json(201, { ...contact, phone_number: '+447700900123' })];
     const result = await tools.call('create_contact', { ...args, phone_number: '+44 7700 900123' });
