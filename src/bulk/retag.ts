@@ -86,7 +86,7 @@ export async function selectTargets(
   let countedByApi: number | undefined;
   const scan = await scanSegment(
     client,
-    { ...options, filter: selection.filter, segment: selection.segment },
+    { ...options, filter: selection.filter, segment: selection.segment, readsToEnd: true },
     (contact, { total, matched }) => {
       // Without a segment every contact the API selects matches: its total is the count, from page 1.
       if (everyone && total > maxContacts) {

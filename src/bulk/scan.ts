@@ -78,6 +78,11 @@ export interface ScanOptions {
   from?: ScanPosition;
   /** Pages read at once at most; default the account's ceiling (client.pace). */
   concurrency?: number;
+  /**
+   * The caller reads every page unless the scan itself stops (list_tags, the selection of tag_contacts):
+   * pages are read ahead at full width from the second on, instead of two at first.
+   */
+  readsToEnd?: boolean;
   /** Told after each page that more pages follow (for progress notifications). */
   onPage?: (state: { scanned: number; total: number }) => Promise<void> | void;
 }
@@ -111,7 +116,7 @@ export async function scanContacts(
   let pagesRead = 0;
   let shifted = false;
   const seen = new Set<string>();
-  const reader = new PageReader(client, filter, call);
+  const reader = new PageReader(client, filter, call, options.readsToEnd ? concurrency : 2);
   const done = async (
     stop: ScanStop,
     more: { detail?: string; error?: unknown } = {},
@@ -244,13 +249,14 @@ class PageReader {
   /** List requests answered (a read cancelled before it was sent is not one). */
   requests = 0;
   private readonly pending = new Map<number, Promise<PageRead>>();
-  private ahead = 2;
   private readonly reading: ReturnType<typeof linkedController>;
 
   constructor(
     private readonly client: VobizClient,
     private readonly filter: ApiFilter,
     private readonly call: CallOptions & { deadline: number },
+    /** Pages read ahead next time; it doubles with each page used, up to the concurrency. */
+    private ahead: number,
   ) {
     this.reading = linkedController([call.signal]);
   }

@@ -54,6 +54,7 @@ export const listTags = defineTool({
         maxScan: max_scan,
         call: client.startCall(extra.signal),
         onPage: scanProgress(progress, max_scan),
+        readsToEnd: true,
       },
       (contact) => {
         if (contact.tags.length === 0) untagged++;

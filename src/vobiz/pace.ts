@@ -5,7 +5,7 @@
  * a bulk job and a remote caller's reads of the same account do not each find the limit on their own.
  *
  * It sets how many requests of the account are in flight at once, the way TCP sets its window (AIMD):
- * - it starts at `initial` and, until the first 429, grows by one with every clean answer (slow start:
+ * - it starts at INITIAL_WINDOW and, until the first 429, grows by one with every clean answer (slow start:
  *   the window doubles each round trip), up to the ceiling (VOBIZ_CONCURRENCY);
  * - a 429 halves it, once per round trip (the 429s of requests sent before the cut say nothing new),
  *   and holds every request of the account back for the `Retry-After` the API asked for;
@@ -23,10 +23,16 @@ import PQueue from 'p-queue';
 export interface PaceOptions {
   /** The most requests in flight at once, whatever the answers say (VOBIZ_CONCURRENCY). */
   ceiling: number;
-  /** Where the window starts; default the smaller of 4 and the ceiling. */
+  /** Where the window starts; default the smaller of INITIAL_WINDOW and the ceiling. */
   initial?: number;
   now?: () => number;
 }
+
+/**
+ * Where an account's window starts: a whole-account scan's first round of pages goes out at once, and
+ * an account whose limit is lower learns it from the first 429s (a handful, against thousands sent).
+ */
+export const INITIAL_WINDOW = 16;
 
 /** Priority of requests that an interactive call waits on; bulk work (jobs) goes after them. */
 export const INTERACTIVE_PRIORITY = 1;
@@ -61,7 +67,7 @@ export class AccountPace {
 
   constructor(options: PaceOptions) {
     this.ceiling = Math.max(1, Math.floor(options.ceiling));
-    this.window = Math.min(this.ceiling, Math.max(1, Math.floor(options.initial ?? 4)));
+    this.window = Math.min(this.ceiling, Math.max(1, Math.floor(options.initial ?? INITIAL_WINDOW)));
     this.now = options.now ?? Date.now;
     this.queue = new PQueue({ concurrency: this.window });
   }

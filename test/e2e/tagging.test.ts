@@ -133,9 +133,9 @@ describe('tag_contacts', () => {
       Array.from({ length: 6 }, (_, i) => [`+91980000050${i}`, `M${i}`, 'mid'] as [string, string, string]),
     );
     const victim = ids['+919800000505']!;
-    // Each contact is written straight from its page; writes wait 300 ms. The victim, last of six while
-    // the account's pace starts at four at once, is written no sooner than 300 ms after the first write
-    // starts: it is deleted in that window.
+    // Each contact is written straight from its page; a write waits 300 ms before the sandbox handles
+    // it. The victim is deleted as soon as the first write arrives: its own write, sent with the first
+    // or after it, is handled after the delete.
     stack.sandbox.faults.inject({ fault: { kind: 'latency', ms: 300 }, route: 'update', times: Infinity });
     const mark = requestMark(stack.sandbox);
     const call = stack.call('tag_contacts', { tag: 'mid', add: ['done'] });

@@ -29,8 +29,8 @@ describe('AccountPace: the per-account window of requests in flight', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it('starts at four, grows by one per clean answer, and never passes the ceiling', async () => {
-    const pace = new AccountPace({ ceiling: 6 });
+  it('starts at its initial window, grows by one per clean answer, and never passes the ceiling', async () => {
+    const pace = new AccountPace({ ceiling: 6, initial: 4 });
     const { started, send, answer } = manualRequests(pace);
     const calls = Array.from({ length: 12 }, (_, i) => send(`r${i}`));
     await vi.advanceTimersByTimeAsync(0);
