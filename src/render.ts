@@ -54,11 +54,20 @@ export function renderJson(value: unknown, max = MAX_RENDERED_CHARS): string {
   return (json ?? 'null').replace(UNSAFE, escapeChar);
 }
 
-/** A list of tags: each bare if plain, quoted otherwise, comma-separated; `-` for none. */
+/** Most tags one rendered list shows; real contacts carry a handful, a model may send 100,000. */
+export const MAX_RENDERED_TAGS = 50;
+
+/**
+ * A list of tags: each bare if plain, quoted otherwise, comma-separated; `-` for none. A long list shows
+ * its first MAX_RENDERED_TAGS and says how many more it holds (structured content keeps them all).
+ */
 export function renderTags(tags: readonly string[], max = MAX_RENDERED_CHARS): string {
-  return tags.length === 0
-    ? '-'
-    : tags.map((tag) => renderText(tag, { quote: 'unless-plain', max })).join(',');
+  if (tags.length === 0) return '-';
+  const shown = tags
+    .slice(0, MAX_RENDERED_TAGS)
+    .map((tag) => renderText(tag, { quote: 'unless-plain', max }));
+  const more = tags.length - shown.length;
+  return more > 0 ? `${shown.join(',')} (and ${more} more)` : shown.join(',');
 }
 
 function clip(value: string, max: number): string {
