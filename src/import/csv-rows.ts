@@ -27,6 +27,8 @@ export interface ContactRow {
   attributes?: Record<string, string>;
   /** The phone number was rewritten (separators dropped, country code added). */
   normalised: boolean;
+  /** Set when digits were dropped from the number (a trunk prefix after the country code), for a warning. */
+  rewritten?: string;
   /** The row of this number's previous appearance, when it repeats one. */
   repeatOf?: number;
 }
@@ -193,6 +195,7 @@ export class RowChecker {
     }
 
     const checked: ContactRow = { row, phone_number: phone.e164, name, tags, normalised: phone.normalised };
+    if (phone.rewritten) checked.rewritten = phone.rewritten;
     const first = this.firstRowOf.get(phone.e164);
     if (first === undefined) {
       this.firstRowOf.set(phone.e164, row);

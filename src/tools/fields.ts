@@ -130,9 +130,17 @@ export const contactIdField = byRule(
   'The contact id, as returned by list_contacts or create_contact (a UUID such as "3f1c2a9e-8b7d-4c1e-9f0a-2b6d8e4c7a51").',
 );
 
+/** A phone number as a tool gets it: E.164, and what was dropped to get there, for a warning. */
+export interface PhoneNumberArgument {
+  e164: string;
+  /** Set when digits were dropped (a trunk prefix after the country code), e.g. `"+44 (0)20…" → +4420…`. */
+  rewritten?: string;
+}
+
 /**
- * A phone number, normalised to E.164 (separators dropped, `00` read as `+`). The phone rules load with
- * the first number checked, not at start-up: they bring libphonenumber's metadata.
+ * A phone number, normalised to E.164 (separators dropped, `00` read as `+`, a trunk prefix after the
+ * country code dropped). The phone rules load with the first number checked, not at start-up: they bring
+ * libphonenumber's metadata.
  */
 export const phoneNumberField = z
   .preprocess(
@@ -140,10 +148,11 @@ export const phoneNumberField = z
     z
       .string()
       .max(64, { error: 'phone_number is too long to be a phone number' })
-      .transform(async (raw, ctx) => {
+      .transform(async (raw, ctx): Promise<PhoneNumberArgument> => {
         const { checkPhoneNumber } = await import('../vobiz/phone.js');
         const checked = checkPhoneNumber(raw, { normalise: true });
-        if (checked.ok) return checked.e164;
+        if (checked.ok)
+          return { e164: checked.e164, ...(checked.rewritten && { rewritten: checked.rewritten }) };
         ctx.addIssue({ code: 'custom', message: checked.reason });
         return z.NEVER;
       }),
