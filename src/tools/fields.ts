@@ -21,6 +21,7 @@ import {
   checkTag,
   checkTags,
   FIELD_ERROR_CODES,
+  nestedDeeperThan,
   type FieldProblem,
 } from '../vobiz/contact-rules.js';
 import { CONTACT_ID_PATTERN, E164_EXAMPLE } from '../vobiz/contract.js';
@@ -207,12 +208,25 @@ export function contactIdListField(maxItems: number) {
 }
 
 /**
+ * Deepest custom_attributes this server can send: JSON.stringify recurses, and overflows the stack a few
+ * thousand levels down. Not an API limit (none is documented), and far beyond what real attributes hold.
+ */
+const MAX_SENT_ATTRIBUTE_DEPTH = 1_000;
+
+/**
  * Custom attributes: any JSON values. The keys are checked on the value as sent — a `__proto__` key is an
  * error that names it, never dropped.
  */
 export const customAttributesField = byRule(
   z.unknown().meta({ type: 'object', additionalProperties: {} }),
   readObject,
-  checkCustomAttributes,
+  (value, problems, field) => {
+    if (nestedDeeperThan(value, MAX_SENT_ATTRIBUTE_DEPTH)) {
+      const message = `${field} nest deeper than ${MAX_SENT_ATTRIBUTE_DEPTH} levels, more than this server can send`;
+      problems.push({ field, message, code: FIELD_ERROR_CODES.tooDeep, value: null });
+      return undefined;
+    }
+    return checkCustomAttributes(value, problems, field);
+  },
   'custom_attributes',
 ).describe('Key/value metadata, e.g. {"city": "Mumbai", "plan": "pro"}.');

@@ -18,6 +18,8 @@ export interface FieldLimits {
   readonly customAttributes?: number;
   /** Also makes an empty (or blank) key an error. */
   readonly customAttributeKey?: number;
+  /** Deepest nesting of the attributes object (it counts 1). */
+  readonly customAttributesDepth?: number;
   readonly search?: number;
 }
 
@@ -37,6 +39,7 @@ export const FIELD_ERROR_CODES = {
   noChanges: 'no_changes',
   outOfRange: 'out_of_range',
   reservedKey: 'reserved_key',
+  tooDeep: 'too_deep',
 } as const;
 export type FieldErrorCode = (typeof FIELD_ERROR_CODES)[keyof typeof FIELD_ERROR_CODES];
 
@@ -159,11 +162,18 @@ export function checkCustomAttributes(
   limits = DOCUMENTED_LIMITS,
 ): Record<string, unknown> | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    problems.push({ field, message: `${field} must be an object`, code: invalidType, value });
+    // A list is not echoed: it may nest too deep for the answer to be written.
+    const echoed = Array.isArray(value) ? null : value;
+    problems.push({ field, message: `${field} must be an object`, code: invalidType, value: echoed });
     return undefined;
   }
   const entries = Object.entries(value);
   const before = problems.length;
+  const depth = limits.customAttributesDepth;
+  if (depth !== undefined && nestedDeeperThan(value, depth)) {
+    const message = `${field} nest deeper than ${depth} levels`;
+    problems.push({ field, message, code: FIELD_ERROR_CODES.tooDeep, value: null });
+  }
   if (limits.customAttributes !== undefined && entries.length > limits.customAttributes) {
     const message = `too many ${field}: ${entries.length} (at most ${limits.customAttributes})`;
     problems.push({ field, message, code: tooMany, value: entries.length });
@@ -250,6 +260,21 @@ export function splitTagCell(cell: string): string[] {
     if (tag !== '') tags.add(tag);
   }
   return [...tags];
+}
+
+/**
+ * Whether `value` nests objects or arrays more than `maxDepth` levels deep (`{}` is 1 level). Iterative:
+ * a value nested 6,000 deep arrives whole from JSON.parse, and a recursive walk would overflow the stack.
+ */
+export function nestedDeeperThan(value: unknown, maxDepth: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [node, depth] = item;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= maxDepth) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** A value echoed back in a problem is clipped: a model may have sent 10 kB of it. */

@@ -57,6 +57,11 @@ export const SANDBOX_FIELD_LIMITS = {
   customAttributeKey: 64,
   /** Longest `search` text of GET /contacts; longer is 422. */
   search: 256,
+  /**
+   * Deepest nesting of `custom_attributes` (objects and arrays, the attributes object counting 1); deeper
+   * is 422 `too_deep`, as an API with a depth limit answers, rather than stored and unreadable after.
+   */
+  customAttributesDepth: 32,
 } as const;
 
 /**
