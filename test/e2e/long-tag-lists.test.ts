@@ -92,6 +92,16 @@ describe('~100,000 tags in one call', () => {
     expect(stallMs, `${label}: the event loop stalled`).toBeLessThan(STALL_MS);
   });
 
+  it('import add_tags longer than one CSV record is refused before any row is read or sent', async () => {
+    const result = await call(client, 'import_contacts_csv', {
+      csv: 'phone_number,name\n+919812300004,Row One\n',
+      add_tags: TAGS,
+    });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain('longer than one CSV record the API reads (64 kB)');
+    expect(sandbox.contacts().some((c) => c.phone_number === '+919812300004')).toBe(false);
+  });
+
   it('a refusal names a few bad tags and counts the rest, in one short text', async () => {
     const result = await call(client, 'create_contact', {
       phone_number: '+919812300003',
