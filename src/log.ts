@@ -41,9 +41,24 @@ export function redact(text: string): string {
   return scrub(scrub(text, secrets), heldSecrets.keys());
 }
 
+/**
+ * Each form a secret can take in text: as it is, and JSON-escaped once and twice — a token holding `"` or
+ * `\` echoed inside an upstream's JSON message, or rendered as a JSON string literal, reads escaped.
+ */
+function secretForms(secret: string): string[] {
+  const once = JSON.stringify(secret).slice(1, -1);
+  const twice = JSON.stringify(once).slice(1, -1);
+  return [...new Set([secret, once, twice])];
+}
+
 function scrub(text: string, values: Iterable<string>): string {
   let out = text;
-  for (const secret of values) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
+  for (const secret of values) {
+    // The longest form first: the escaped form holds the plain one's pieces, not the other way round.
+    for (const form of secretForms(secret).reverse()) {
+      if (out.includes(form)) out = out.split(form).join('[redacted]');
+    }
+  }
   return out;
 }
 
@@ -61,21 +76,34 @@ export function redactJson<T>(value: T, own: readonly string[]): T {
   return holdsSecret(value, active) ? (redactCopy(value, active) as T) : value;
 }
 
-function redactCopy(value: unknown, active: readonly string[]): unknown {
+/** Deepest nesting redactCopy copies; below it a value is dropped (no JSON writer could send it anyway). */
+const MAX_COPY_DEPTH = 1_000;
+
+function redactCopy(value: unknown, active: readonly string[], depth = 0): unknown {
   if (typeof value === 'string') return scrub(value, active);
-  if (Array.isArray(value)) return value.map((item) => redactCopy(item, active));
   if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_COPY_DEPTH) return '[redacted: nested too deep]';
+  if (Array.isArray(value)) return value.map((item: unknown) => redactCopy(item, active, depth + 1));
   return Object.fromEntries(
-    Object.entries(value).map(([key, item]) => [redactCopy(key, active), redactCopy(item, active)]),
+    Object.entries(value).map(([key, item]) => [scrub(key, active), redactCopy(item, active, depth + 1)]),
   );
 }
 
+/** Whether any string in `value`, keys included, holds a secret in any form; iterative, at any depth. */
 function holdsSecret(value: unknown, active: readonly string[]): boolean {
-  if (typeof value === 'string') return active.some((secret) => value.includes(secret));
-  if (value === null || typeof value !== 'object') return false;
-  const record = value as Record<string, unknown>;
-  for (const key in record) {
-    if (holdsSecret(key, active) || holdsSecret(record[key], active)) return true;
+  const forms = active.flatMap(secretForms);
+  const holds = (text: string) => forms.some((form) => text.includes(form));
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node === 'string') {
+      if (holds(node)) return true;
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, item] of Object.entries(node)) {
+        if (holds(key)) return true;
+        stack.push(item);
+      }
+    }
   }
   return false;
 }

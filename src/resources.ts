@@ -25,9 +25,20 @@ function apiFailure(error: unknown, action: string): McpError {
   return new McpError(ErrorCode.InternalError, describeFailure(error, { action, writes: false }));
 }
 
+/** The contact id a URI names, percent-decoded; undefined when it is no contact URI. */
+function contactIdOf(uri: string): string | undefined {
+  const encoded = CONTACT_URI.exec(uri)?.[1];
+  if (encoded === undefined) return undefined;
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return undefined; // a stray `%`: no id of ours
+  }
+}
+
 export function registerContactResource(server: McpServer, client: VobizClient): void {
   const read = async (uri: string, signal: AbortSignal) => {
-    const id = CONTACT_URI.exec(uri)?.[1];
+    const id = contactIdOf(uri);
     if (id === undefined || !CONTACT_ID_PATTERN.test(id)) {
       throw new McpError(
         ErrorCode.InvalidParams,
@@ -58,7 +69,9 @@ export function registerContactResource(server: McpServer, client: VobizClient):
         }
         return {
           resources: page.items.map((c) => ({
-            uri: `vobiz://contacts/${c.id}`,
+            // The id is the account's text: percent-encoded, so that nothing in it (a newline, `/`, `?`)
+            // reaches the model raw or changes what the URI names; reading the URI decodes it.
+            uri: `vobiz://contacts/${encodeURIComponent(c.id)}`,
             // Shown in the client's picker, and maybe to the model: account text, rendered.
             name: `${renderText(c.name, { max: 80 })} (${renderText(c.phone_number, { quote: 'unless-plain', max: 40 })})`,
             mimeType: 'application/json',

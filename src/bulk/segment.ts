@@ -106,10 +106,12 @@ export function contradiction(segment: Segment, now: number): string | undefined
   if (segment.untagged === true && (all.length > 0 || (segment.tags_any ?? []).length > 0)) {
     return 'untagged: true cannot hold with tags_all or tags_any: a contact without tags has none of them';
   }
-  const both = all.filter((tag) => segment.tags_none?.includes(tag));
-  if (both.length > 0) return `tags_all and tags_none both name ${JSON.stringify(both[0])}`;
+  // Sets, not includes(): each list may hold 100,000 tags, and this runs before anything is sent.
+  const none = new Set(segment.tags_none);
+  const both = all.find((tag) => none.has(tag));
+  if (both !== undefined) return `tags_all and tags_none both name ${JSON.stringify(both)}`;
   const any = segment.tags_any;
-  if (any && any.length > 0 && any.every((tag) => segment.tags_none?.includes(tag))) {
+  if (any && any.length > 0 && any.every((tag) => none.has(tag))) {
     return 'every tag of tags_any is also in tags_none';
   }
   const at = (field: (typeof TIME_FIELDS)[number]) => {
@@ -185,12 +187,21 @@ export function matchSegment(segment: Segment, now: number): SegmentMatcher {
     checks.push((c) => valuesUnder(c.custom_attributes, lower).every(isBlank));
   }
 
-  const all = segment.tags_all ?? [];
-  const any = segment.tags_any ?? [];
-  const none = segment.tags_none ?? [];
-  if (all.length > 0) checks.push((c) => all.every((tag) => c.tags.includes(tag)));
-  if (any.length > 0) checks.push((c) => any.some((tag) => c.tags.includes(tag)));
-  if (none.length > 0) checks.push((c) => !none.some((tag) => c.tags.includes(tag)));
+  // Each test walks the contact's few tags against a Set of the filter's, never the filter's list against
+  // the contact's: a filter may name 100,000 tags, and every contact of a scan is tested.
+  const all = new Set(segment.tags_all);
+  const any = new Set(segment.tags_any);
+  const none = new Set(segment.tags_none);
+  if (all.size > 0) {
+    checks.push((c) => {
+      if (c.tags.length < all.size) return false;
+      let found = 0;
+      for (const tag of new Set(c.tags)) if (all.has(tag)) found++;
+      return found === all.size;
+    });
+  }
+  if (any.size > 0) checks.push((c) => c.tags.some((tag) => any.has(tag)));
+  if (none.size > 0) checks.push((c) => !c.tags.some((tag) => none.has(tag)));
   if (segment.untagged !== undefined) checks.push((c) => (c.tags.length === 0) === segment.untagged);
 
   // Dates last: they are the checks that can leave a contact out for want of data, and are counted.

@@ -214,10 +214,10 @@ function recogniseName(keys: readonly string[]): number[] {
  * Google separates labels with ` ::: ` and marks its own with `* `; Outlook separates categories with `;`.
  */
 export function splitForeignTags(cell: string): string[] {
-  const tags: string[] = [];
+  const tags = new Set<string>(); // linear: a cell may hold thousands of labels
   for (const part of cell.split(/:::|[;,]/)) {
     const tag = part.trim();
-    if (tag !== '' && !tag.startsWith('* ') && !tags.includes(tag)) tags.push(tag);
+    if (tag !== '' && !tag.startsWith('* ')) tags.add(tag);
   }
-  return tags;
+  return [...tags];
 }

@@ -27,6 +27,8 @@ export interface ContactRow {
   attributes?: Record<string, string>;
   /** The phone number was rewritten (separators dropped, country code added). */
   normalised: boolean;
+  /** Set when digits were dropped from the number (a trunk prefix after the country code), for a warning. */
+  rewritten?: string;
   /** The row of this number's previous appearance, when it repeats one. */
   repeatOf?: number;
 }
@@ -193,6 +195,7 @@ export class RowChecker {
     }
 
     const checked: ContactRow = { row, phone_number: phone.e164, name, tags, normalised: phone.normalised };
+    if (phone.rewritten) checked.rewritten = phone.rewritten;
     const first = this.firstRowOf.get(phone.e164);
     if (first === undefined) {
       this.firstRowOf.set(phone.e164, row);
@@ -210,13 +213,13 @@ export class RowChecker {
   }
 
   private tagsOf(record: CsvRecord): string[] {
-    const tags: string[] = [];
+    let tags: string[] = [];
     for (const { index, foreign } of this.plan.tags) {
       const cell = record[index] ?? '';
-      if (cell.trim() !== '') tags.push(...(foreign ? splitForeignTags(cell) : splitTagCell(cell)));
+      if (cell.trim() !== '') tags = tags.concat(foreign ? splitForeignTags(cell) : splitTagCell(cell));
     }
-    if (this.options.addTags) tags.push(...this.options.addTags);
-    return tags;
+    // concat, not push(...): spreading 200,000 add_tags as arguments overflows the stack.
+    return this.options.addTags ? tags.concat(this.options.addTags) : tags;
   }
 }
 

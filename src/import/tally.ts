@@ -9,6 +9,7 @@ import type { CheckedRow, ContactRow, RepeatedNumber, RowChecker, RowError } fro
 /** Failed rows kept, by the checks here or from Vobiz's answers: the result lists at most 50; the rest are counted. */
 export const MAX_KEPT_ERRORS = 50;
 const MAX_RANGE_WARNINGS = 5;
+const MAX_TRUNK_EXAMPLES = 5;
 const SAMPLE_ROWS = 3;
 
 export class RowTally {
@@ -19,6 +20,9 @@ export class RowTally {
   readonly errors: RowError[] = [];
   /** Valid rows whose phone number was rewritten to E.164. */
   normalised = 0;
+  /** Valid rows whose number lost a trunk prefix (`+44 (0)20…` → +4420…), and the first few of them. */
+  trunkDropped = 0;
+  readonly trunkExamples: string[] = [];
   /** Invalid rows that failed for want of a country code: `default_country` would fix them. */
   missingCountryCode = 0;
   readonly tagCounts = new Map<string, number>();
@@ -59,6 +63,9 @@ export class RowTally {
     const { row } = checked;
     this.valid++;
     if (row.normalised) this.normalised++;
+    if (row.rewritten !== undefined && this.trunkDropped++ < MAX_TRUNK_EXAMPLES) {
+      this.trunkExamples.push(`row ${row.row}: ${row.rewritten}`);
+    }
     if (row.attributes) this.withAttributes++;
     if (!this.dryRun) return;
     for (const tag of row.tags) this.tagCounts.set(tag, (this.tagCounts.get(tag) ?? 0) + 1);

@@ -194,7 +194,8 @@ export class ContactStore {
       this.createStored({ ...row, custom_attributes: {} });
       return { outcome: 'created' };
     }
-    const tags = [...existing.tags, ...row.tags.filter((tag) => !existing.tags.includes(tag))];
+    // A Set, in linear time: a row may carry many tags (first occurrence kept, existing ones first).
+    const tags = [...new Set([...existing.tags, ...row.tags])];
     if (tags.length > SANDBOX_FIELD_LIMITS.tagsPerContact) {
       return {
         outcome: 'failed',

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { Contact } from '../vobiz/schemas.js';
-import { renderJson, renderTags, renderText } from '../render.js';
+import { boundDepth, renderJson, renderTags, renderText } from '../render.js';
 
 export const ContactOutputSchema = z.object({
   id: z.string().describe('Contact id, for get_contact, update_contact and delete_contact.'),
@@ -26,7 +26,9 @@ export function toContactOutput(contact: Contact): ContactOutput {
     phone_number,
     name,
     tags,
-    custom_attributes,
+    // Nesting beyond MAX_RENDERED_DEPTH is shown as a placeholder: deeper, no JSON.stringify on the way
+    // out (the SDK's own) could write the page at all.
+    custom_attributes: boundDepth(custom_attributes),
     ...(last_active_at !== undefined && { last_active_at }),
     ...(created_at !== undefined && { created_at }),
     ...(updated_at !== undefined && { updated_at }),

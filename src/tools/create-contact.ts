@@ -24,20 +24,25 @@ export const createContact = defineTool({
   output: ContactOutputSchema.shape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async run(args, { context: { client }, extra }) {
-    const number = args.phone_number;
-    const outcome = await createContactOnce(client, args, client.startCall(extra.signal));
+    const number = args.phone_number.e164;
+    const rewritten = args.phone_number.rewritten && `phone_number stored as ${args.phone_number.rewritten}`;
+    const outcome = await createContactOnce(
+      client,
+      { ...args, phone_number: number },
+      client.startCall(extra.signal),
+    );
     switch (outcome.kind) {
       case 'created': {
         const contact = toContactOutput(outcome.contact);
         const { rangeWarning } = await import('../vobiz/phone.js');
-        const warning = rangeWarning(contact.phone_number);
+        const warnings = [rewritten, rangeWarning(contact.phone_number)].filter((w) => w !== undefined);
         const note =
           outcome.confirmedBy === 'lookup'
             ? ` (Vobiz did not confirm the first attempt — ${describeCause(outcome.cause)} — but a lookup found ` +
               'the contact as sent, created during this call: the first attempt had been applied, and nothing was created twice.)'
             : '';
         return successResult(
-          { ...contact, ...(warning && { warnings: [warning] }) },
+          { ...contact, ...(warnings.length > 0 && { warnings }) },
           `Created: ${formatContactLine(contact)}${note}`,
         );
       }
@@ -52,7 +57,7 @@ export const createContact = defineTool({
       case 'unclear': {
         const contact = toContactOutput(outcome.contact);
         return successResult(
-          contact,
+          { ...contact, ...(rewritten && { warnings: [rewritten] }) },
           `The contact exists as sent: ${formatContactLine(contact)}. Whether this call created it or it ` +
             `existed already cannot be told: the create got ${describeCause(outcome.cause)}, and Vobiz gave no ` +
             'creation time to compare. Nothing was created twice.',

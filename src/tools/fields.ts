@@ -21,6 +21,7 @@ import {
   checkTag,
   checkTags,
   FIELD_ERROR_CODES,
+  nestedDeeperThan,
   type FieldProblem,
 } from '../vobiz/contact-rules.js';
 import { CONTACT_ID_PATTERN, E164_EXAMPLE } from '../vobiz/contract.js';
@@ -130,9 +131,17 @@ export const contactIdField = byRule(
   'The contact id, as returned by list_contacts or create_contact (a UUID such as "3f1c2a9e-8b7d-4c1e-9f0a-2b6d8e4c7a51").',
 );
 
+/** A phone number as a tool gets it: E.164, and what was dropped to get there, for a warning. */
+export interface PhoneNumberArgument {
+  e164: string;
+  /** Set when digits were dropped (a trunk prefix after the country code), e.g. `"+44 (0)20…" → +4420…`. */
+  rewritten?: string;
+}
+
 /**
- * A phone number, normalised to E.164 (separators dropped, `00` read as `+`). The phone rules load with
- * the first number checked, not at start-up: they bring libphonenumber's metadata.
+ * A phone number, normalised to E.164 (separators dropped, `00` read as `+`, a trunk prefix after the
+ * country code dropped). The phone rules load with the first number checked, not at start-up: they bring
+ * libphonenumber's metadata.
  */
 export const phoneNumberField = z
   .preprocess(
@@ -140,10 +149,11 @@ export const phoneNumberField = z
     z
       .string()
       .max(64, { error: 'phone_number is too long to be a phone number' })
-      .transform(async (raw, ctx) => {
+      .transform(async (raw, ctx): Promise<PhoneNumberArgument> => {
         const { checkPhoneNumber } = await import('../vobiz/phone.js');
         const checked = checkPhoneNumber(raw, { normalise: true });
-        if (checked.ok) return checked.e164;
+        if (checked.ok)
+          return { e164: checked.e164, ...(checked.rewritten && { rewritten: checked.rewritten }) };
         ctx.addIssue({ code: 'custom', message: checked.reason });
         return z.NEVER;
       }),
@@ -198,12 +208,25 @@ export function contactIdListField(maxItems: number) {
 }
 
 /**
+ * Deepest custom_attributes this server can send: JSON.stringify recurses, and overflows the stack a few
+ * thousand levels down. Not an API limit (none is documented), and far beyond what real attributes hold.
+ */
+const MAX_SENT_ATTRIBUTE_DEPTH = 1_000;
+
+/**
  * Custom attributes: any JSON values. The keys are checked on the value as sent — a `__proto__` key is an
  * error that names it, never dropped.
  */
 export const customAttributesField = byRule(
   z.unknown().meta({ type: 'object', additionalProperties: {} }),
   readObject,
-  checkCustomAttributes,
+  (value, problems, field) => {
+    if (nestedDeeperThan(value, MAX_SENT_ATTRIBUTE_DEPTH)) {
+      const message = `${field} nest deeper than ${MAX_SENT_ATTRIBUTE_DEPTH} levels, more than this server can send`;
+      problems.push({ field, message, code: FIELD_ERROR_CODES.tooDeep, value: null });
+      return undefined;
+    }
+    return checkCustomAttributes(value, problems, field);
+  },
   'custom_attributes',
 ).describe('Key/value metadata, e.g. {"city": "Mumbai", "plan": "pro"}.');

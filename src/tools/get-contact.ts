@@ -20,7 +20,8 @@ export const getContact = defineTool({
   },
   output: ContactOutputSchema.shape,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  async run({ id, phone_number }, { context: { client }, extra }) {
+  async run({ id, phone_number: phone }, { context: { client }, extra }) {
+    const phone_number = phone?.e164;
     if ((id === undefined) === (phone_number === undefined)) {
       return errorResult('Give exactly one of id or phone_number.');
     }
@@ -34,7 +35,8 @@ export const getContact = defineTool({
         return errorResult(`No contact has the phone number ${phone_number}. create_contact adds it.`);
       }
       const contact = toContactOutput(found);
-      return successResult(contact, formatContactLine(contact));
+      const warnings = phone?.rewritten ? [`phone_number read as ${phone.rewritten}`] : undefined;
+      return successResult({ ...contact, ...(warnings && { warnings }) }, formatContactLine(contact));
     } catch (error) {
       return failureResult(error, {
         action: `get contact ${id ?? phone_number}`,

@@ -6,7 +6,7 @@ import type { ExistingChanges } from '../import/existing-changes.js';
 import type { RowTally } from '../import/tally.js';
 import { stopReason, type UploadOutcome } from '../import/upload-outcome.js';
 import { logInfo } from '../log.js';
-import { CSV_TAG_SEPARATOR, E164_EXAMPLE } from '../vobiz/contract.js';
+import { CSV_TAG_SEPARATOR, E164_EXAMPLE, MAX_CSV_RECORD_BYTES } from '../vobiz/contract.js';
 import { DEFAULT_IMPORT_CONCURRENCY } from './context.js';
 import { booleanField, objectField, optional, stringListField, tagListField, withDefault } from './fields.js';
 import {
@@ -50,9 +50,14 @@ const input = {
   ).describe(
     'Which columns feed which field when the header is not recognised, e.g. {"phone_number": "Phone 1 - Value", "name": ["First Name", "Last Name"], "tags": "Labels"}. Phone columns are tried in order; name columns are joined.',
   ),
-  add_tags: optional(tagListField('add_tags')).describe(
-    'Tags added to every imported row, e.g. ["expo-2026"].',
-  ),
+  add_tags: optional(
+    // Every uploaded row carries them: past one CSV record of the API, every row would be refused, and a
+    // chunk of 5,000 rows would hold them 5,000 times over.
+    tagListField('add_tags').refine(
+      (tags) => Buffer.byteLength(tags.join(CSV_TAG_SEPARATOR)) < MAX_CSV_RECORD_BYTES,
+      `add_tags is longer than one CSV record the API reads (${MAX_CSV_RECORD_BYTES / 1024} kB): every row would be refused`,
+    ),
+  ).describe('Tags added to every imported row, e.g. ["expo-2026"].'),
   attributes_from: optional(stringListField(MAX_ATTRIBUTE_COLUMNS)).describe(
     'Columns kept as custom attributes, e.g. ["City", "Lifecycle Stage"] → city, lifecycle_stage; written after the upload, one request per contact that changes.',
   ),

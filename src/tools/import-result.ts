@@ -158,7 +158,7 @@ export function dryRunResult(
       },
     }),
     ...(attributeRequests !== undefined && { attribute_requests: attributeRequests }),
-    ...withWarnings([...warnings, ...repeatWarnings(tally), ...ranges]),
+    ...withWarnings([...warnings, ...trunkWarnings(tally), ...repeatWarnings(tally), ...ranges]),
   };
 }
 
@@ -194,6 +194,7 @@ export function importResult(
     ...(stopped && { stopped }),
     ...withWarnings([
       ...warnings,
+      ...trunkWarnings(tally),
       ...repeatWarnings(tally),
       ...uncertainWarnings(outcome),
       ...unaccountedWarnings(outcome),
@@ -256,6 +257,15 @@ function attributeWarnings(attributes: AttributeOutcome): string[] {
 
 function withWarnings(warnings: string[]): { warnings?: string[] } {
   return warnings.length > 0 ? { warnings } : {};
+}
+
+/** Numbers written with a trunk prefix after the country code, which the rows were sent without. */
+function trunkWarnings(tally: RowTally): string[] {
+  if (tally.trunkDropped === 0) return [];
+  const more = tally.trunkDropped - tally.trunkExamples.length;
+  return [
+    `${tally.trunkDropped} phone numbers carried a trunk prefix after the country code, which an international number drops; their rows carry the number without it: ${tally.trunkExamples.join('; ')}${more > 0 ? `, and ${more} more` : ''}.`,
+  ];
 }
 
 function repeatWarnings(tally: RowTally): string[] {

@@ -6,10 +6,11 @@ import type { Contact } from '../vobiz/schemas.js';
 import { ContactOutputSchema, formatContactLine, toContactOutput } from './contact-output.js';
 import { integerField, optional, searchField, tagFilterField } from './fields.js';
 import {
-  canonicalJson,
+  cursorNeedsFilters,
   decodeCursor,
   encodeCursor,
   MAX_CURSOR_LENGTH,
+  MAX_QUERY_CURSOR_LENGTH,
   type ListCursor,
 } from './list-cursor.js';
 import { progressReporter, scanProgress } from './progress.js';
@@ -53,7 +54,12 @@ const output = {
   limit: z.number().int(),
   has_more: z.boolean().describe('Whether pages follow this one.'),
   next_page: z.number().int().optional().describe('The page to ask for next; absent on the last page.'),
-  next_cursor: z.string().optional().describe('With where: pass it as cursor for the next matches.'),
+  next_cursor: z
+    .string()
+    .optional()
+    .describe(
+      `With where: pass it as cursor for the next matches. It carries the filters, unless they would make it longer than ${MAX_QUERY_CURSOR_LENGTH} characters: then it carries their digest, and the next call sends the same where, search and tag with it.`,
+    ),
   scan: scanOutput.optional().describe('With where: contacts read to find these matches.'),
 };
 type ListContactsOutput = z.infer<z.ZodObject<typeof output>> & { warnings?: string[] };
@@ -171,7 +177,11 @@ async function listMatches(args: ListContactsArgs, { context: { client }, extra 
   const stopped = hasMore
     ? reason && `Paused: ${reason}.`
     : earlyStopText(report, 'matches after these may be missing', 'search or tag');
-  const more = result.next_cursor ? `More: call list_contacts with cursor "${result.next_cursor}".` : '';
+  const more = !result.next_cursor
+    ? ''
+    : cursorNeedsFilters(result.next_cursor)
+      ? `More: call list_contacts with cursor "${result.next_cursor}" and the same where, search and tag as this call (the filters are too long for the cursor to carry).`
+      : `More: call list_contacts with cursor "${result.next_cursor}".`;
   return successResult(
     result,
     [`${head}; ${scanSummary(report)}:`, ...result.items.map(formatContactLine), stopped, more]
@@ -193,18 +203,7 @@ function freshQuery(args: ListContactsArgs): MatchQuery {
   };
 }
 
-/** The cursor's query; filters given with it must be the same ones, or the pages would not fit together. */
+/** The cursor's query, checked against the filters given with it (list-cursor.ts). */
 function continuedQuery(args: ListContactsArgs, text: string): ListCursor | { problem: string } {
-  const cursor = decodeCursor(text);
-  if ('problem' in cursor) return cursor;
-  const differs =
-    (args.where !== undefined && canonicalJson(args.where) !== canonicalJson(cursor.where)) ||
-    (args.search !== undefined && args.search !== cursor.search) ||
-    (args.tag !== undefined && args.tag !== cursor.tag);
-  return differs
-    ? {
-        problem:
-          'cursor continues another query than the filters given with it: pass the cursor alone (it carries its filters), or leave cursor out to start this query from the first match',
-      }
-    : cursor;
+  return decodeCursor(text, { search: args.search, tag: args.tag, where: args.where });
 }

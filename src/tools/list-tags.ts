@@ -8,10 +8,22 @@ import { optional } from './fields.js';
 import { progressReporter, scanProgress } from './progress.js';
 import { defineTool } from './tool.js';
 
+/**
+ * Most tags one result lists, the most used: an account with 20 tags per contact can hold millions of
+ * distinct ones, and every one of them in the structured result (18 MB) overflowed a client's read buffer.
+ */
+export const MAX_LISTED_TAGS = 1_000;
+
 const output = {
   tags: z
     .array(z.object({ tag: z.string(), contacts: z.number().int() }))
-    .describe('Tags in use, most used first.'),
+    .describe(`Tags in use, most used first; at most ${MAX_LISTED_TAGS}.`),
+  distinct_tags: z.number().int().describe('Distinct tags counted.'),
+  tags_omitted: z
+    .number()
+    .int()
+    .optional()
+    .describe(`Tags counted but not listed (each carried by no more contacts than the last listed).`),
   untagged: z.number().int().describe('Contacts seen without any tag.'),
   contacts_scanned: z.number().int(),
   total_contacts: z.number().int(),
@@ -65,10 +77,12 @@ export const listTags = defineTool({
       return failureResult(report.error, { action: 'list the tags', writes: false });
     }
     const { stopped, reason } = scanOutputOf(report);
+    const listed = mostUsed(counts, MAX_LISTED_TAGS);
+    const omitted = counts.size - listed.length;
     const out: ListTagsOutput = {
-      tags: [...counts]
-        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-        .map(([tag, contacts]) => ({ tag, contacts })),
+      tags: listed.map(([tag, contacts]) => ({ tag, contacts })),
+      distinct_tags: counts.size,
+      ...(omitted > 0 && { tags_omitted: omitted }),
       untagged,
       contacts_scanned: report.scanned,
       total_contacts: report.total,
@@ -78,15 +92,52 @@ export const listTags = defineTool({
       ...withScanWarnings(report),
     };
     const counted = where ? `the ${report.matched} contacts of the segment` : `${report.scanned} contacts`;
-    const head = `${out.tags.length} tags on ${counted}; ${scanSummary(report)}:`;
+    const head = `${counts.size} tags on ${counted}; ${scanSummary(report)}:`;
     const body =
       out.tags.map((t) => `${renderText(t.tag, { quote: 'unless-plain' })} ${t.contacts}`).join(', ') ||
       '(none)';
+    const cut =
+      omitted > 0
+        ? `… and ${omitted} less used tags, not listed (the ${listed.length} most used are); narrow with where to count a segment's tags.`
+        : '';
     const early = earlyStopText(
       report,
       'counts are lower bounds',
       'tags_all or tags_any of one tag in where',
     );
-    return successResult(out, [head, body, `untagged ${untagged}`, early].filter(Boolean).join('\n'));
+    return successResult(out, [head, body, cut, `untagged ${untagged}`, early].filter(Boolean).join('\n'));
   },
 });
+
+/** Most contacts first, then by name (code units): the same order for the kept and for the cut. */
+function byUse(a: readonly [string, number], b: readonly [string, number]): number {
+  return b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+}
+
+/**
+ * The `limit` most used tags, in order, in O(n log limit): a bounded heap whose root is the least of the
+ * kept, rather than a sort of every distinct tag (millions, on a large account).
+ */
+function mostUsed(counts: ReadonlyMap<string, number>, limit: number): [string, number][] {
+  const heap: [string, number][] = [];
+  const worse = (i: number, j: number) => byUse(heap[i]!, heap[j]!) > 0;
+  const swap = (i: number, j: number) => ([heap[i], heap[j]] = [heap[j]!, heap[i]!]);
+  for (const entry of counts) {
+    if (heap.length < limit) {
+      heap.push(entry);
+      for (let i = heap.length - 1; i > 0 && worse(i, (i - 1) >> 1); i = (i - 1) >> 1) swap(i, (i - 1) >> 1);
+    } else if (limit > 0 && byUse(entry, heap[0]!) < 0) {
+      heap[0] = entry;
+      for (let i = 0; ;) {
+        const [left, right] = [2 * i + 1, 2 * i + 2];
+        let least = i;
+        if (left < heap.length && worse(left, least)) least = left;
+        if (right < heap.length && worse(right, least)) least = right;
+        if (least === i) break;
+        swap(i, least);
+        i = least;
+      }
+    }
+  }
+  return heap.sort(byUse);
+}

@@ -6,6 +6,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
+import { redact } from '../log.js';
 import { renderText } from '../render.js';
 import { DEADLINE_CAUSE, isTlsErrorCode, VobizHttpError, VobizNetworkError } from './errors.js';
 import { ErrorBodySchema } from './schemas.js';
@@ -110,7 +111,8 @@ export function parseErrorResponse(
   const details = 'details' in error ? error.details : undefined;
   const { errors: fieldErrors, retryAfter, ...extra } = details ?? {};
   const retryAfterSeconds = retryAfterHeader ?? retryAfter;
-  const message = error.message ?? body.message ?? `HTTP ${status}`;
+  // Redacted before the clip: a token the API echoed must not be cut into a readable prefix.
+  const message = redact(error.message ?? body.message ?? `HTTP ${status}`);
   const clipped =
     message.length > MAX_ERROR_MESSAGE_CHARS ? `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}…` : message;
   return new VobizHttpError(status, code, clipped, {

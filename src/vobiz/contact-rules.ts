@@ -18,6 +18,8 @@ export interface FieldLimits {
   readonly customAttributes?: number;
   /** Also makes an empty (or blank) key an error. */
   readonly customAttributeKey?: number;
+  /** Deepest nesting of the attributes object (it counts 1). */
+  readonly customAttributesDepth?: number;
   readonly search?: number;
 }
 
@@ -37,6 +39,7 @@ export const FIELD_ERROR_CODES = {
   noChanges: 'no_changes',
   outOfRange: 'out_of_range',
   reservedKey: 'reserved_key',
+  tooDeep: 'too_deep',
 } as const;
 export type FieldErrorCode = (typeof FIELD_ERROR_CODES)[keyof typeof FIELD_ERROR_CODES];
 
@@ -76,7 +79,14 @@ export function checkName(
   return undefined;
 }
 
-/** Tags as stored: each trimmed and not empty, duplicates dropped (first kept); within `limits`. */
+/** How many bad tags of one list a check names before it only counts them. */
+const MAX_NAMED_TAG_PROBLEMS = 10;
+
+/**
+ * Tags as stored: each trimmed and not empty, duplicates dropped (first kept); within `limits`. In linear
+ * time: a model (or an attacker) may send 100,000 tags, and a quadratic de-duplication of them would hold
+ * the process, every other caller included, for seconds.
+ */
 export function checkTags(
   value: unknown,
   problems: FieldProblem[],
@@ -87,17 +97,33 @@ export function checkTags(
     problems.push({ field, message: `${field} must be an array of strings`, code: invalidType, value });
     return undefined;
   }
-  const tags: string[] = [];
+  const tags = new Set<string>();
   const before = problems.length;
+  // Each bad tag is named up to a point, then counted: 100,000 empty tags make one sentence, not 100,000.
+  let unnamed: { count: number; code: FieldErrorCode } | undefined;
+  const scratch: FieldProblem[] = [];
   for (let index = 0; index < value.length; index++) {
-    const checked = checkTag(value[index] as unknown, problems, field, index, limits);
-    if (checked !== undefined && !tags.includes(checked)) tags.push(checked);
+    const checked = checkTag(value[index] as unknown, scratch, field, index, limits);
+    if (checked !== undefined) {
+      tags.add(checked);
+    } else if (problems.length - before < MAX_NAMED_TAG_PROBLEMS) {
+      problems.push(...scratch);
+    } else {
+      unnamed ??= { count: 0, code: scratch[0]?.code ?? invalidType };
+      unnamed.count++;
+    }
+    scratch.length = 0;
   }
-  if (limits.tagsPerContact !== undefined && tags.length > limits.tagsPerContact) {
-    const message = `too many tags: ${tags.length} (at most ${limits.tagsPerContact})`;
-    problems.push({ field, message, code: tooMany, value: tags.length });
+  if (unnamed) {
+    const message = `${field} holds ${unnamed.count} more invalid ${unnamed.count === 1 ? 'tag' : 'tags'} (the first ${MAX_NAMED_TAG_PROBLEMS} are named)`;
+    problems.push({ field, message, code: unnamed.code, value: unnamed.count });
   }
-  return problems.length === before ? tags : undefined;
+  if (limits.tagsPerContact !== undefined && tags.size > limits.tagsPerContact) {
+    const message = `too many tags: ${tags.size} (at most ${limits.tagsPerContact})`;
+    problems.push({ field, message, code: tooMany, value: tags.size });
+  }
+  // A Set keeps insertion order: the first occurrence of each tag, in the order sent.
+  return problems.length === before ? [...tags] : undefined;
 }
 
 /** One tag, trimmed; `index` places it in a list (`tags[2]`). */
@@ -136,11 +162,18 @@ export function checkCustomAttributes(
   limits = DOCUMENTED_LIMITS,
 ): Record<string, unknown> | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    problems.push({ field, message: `${field} must be an object`, code: invalidType, value });
+    // A list is not echoed: it may nest too deep for the answer to be written.
+    const echoed = Array.isArray(value) ? null : value;
+    problems.push({ field, message: `${field} must be an object`, code: invalidType, value: echoed });
     return undefined;
   }
   const entries = Object.entries(value);
   const before = problems.length;
+  const depth = limits.customAttributesDepth;
+  if (depth !== undefined && nestedDeeperThan(value, depth)) {
+    const message = `${field} nest deeper than ${depth} levels`;
+    problems.push({ field, message, code: FIELD_ERROR_CODES.tooDeep, value: null });
+  }
   if (limits.customAttributes !== undefined && entries.length > limits.customAttributes) {
     const message = `too many ${field}: ${entries.length} (at most ${limits.customAttributes})`;
     problems.push({ field, message, code: tooMany, value: entries.length });
@@ -221,12 +254,27 @@ export function splitTagCell(cell: string): string[] {
     const tag = cell.trim();
     return tag === '' ? [] : [tag];
   }
-  const tags: string[] = [];
+  const tags = new Set<string>();
   for (const part of cell.split(CSV_TAG_SEPARATOR)) {
     const tag = part.trim();
-    if (tag !== '' && !tags.includes(tag)) tags.push(tag);
+    if (tag !== '') tags.add(tag);
   }
-  return tags;
+  return [...tags];
+}
+
+/**
+ * Whether `value` nests objects or arrays more than `maxDepth` levels deep (`{}` is 1 level). Iterative:
+ * a value nested 6,000 deep arrives whole from JSON.parse, and a recursive walk would overflow the stack.
+ */
+export function nestedDeeperThan(value: unknown, maxDepth: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [node, depth] = item;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= maxDepth) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** A value echoed back in a problem is clipped: a model may have sent 10 kB of it. */

@@ -27,7 +27,11 @@ export const MAX_PAGE_SIZE = 100;
  * PHONE_NUMBER_RULE: [doc] Phone numbers are E.164: a `+`, a country code that does not start with 0, at
  * most 15 digits. [assumed] The API accepts a number when its country calling code exists and its national
  * number has a length possible under that code; it does not require the number to lie in a range known to be
- * allocated (that list changes every month). Implemented in phone.ts, for the tools and the sandbox alike.
+ * allocated (that list changes every month). A national (trunk) prefix written after the country code
+ * (`+4402079460958` for +442079460958) makes a string that is not the E.164 form of any number: refused
+ * (the sandbox's 422 names the number meant); the tools and the CSV checker drop it, per country as
+ * libphonenumber's metadata says (Italy's 0 stays), and say so. Implemented in phone.ts, for the tools and
+ * the sandbox alike.
  */
 
 /** An example the tool descriptions and error messages show. */
@@ -53,6 +57,11 @@ export const SANDBOX_FIELD_LIMITS = {
   customAttributeKey: 64,
   /** Longest `search` text of GET /contacts; longer is 422. */
   search: 256,
+  /**
+   * Deepest nesting of `custom_attributes` (objects and arrays, the attributes object counting 1); deeper
+   * is 422 `too_deep`, as an API with a depth limit answers, rather than stored and unreadable after.
+   */
+  customAttributesDepth: 32,
 } as const;
 
 /**

@@ -147,7 +147,8 @@ function judge(found: Contact, sent: NewContact, firstAttemptOnApiClock: number 
 /** Whether a contact found by phone number is the one that was sent (the API may add to it, not differ). */
 function matchesSent(found: Contact, sent: NewContact): boolean {
   if (found.name !== sent.name) return false;
-  if (!(sent.tags ?? []).every((tag) => found.tags.includes(tag))) return false;
+  const foundTags = new Set(found.tags); // a Set: both lists may be long
+  if (!(sent.tags ?? []).every((tag) => foundTags.has(tag))) return false;
   return Object.entries(sent.custom_attributes ?? {}).every(
     ([key, value]) =>
       Object.hasOwn(found.custom_attributes, key) &&

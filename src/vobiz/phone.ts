@@ -4,15 +4,23 @@
  * and a national number of a length possible under that code (libphonenumber's possible lengths) —
  * whether or not it lies in a range known to be allocated: ranges are allocated all the time, and a copy
  * of them frozen into this build must not refuse a number Vobiz takes. A number outside every known range
- * is accepted with a warning instead.
+ * is accepted with a warning instead. A trunk prefix after the country code (`+44 (0)20…`, `+49 030…`) is
+ * dropped where normalising (tools, CSV cells) and refused in the API's JSON bodies; which prefix a country
+ * has, and whether a leading digit is one, is libphonenumber's call (Italy's 0 belongs to the number).
  *
  * Numbers already in E.164 (most of any import) are checked against a table of possible lengths per
  * calling code, built once from libphonenumber's metadata: a prefix lookup, none of its regexes. Only a
- * local number read with a default country goes through libphonenumber's parser.
+ * local number read with a default country, or one whose national part starts with its country's trunk
+ * prefix, goes through libphonenumber's parser.
  *
  * This module loads libphonenumber's metadata: the tools import it on first use (`loadPhoneRules`).
  */
-import { isPossiblePhoneNumber, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
+import {
+  isPossiblePhoneNumber,
+  Metadata,
+  parsePhoneNumberFromString,
+  type CountryCode,
+} from 'libphonenumber-js/min';
 import metadata from 'libphonenumber-js/min/metadata';
 import { FIELD_ERROR_CODES, type FieldProblem } from './contact-rules.js';
 import { E164_EXAMPLE } from './contract.js';
@@ -23,6 +31,11 @@ export type PhoneCheck =
       e164: string;
       /** The input was rewritten (separators dropped, `00` read as `+`, a country code added). */
       normalised: boolean;
+      /**
+       * Set when digits were dropped, not only separators: a trunk prefix written after the country code,
+       * e.g. `"+44 (0)20 7946 0958" → +442079460958 (trunk prefix 0 dropped after +44)`, for a warning.
+       */
+      rewritten?: string;
     }
   | {
       ok: false;
@@ -35,8 +48,8 @@ export interface PhoneOptions {
   /** Read numbers without a country code as numbers of this country (ISO 3166 alpha-2, e.g. `IN`). */
   defaultCountry?: CountryCode | undefined;
   /**
-   * Drop separators and read `00` as `+` (the tools and CSV cells); off for the API's JSON bodies, which
-   * must carry E.164 exactly.
+   * Drop separators, read `00` as `+` and drop a trunk prefix after the country code (the tools and CSV
+   * cells); off for the API's JSON bodies, which must carry E.164 exactly.
    */
   normalise?: boolean;
 }
@@ -46,16 +59,34 @@ const E164_SHAPE = /^\+[1-9]\d{1,14}$/;
 /** What people put between digits: spaces (also no-break), dashes, dots, brackets, slashes. */
 const SEPARATORS = /[\s\u00a0().\-/]/g;
 
-/** Calling code → possible national number lengths, the union over every region that shares the code. */
-let possibleLengths: ReadonlyMap<string, ReadonlySet<number>> | undefined;
+/** What libphonenumber's metadata says of one country calling code, over every region that shares it. */
+interface CallingCodePlan {
+  /** Possible national number lengths. */
+  lengths: ReadonlySet<number>;
+  /**
+   * The national (trunk) prefixes dialled before a number inside the country and dropped after the
+   * country code: "0" (GB, DE, IN), "8" (RU), "06" (HU), "1" (NANP). None for Italy, whose 0 is part of
+   * the number.
+   */
+  trunkPrefixes: ReadonlySet<string>;
+}
 
-function lengthsTable(): ReadonlyMap<string, ReadonlySet<number>> {
-  if (possibleLengths) return possibleLengths;
-  const table = new Map<string, Set<number>>();
-  const add = (code: string, lengths: unknown) => {
-    const set = table.get(code) ?? new Set<number>();
-    if (Array.isArray(lengths)) for (const length of lengths) if (typeof length === 'number') set.add(length);
-    table.set(code, set);
+/** The part of libphonenumber's Metadata class read here; Italy's "no prefix" comes as 0. */
+interface MetadataReader {
+  selectNumberingPlan(region: string): void;
+  numberingPlan?: { callingCode(): string; nationalPrefix(): string | number | undefined };
+}
+
+/** Calling code → its plan; built once, on the first number checked. */
+let plans: ReadonlyMap<string, CallingCodePlan> | undefined;
+
+function callingCodePlans(): ReadonlyMap<string, CallingCodePlan> {
+  if (plans) return plans;
+  const table = new Map<string, { lengths: Set<number>; trunkPrefixes: Set<string> }>();
+  const planOf = (code: string) => {
+    let plan = table.get(code);
+    if (!plan) table.set(code, (plan = { lengths: new Set(), trunkPrefixes: new Set() }));
+    return plan;
   };
   // metadata.min.json: countries[region] = [callingCode, idd, pattern, possibleLengths, …]; the same
   // layout for the non-geographic codes (+800, +882, …).
@@ -63,48 +94,87 @@ function lengthsTable(): ReadonlyMap<string, ReadonlySet<number>> {
     countries: Record<string, unknown[]>;
     nonGeographic?: Record<string, unknown[]>;
   };
-  for (const plan of [...Object.values(raw.countries), ...Object.values(raw.nonGeographic ?? {})]) {
-    if (typeof plan[0] === 'string') add(plan[0], plan[3]);
+  for (const entry of [...Object.values(raw.countries), ...Object.values(raw.nonGeographic ?? {})]) {
+    if (typeof entry[0] !== 'string') continue;
+    const plan = planOf(entry[0]);
+    const lengths = entry[3];
+    if (Array.isArray(lengths))
+      for (const length of lengths) if (typeof length === 'number') plan.lengths.add(length);
   }
-  possibleLengths = table;
+  // The trunk prefix through libphonenumber's Metadata reader (its types leave these methods out).
+  const reader = new Metadata() as unknown as MetadataReader;
+  for (const region of Object.keys(raw.countries)) {
+    reader.selectNumberingPlan(region);
+    const prefix = reader.numberingPlan?.nationalPrefix();
+    const code = reader.numberingPlan?.callingCode();
+    if (typeof prefix === 'string' && prefix !== '' && code) planOf(code).trunkPrefixes.add(prefix);
+  }
+  plans = table;
   return table;
 }
 
-/**
- * The hard rule on a number already in E.164's shape: a calling code that exists, a possible length.
- * The table answers almost every number; one it refuses is asked of libphonenumber's `isPossible` too,
- * which also knows the odd form it reads as possible (a national prefix written after `+1`), so that the
- * rule is never stricter than it.
- */
-function e164Problem(e164: string, shapeChecked = false): string | undefined {
-  if (!shapeChecked && !E164_SHAPE.test(e164))
-    return `is not "+", country code and number, e.g. ${E164_EXAMPLE}`;
-  const table = lengthsTable();
-  // Calling codes are prefix-free and 1 to 3 digits long.
+/** The calling code an E.164-shaped number starts with; calling codes are prefix-free, 1 to 3 digits. */
+function callingCodeOf(e164: string): { code: string; plan: CallingCodePlan } | undefined {
+  const table = callingCodePlans();
   for (let digits = 1; digits <= 3; digits++) {
     const code = e164.slice(1, 1 + digits);
-    const lengths = table.get(code);
-    if (!lengths) continue;
-    const national = e164.length - 1 - digits;
-    if (lengths.has(national) || isPossiblePhoneNumber(e164)) return undefined;
-    const sorted = [...lengths].sort((a, b) => a - b);
-    return `has ${national} digits after the country code +${code}, which takes ${sorted.join(', ')}`;
+    const plan = table.get(code);
+    if (plan) return { code, plan };
   }
-  return 'starts with no country code that exists';
+  return undefined;
+}
+
+/**
+ * The length rule on a number already in E.164's shape. The table answers almost every number; one it
+ * refuses is asked of libphonenumber's `isPossible` too, so that the rule is never stricter than it.
+ */
+function lengthProblem(e164: string, code: string, plan: CallingCodePlan): string | undefined {
+  const national = e164.length - 1 - code.length;
+  if (plan.lengths.has(national) || isPossiblePhoneNumber(e164)) return undefined;
+  const sorted = [...plan.lengths].sort((a, b) => a - b);
+  return `has ${national} digits after the country code +${code}, which takes ${sorted.join(', ')}`;
+}
+
+/**
+ * A trunk prefix written after the country code (`+44 020…`, `+44 (0)20…`, `+7 8 495…`): the number
+ * without it, or undefined. Only a number whose national part starts with one of its code's trunk
+ * prefixes is looked at (a prefix lookup first: imports check every row). It has one when libphonenumber
+ * reads it without that prefix, or when it is in no known range as written and in one without it (Colombia:
+ * libphonenumber reads a 0 there as a carrier code). Italy's 0, a Russian 8-800 number and every number
+ * libphonenumber keeps whole and valid stay as written.
+ */
+function trunkPrefixIn(e164: string, code: string, plan: CallingCodePlan) {
+  const national = e164.slice(1 + code.length);
+  const prefixes = [...plan.trunkPrefixes].filter((prefix) => national.startsWith(prefix));
+  if (prefixes.length === 0) return undefined;
+  const parsed = parsePhoneNumberFromString(e164);
+  if (parsed && parsed.countryCallingCode === code && national.endsWith(parsed.nationalNumber)) {
+    const prefix = national.slice(0, national.length - parsed.nationalNumber.length);
+    if (plan.trunkPrefixes.has(prefix) && !lengthProblem(parsed.number, code, plan)) {
+      return { prefix, e164: parsed.number as string };
+    }
+  }
+  if (parsed?.isValid()) return undefined;
+  for (const prefix of prefixes) {
+    const without = `+${code}${national.slice(prefix.length)}`;
+    if (parsePhoneNumberFromString(without)?.isValid()) return { prefix, e164: without };
+  }
+  return undefined;
 }
 
 /**
  * Checks a phone number and returns it in E.164. Without `normalise` the text must be E.164 exactly (the
- * API's JSON bodies). With it, separators are dropped, `00` is read as `+`, and, given `defaultCountry`,
- * a number without a country code is read as that country's (`098765 43210` with IN → +919876543210).
+ * API's JSON bodies): a trunk prefix after the country code is refused, naming the number meant. With it,
+ * separators are dropped, `00` is read as `+`, a trunk prefix after the country code is dropped
+ * (`+44 (0)20 7946 0958` → +442079460958), and, given `defaultCountry`, a number without a country code
+ * is read as that country's (`098765 43210` with IN → +919876543210).
  */
 export function checkPhoneNumber(raw: string, options: PhoneOptions = {}): PhoneCheck {
   // Most numbers, and nearly every cell of an import, are E.164 already: nothing to rewrite.
-  if (E164_SHAPE.test(raw)) {
-    const problem = e164Problem(raw, true);
-    return problem ? invalid(raw, problem) : { ok: true, e164: raw, normalised: false };
+  if (E164_SHAPE.test(raw)) return checkE164(raw, raw, options.normalise ?? false);
+  if (!options.normalise) {
+    return invalid(raw, `is not "+", country code and number, e.g. ${E164_EXAMPLE}`);
   }
-  if (!options.normalise) return invalid(raw, e164Problem(raw) ?? 'is not E.164');
   const text = raw.trim();
   if (text === '') return { ok: false, reason: 'phone_number is empty', missingCountryCode: false };
   let candidate = text.replace(SEPARATORS, '');
@@ -117,15 +187,45 @@ export function checkPhoneNumber(raw: string, options: PhoneOptions = {}): Phone
   if (!candidate.startsWith('+')) {
     return invalid(raw, `has no country code: write it in E.164, e.g. ${E164_EXAMPLE}`, true);
   }
-  const problem = e164Problem(candidate);
-  return problem ? invalid(raw, problem) : { ok: true, e164: candidate, normalised: candidate !== raw };
+  if (!E164_SHAPE.test(candidate)) {
+    return invalid(raw, `is not "+", country code and number, e.g. ${E164_EXAMPLE}`);
+  }
+  return checkE164(raw, candidate, true);
+}
+
+/** The rule on `e164` (E.164's shape), read from `raw`; `dropTrunk` rewrites a trunk prefix, or refuses it. */
+function checkE164(raw: string, e164: string, dropTrunk: boolean): PhoneCheck {
+  const found = callingCodeOf(e164);
+  if (!found) return invalid(raw, 'starts with no country code that exists');
+  const { code, plan } = found;
+  const trunk = trunkPrefixIn(e164, code, plan);
+  if (trunk && !dropTrunk) {
+    return invalid(
+      raw,
+      `has the trunk prefix ${trunk.prefix} after the country code +${code}; an international number drops it: ${trunk.e164}`,
+    );
+  }
+  const number = trunk?.e164 ?? e164;
+  const problem = lengthProblem(number, code, plan);
+  if (problem) return invalid(raw, problem);
+  return {
+    ok: true,
+    e164: number,
+    normalised: number !== raw,
+    ...(trunk && {
+      rewritten: `${shownNumber(raw)} → ${number} (trunk prefix ${trunk.prefix} dropped after +${code})`,
+    }),
+  };
+}
+
+function shownNumber(raw: string): string {
+  return JSON.stringify(raw.length > 32 ? `${raw.slice(0, 32)}…` : raw);
 }
 
 function invalid(raw: string, why: string, missingCountryCode = false): PhoneCheck {
-  const shown = JSON.stringify(raw.length > 32 ? `${raw.slice(0, 32)}…` : raw);
   return {
     ok: false,
-    reason: `invalid phone_number: must be E.164 format: ${shown} ${why}`,
+    reason: `invalid phone_number: must be E.164 format: ${shownNumber(raw)} ${why}`,
     missingCountryCode,
   };
 }

@@ -200,6 +200,7 @@ describe('list_tags and get_contact by phone', () => {
         { tag: 'news', contacts: 2 },
         { tag: 'vip', contacts: 1 },
       ],
+      distinct_tags: 2,
       untagged: 1,
       contacts_scanned: 3,
       total_contacts: 3,

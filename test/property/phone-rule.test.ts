@@ -10,7 +10,13 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import fc from 'fast-check';
 import './seed.js';
-import { isPossiblePhoneNumber } from 'libphonenumber-js/min';
+import examples from 'libphonenumber-js/examples.mobile.json';
+import {
+  isPossiblePhoneNumber,
+  Metadata,
+  parsePhoneNumberFromString,
+  type CountryCode,
+} from 'libphonenumber-js/min';
 import metadata from 'libphonenumber-js/min/metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
@@ -71,13 +77,94 @@ afterAll(async () => {
 });
 
 describe('the phone rule', () => {
-  it('is never stricter than libphonenumber’s "possible"', () => {
+  it('is never stricter than libphonenumber’s "possible", and takes a trunk prefix out, never in', () => {
     fc.assert(
       fc.property(e164ish, (number) => {
-        if (isPossiblePhoneNumber(number)) expect(checkPhoneNumber(number).ok, number).toBe(true);
+        if (!isPossiblePhoneNumber(number)) return;
+        const strict = checkPhoneNumber(number);
+        const normalised = checkPhoneNumber(number, { normalise: true });
+        if (strict.ok) {
+          expect(normalised).toMatchObject({ ok: true, e164: number });
+          return;
+        }
+        // Refused only for a trunk prefix, naming the number meant — the one the tools send.
+        expect(strict.reason, number).toContain('trunk prefix');
+        expect(normalised.ok, number).toBe(true);
+        const meant = normalised.ok ? normalised.e164 : '';
+        expect(strict.reason.endsWith(`: ${meant}`), strict.reason).toBe(true);
+        expect(meant.length, number).toBeLessThan(number.length);
       }),
       { numRuns: 5_000 },
     );
+  });
+
+  it('reads the issue’s numbers written with a trunk prefix as their E.164 form, and keeps Italy’s 0', () => {
+    const cases: [string, string][] = [
+      ['+44 (0)20 7946 0958', '+442079460958'],
+      ['+44 020 7946 0958', '+442079460958'],
+      ['+4402079460958', '+442079460958'],
+      ['0044 (0)20 7946 0958', '+442079460958'],
+      ['+49 (0)30 901820', '+4930901820'],
+      ['+91 (0) 98765 43210', '+919876543210'],
+      ['+33 (0)1 23 45 67 89', '+33123456789'],
+      ['+61 (0)2 9374 4000', '+61293744000'],
+      ['+7 8 495 123 45 67', '+74951234567'],
+      ['+36 06 1 234 5678', '+3612345678'],
+    ];
+    for (const [written, e164] of cases) {
+      const checked = checkPhoneNumber(written, { normalise: true });
+      expect(checked, written).toMatchObject({ ok: true, e164, normalised: true });
+      expect(checked.ok && checked.rewritten, written).toContain(`→ ${e164}`);
+    }
+    // Italy's 0 is part of the number; a Russian 8-800 number starts with the digit RU dials as a prefix.
+    for (const [written, e164] of [
+      ['+39 06 6982 1234', '+390669821234'],
+      ['+390669821234', '+390669821234'],
+      ['+78001234567', '+78001234567'],
+    ]) {
+      const checked = checkPhoneNumber(written!, { normalise: true });
+      expect(checked, written).toMatchObject({ ok: true, e164 });
+      expect(checked.ok && checked.rewritten, written).toBeFalsy();
+      expect(checkPhoneNumber(e164!)).toMatchObject({ ok: true, e164 });
+    }
+  });
+
+  it('in every country: E.164 stays as it is, and the number with its trunk prefix is rewritten or refused', () => {
+    const reader = new Metadata() as unknown as {
+      selectNumberingPlan(region: string): void;
+      numberingPlan: { nationalPrefix(): string | number | undefined };
+    };
+    let rewritten = 0;
+    const regions = Object.entries(examples) as [CountryCode, string][];
+    for (const [region, national] of regions) {
+      const e164 = parsePhoneNumberFromString(national, region)!.number;
+      expect(checkPhoneNumber(e164), `${region} ${e164}`).toMatchObject({ ok: true, e164 });
+      expect(checkPhoneNumber(e164, { normalise: true })).toMatchObject({
+        ok: true,
+        e164,
+        normalised: false,
+      });
+      reader.selectNumberingPlan(region);
+      const prefix = reader.numberingPlan.nationalPrefix();
+      if (typeof prefix !== 'string' || prefix === '') continue;
+      const code = e164.slice(0, e164.length - parsePhoneNumberFromString(e164)!.nationalNumber.length);
+      for (const written of [
+        `${code}${prefix}${e164.slice(code.length)}`,
+        `${code} (${prefix}) ${e164.slice(code.length)}`,
+      ]) {
+        const checked = checkPhoneNumber(written, { normalise: true });
+        // Never stored with the prefix: the E.164 number, or a refusal.
+        if (checked.ok) {
+          expect(checked.e164, `${region} ${written}`).toBe(e164);
+          rewritten++;
+        }
+        const strict = checkPhoneNumber(written);
+        expect(strict.ok, `${region} ${written}`).toBe(false);
+      }
+    }
+    expect(regions.length).toBeGreaterThan(200);
+    // Nearly every country with a trunk prefix: libphonenumber keeps only the odd carrier-code case.
+    expect(rewritten).toBeGreaterThan(2 * 130);
   });
 
   it('accepts the numbers the issue found refused: unallocated ranges and short plans', () => {
@@ -106,9 +193,15 @@ describe('the phone rule', () => {
     const summary = (await response.json()) as { created: number; failed: number };
     const storedBySandbox = sandbox.contacts().map((c) => c.phone_number);
 
-    // Number by number: what the tool sent is what the sandbox stored.
-    expect(new Set(sent)).toEqual(new Set(storedBySandbox));
-    expect(sent).toHaveLength(summary.created);
+    // Number by number: what the tool sent is what the sandbox stored — except the numbers written with a
+    // trunk prefix, which the sandbox refuses (not E.164) and the tool sends without it.
+    const rewritten = numbers.flatMap((n) => {
+      const checked = checkPhoneNumber(n, { normalise: true });
+      return checked.ok && checked.rewritten ? [checked.e164] : [];
+    });
+    expect(new Set(sent)).toEqual(new Set([...storedBySandbox, ...rewritten]));
+    expect(sent).toHaveLength(summary.created + rewritten.length);
+    expect(rewritten.length).toBeGreaterThan(0);
     // The draw covers both sides of the rule.
     expect(summary.created).toBeGreaterThan(300);
     expect(summary.failed).toBeGreaterThan(300);
