@@ -71,7 +71,10 @@ async function connect(env = {}) {
 async function tagInSandbox(tag, count) {
   const { baseUrl, credentials } = sandbox;
   const contacts = sandbox.contacts().slice(0, count);
-  const csv = ['phone_number,name,tags', ...contacts.map((c) => `${c.phone_number},${c.name.replaceAll(',', ' ')},${tag}`)];
+  const csv = [
+    'phone_number,name,tags',
+    ...contacts.map((c) => `${c.phone_number},${c.name.replaceAll(',', ' ')},${tag}`),
+  ];
   const form = new FormData();
   form.append('file', new Blob([csv.join('\n')], { type: 'text/csv' }), 'tag.csv');
   const response = await fetch(`${baseUrl}/contacts/import`, {
@@ -145,11 +148,21 @@ async function tagRow(label, tag, count, network, floorOf) {
   await client.close();
   return tagged;
 }
-await tagRow(`tag_contacts, ${TAG} contacts, no rate limit`, 'plain', TAG, { latencyMs: LATENCY_MS }, (writes) =>
-  Math.max((writes / CEILING) * LATENCY_MS, LATENCY_MS),
+await tagRow(
+  `tag_contacts, ${TAG} contacts, no rate limit`,
+  'plain',
+  TAG,
+  { latencyMs: LATENCY_MS },
+  (writes) => Math.max((writes / CEILING) * LATENCY_MS, LATENCY_MS),
 );
 const limited = { latencyMs: LATENCY_MS, rateLimit: { perSecond: RATE } };
-await tagRow(`tag_contacts, ${TAG} contacts, ${RATE} requests/s`, 'rated', TAG, limited, (writes) => (writes / RATE) * 1000);
+await tagRow(
+  `tag_contacts, ${TAG} contacts, ${RATE} requests/s`,
+  'rated',
+  TAG,
+  limited,
+  (writes) => (writes / RATE) * 1000,
+);
 
 // 3. A job: JOB_SECONDS of writes at the rate, with the default call budget.
 const jobWrites = JOB_SECONDS * RATE;
