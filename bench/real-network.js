@@ -112,19 +112,31 @@ async function run(client, name, args) {
   return { ms: performance.now() - start, longestCall, jobs, structured };
 }
 
-// 1. A whole-account scan.
+// 1. A whole-account scan: the first of a fresh server (code not yet warm, the account's window still
+// at its start), then the median of three more.
 sandbox.setNetwork({ latencyMs: LATENCY_MS });
 {
   const client = await connect();
-  sandbox.resetStats();
-  const scan = await run(client, 'list_tags', {});
   const pages = Math.ceil(CONTACTS / PAGE);
+  const floor = (pages / CEILING) * LATENCY_MS;
+  const scans = [];
+  for (let i = 0; i < 4; i++) {
+    sandbox.resetStats();
+    scans.push(await run(client, 'list_tags', {}));
+  }
+  const stats = sandbox.stats();
+  const notes = `${stats.byRoute.list} list requests, at most ${stats.maxInFlight} at once`;
   row(
-    `list_tags, whole account (${CONTACTS} contacts, ${pages} pages)`,
-    scan.ms,
-    (pages / CEILING) * LATENCY_MS,
-    `${sandbox.stats().byRoute.list} list requests, at most ${sandbox.stats().maxInFlight} at once`,
+    `list_tags, whole account (${CONTACTS} contacts, ${pages} pages), fresh server`,
+    scans[0].ms,
+    floor,
+    notes,
   );
+  const median = scans
+    .slice(1)
+    .map((scan) => scan.ms)
+    .sort((a, b) => a - b)[1];
+  row(`list_tags, whole account, median of the next 3`, median, floor, notes);
   await client.close();
 }
 

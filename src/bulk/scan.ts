@@ -13,6 +13,7 @@
  * A contact is given to the caller once, however often pages repeat it. What a page is assumed to be:
  * contract.ts, LIST_PAGES_ARE_POSITIONS.
  */
+import { setMaxListeners } from 'node:events';
 import type { CallOptions, VobizClient } from '../vobiz/client.js';
 import { MAX_PAGE_SIZE } from '../vobiz/contract.js';
 import { linkedController } from '../vobiz/abort.js';
@@ -259,6 +260,8 @@ class PageReader {
     private ahead: number,
   ) {
     this.reading = linkedController([call.signal]);
+    // Every page in flight listens to it: 32 at once is the design, not the leak Node warns of past 10.
+    setMaxListeners(0, this.reading.signal);
   }
 
   read(page: number, limit: number): Promise<PageRead> {

@@ -12,6 +12,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { SingleBar, Presets } from 'cli-progress';
 import { generateContactsCsv } from './sample-csv.js';
+import { DEFAULT_SANDBOX_AUTH_ID, generateContacts, startSandbox } from '../sandbox/index.js';
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 const IMPORT_ROWS = 2_000;
@@ -187,6 +188,8 @@ async function main(): Promise<void> {
       `  … ${audience['total']} contacts carry expo-2026 (next page: ${audience['next_page'] ?? 'none'})`,
     );
 
+    await demoJob();
+
     print(
       `\n${bold('Done.')} Point Claude Desktop at it next: see "Use it in Claude Desktop" in the README.`,
     );
@@ -194,6 +197,72 @@ async function main(): Promise<void> {
     await client.close();
     await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/** Contacts of the real-network step; 15% of them carry "trial" (seed.ts), so it tags about 600. */
+const NETWORK_CONTACTS = 4_000;
+const NETWORK = { latencyMs: 100, rateLimit: { perSecond: 200 } };
+/** Short, so that the demo shows a job in seconds; a user's default is 40 s (VOBIZ_CALL_BUDGET_MS). */
+const DEMO_BUDGET_MS = 1_000;
+
+/**
+ * Long work on a real network: an account 100 ms away that takes 200 requests a second, and a call
+ * budget of one second. tag_contacts answers with a job within the budget; get_job follows it.
+ */
+async function demoJob(): Promise<void> {
+  step(
+    `A real network: ${NETWORK_CONTACTS} contacts, ${NETWORK.latencyMs} ms a round trip, ` +
+      `${NETWORK.rateLimit.perSecond} requests/s, and a call budget of ${DEMO_BUDGET_MS / 1000} s`,
+  );
+  const sandbox = await startSandbox({
+    contacts: generateContacts(NETWORK_CONTACTS, { accountId: DEFAULT_SANDBOX_AUTH_ID, seed: 21 }),
+    network: NETWORK,
+  });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI],
+    env: {
+      VOBIZ_BASE_URL: sandbox.baseUrl,
+      VOBIZ_AUTH_ID: sandbox.credentials.authId,
+      VOBIZ_AUTH_TOKEN: sandbox.credentials.authToken,
+      VOBIZ_CALL_BUDGET_MS: String(DEMO_BUDGET_MS),
+      VOBIZ_CONFIRM: 'never',
+    },
+    stderr: 'pipe',
+  });
+  const client = new Client({ name: 'vobiz-demo-network', version: '1.0.0' });
+  try {
+    await client.connect(transport);
+    const started = performance.now();
+    const seconds = () => ((performance.now() - started) / 1000).toFixed(1);
+    let result = (await client.callTool({
+      name: 'tag_contacts',
+      arguments: { tag: 'trial', add: ['trial-followup'], max_contacts: 5_000 },
+    })) as CallToolResult;
+    const job = result.structuredContent?.['job'] as { id: string } | undefined;
+    if (!job) throw new Error(`tag_contacts did not become a job: ${JSON.stringify(result.content)}`);
+    print(`  tag_contacts answered after ${seconds()} s: ${firstLine(result)}`);
+    for (let calls = 0; isRunning(result) && calls < 60; calls++) {
+      result = (await client.callTool({ name: 'get_job', arguments: { id: job.id } })) as CallToolResult;
+      print(`  get_job after ${seconds()} s: ${firstLine(result)}`);
+    }
+    if (result.isError || isRunning(result)) throw new Error(`the job did not finish: ${firstLine(result)}`);
+    const done = result.structuredContent?.['result'] as { changed: number } | undefined;
+    print(`  ${done?.changed} contacts tagged in ${seconds()} s, every call within the budget`);
+  } finally {
+    await client.close();
+    await sandbox.close();
+  }
+}
+
+function isRunning(result: CallToolResult): boolean {
+  return (result.structuredContent?.['job'] as { state?: string } | undefined)?.state === 'running';
+}
+
+function firstLine(result: CallToolResult): string {
+  const block = result.content[0];
+  const text = block?.type === 'text' ? block.text : '';
+  return text.split('\n')[0]!.replace(/Job [0-9a-f-]{36}/, (id) => `${id.slice(0, 12)}…`);
 }
 
 main().catch((error: unknown) => {

@@ -8,6 +8,7 @@
  * after it ended, or earlier when room is needed for a new one.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
@@ -45,6 +46,8 @@ export class Job {
     work: (job: Job) => Promise<CallToolResult>,
     now: () => number,
   ) {
+    // The job's work hands its signal to every request it has in flight (up to VOBIZ_CONCURRENCY).
+    setMaxListeners(0, this.controller.signal);
     this.settled = Promise.resolve()
       .then(() => work(this))
       .catch((error: unknown): CallToolResult => {

@@ -24,7 +24,7 @@ export const jobOutput = z
   .object({
     id: z.string(),
     state: z.enum(['running', 'done', 'failed', 'cancelled']),
-    done: z.number().describe('Work done so far, in the units of total (contacts or rows).'),
+    done: z.number().describe('Progress out of total: reading, then writing, counted together.'),
     total: z.number().optional(),
   })
   .describe(
@@ -92,12 +92,15 @@ export function runningResult(job: Job, budgetMs: number): CallToolResult {
   };
 }
 
-/** "Job 1f0c… (tag_contacts) is running: 600 of 2000 (…)". */
+/**
+ * "Job 1f0c… (tag_contacts) is running: 84 of 609 contacts." — the tool's own words for where it is,
+ * which count what it is doing now (a scan's pages, then the writes); `done`/`total` of the structured
+ * status count both phases together.
+ */
 export function describeJob(job: Job): string {
   const { done, total, message } = job.progress;
-  const count = total !== undefined ? `${done} of ${total}` : `${done}`;
-  const detail = message ? ` — ${message}` : '';
-  return `Job ${job.id} (${job.tool}) is ${job.state}: ${count} done so far${detail}.`;
+  const where = message ?? (total !== undefined ? `${done} of ${total} done` : `${done} done`);
+  return `Job ${job.id} (${job.tool}) is ${job.state}: ${where}.`;
 }
 
 function howToFollow(job: Job, budgetMs: number): string {

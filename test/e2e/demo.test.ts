@@ -2,7 +2,8 @@
  * `npm run demo` is the README's "see it work" command: run the built demo as a user does and check
  * that the session it prints did the main job — tools listed, a contact created and found, the
  * generated CSV imported with its bad rows reported, a segment by `where` (no tags; a city in any
- * spelling and recent activity), a segment tagged once (a re-run changes nothing) and listed by tag.
+ * spelling and recent activity), a segment tagged once (a re-run changes nothing) and listed by tag,
+ * and on a real network a tag_contacts that outlasts a short call budget, followed to its end as a job.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -56,5 +57,12 @@ it('walks through the main job against the sandbox and exits 0', { timeout: 60_0
   expect(Number(tagged![1])).toBeGreaterThan(0);
   expect(tagged![2]).toBe(tagged![1]);
   expect(stdout).toContain(`${tagged![1]} contacts carry expo-2026`);
+
+  // On a real network, with a short budget: the call answers with a job, get_job follows it to its end.
+  expect(stdout).toMatch(
+    /tag_contacts answered after [\d.]+ s: Job [0-9a-f]{8}.*\(tag_contacts\) is running/,
+  );
+  expect(stdout).toMatch(/get_job after [\d.]+ s: Job .*\(tag_contacts\) done\./);
+  expect(stdout).toMatch(/\n {2}\d+ contacts tagged in [\d.]+ s, every call within the budget/);
   expect(stdout).toContain('Done.');
 });

@@ -5,7 +5,8 @@
  * where a user reading the server's log would take it for a real leak.
  */
 import { afterEach, expect, it } from 'vitest';
-import { startSandbox } from '../../src/sandbox/index.js';
+import { scanContacts } from '../../src/bulk/scan.js';
+import { generateContacts, startSandbox } from '../../src/sandbox/index.js';
 import { VobizClient } from '../../src/vobiz/client.js';
 
 const warnings: Error[] = [];
@@ -21,6 +22,31 @@ it('32 requests at once through one client, each held by a latency fault, raise 
     const pages = await Promise.all(Array.from({ length: 32 }, () => client.listContacts({ limit: 1 })));
     expect(pages).toHaveLength(32);
     // Warnings are emitted on a later tick.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+  } finally {
+    await client.close();
+    await sandbox.close();
+  }
+});
+
+it('a scan reading 32 pages ahead, under one call signal, raises no listener warning', async () => {
+  process.on('warning', collect);
+  const sandbox = await startSandbox({
+    port: 0,
+    contacts: generateContacts(4_000, { accountId: 'MA_SANDBOX1', seed: 3 }),
+  });
+  sandbox.setNetwork({ latencyMs: 20 });
+  const client = new VobizClient({ baseUrl: sandbox.baseUrl, credentials: sandbox.credentials });
+  try {
+    const call = client.startCall(new AbortController().signal);
+    const report = await scanContacts(
+      client,
+      { filter: {}, maxScan: 10_000, call, readsToEnd: true },
+      () => {},
+    );
+    expect(report).toMatchObject({ complete: true, scanned: 4_000 });
+    expect(sandbox.stats().maxInFlight).toBeGreaterThan(10);
     await new Promise((resolve) => setImmediate(resolve));
     expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
   } finally {
