@@ -49,7 +49,16 @@ export class Job {
     // The job's work hands its signal to every request it has in flight (up to VOBIZ_CONCURRENCY).
     setMaxListeners(0, this.controller.signal);
     this.settled = Promise.resolve()
-      .then(() => work(this))
+      .then(() =>
+        this.signal.aborted
+          ? {
+              isError: true,
+              content: [
+                { type: 'text' as const, text: `${tool} was cancelled before it started: nothing was done.` },
+              ],
+            }
+          : work(this),
+      )
       .catch((error: unknown): CallToolResult => {
         const reason = error instanceof Error ? error.message : String(error);
         return {
