@@ -320,7 +320,10 @@ async function reportUpload(
       // The client no longer waits for this result; the log is how the user learns what was done.
       const message = `Import of ${source.label} cancelled after ${outcome.chunksDone} chunks: ${outcome.rowsSent} rows sent (${outcome.created} created, ${outcome.updated} updated), ${tally.total} rows read.`;
       logInfo(message);
-      await server.sendLoggingMessage({ level: 'warning', logger: 'import_contacts_csv', data: message });
+      // A job's call may have ended (remote mode closes its server): the log line is then for stderr only.
+      await server
+        .sendLoggingMessage({ level: 'warning', logger: 'import_contacts_csv', data: message })
+        .catch(() => undefined);
     }
     // An error, so that the model notices the job is not done; with everything known of what was.
     return { ...successResult(result, `${formatCounts(result, shape)}${hint}`), isError: true };

@@ -223,7 +223,10 @@ export const tagContacts = defineTool({
     if (extra.signal.aborted) {
       const message = `tag_contacts cancelled after ${done} of ${targets.length} contacts: ${result.changed} changed.`;
       logInfo(message);
-      await server.sendLoggingMessage({ level: 'warning', logger: 'tag_contacts', data: message });
+      // A job's call may have ended (remote mode closes its server): the log line is then for stderr only.
+      await server
+        .sendLoggingMessage({ level: 'warning', logger: 'tag_contacts', data: message })
+        .catch(() => undefined);
       // What was changed before the cancel, exactly: a job's result is all that tells a model.
       const report = formatResult(result, summary, scan, 'Cancelled');
       return { ...errorResult(`${message}\n${report}`), structuredContent: result };

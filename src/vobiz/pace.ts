@@ -9,8 +9,9 @@
  *   the window doubles each round trip), up to the ceiling (VOBIZ_CONCURRENCY);
  * - a 429 halves it, once per round trip (the 429s of requests sent before the cut say nothing new),
  *   and holds every request of the account back for the `Retry-After` the API asked for;
- * - after that it grows by one per window of clean answers (about one per round trip), probing for
- *   spare rate.
+ * - after that it grows by one per window of clean answers (about one per round trip), but no more
+ *   often than once per Retry-After the API has asked for: overshooting costs every request of the
+ *   account that wait, so spare rate is probed for in the API's unit of time, not the round trip's.
  * At a round trip of R seconds, a window of W sends about W/R requests a second, so the window it
  * settles at is the account's rate times the round trip: the pace found by itself.
  *
@@ -57,6 +58,9 @@ export class AccountPace {
   private slowStart = true;
   /** Clean answers since the window last grew: after the first 429 it grows by one per window of them. */
   private cleanSinceGrowth = 0;
+  /** When the window last grew or was cut, and how long it waits before growing again after a cut. */
+  private grownAt = 0;
+  private probeIntervalMs = 0;
   /** How many requests had been sent when the window was last cut: a 429 of one of them is the same event. */
   private sentAtCut = 0;
   private resumeTimer: NodeJS.Timeout | undefined;
@@ -115,14 +119,22 @@ export class AccountPace {
         this.cleanSinceGrowth = 0;
         this.setWindow(Math.max(1, Math.floor(this.window / 2)));
       }
+      this.probeIntervalMs = Math.max(this.probeIntervalMs, answer.retryAfterMs);
+      this.grownAt = this.now();
       this.holdFor(answer.retryAfterMs);
     }
   }
 
   private grow(): void {
     if (this.window >= this.ceiling) return;
-    if (!this.slowStart && ++this.cleanSinceGrowth < this.window) return;
+    if (!this.slowStart) {
+      if (++this.cleanSinceGrowth < this.window) return;
+      // Probing past the rate costs a whole Retry-After for every request of the account: probe no
+      // more often than the API's own unit of waiting, whatever the round trip.
+      if (this.now() - this.grownAt < this.probeIntervalMs) return;
+    }
     this.cleanSinceGrowth = 0;
+    this.grownAt = this.now();
     this.setWindow(this.window + 1);
   }
 

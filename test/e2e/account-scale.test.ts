@@ -108,7 +108,8 @@ describe('writes at the account pace', () => {
       .contacts()
       .slice(0, 300)
       .map((contact) => contact.id);
-    stack.sandbox.setNetwork({ latencyMs: 10, rateLimit: { perSecond: 200, burst: 10 } });
+    // A burst of a tenth of a second: the account's first requests already meet the limit.
+    stack.sandbox.setNetwork({ latencyMs: 20, rateLimit: { perSecond: 200, burst: 20 } });
     stack.sandbox.resetStats();
     const mark = requestMark(stack.sandbox);
     const result = await stack.call('tag_contacts', { ids, add: ['storm'] });
@@ -182,7 +183,19 @@ describe('remote mode', () => {
         result: { changed: 60, failed: 0 },
       });
       expect(sandbox.contacts().filter((c) => c.tags.includes('followed'))).toHaveLength(60);
+
+      // Another job, cancelled through another connection after its own request has ended.
+      const next = await call(second, 'tag_contacts', { tag: 'remote', add: ['halted'], confirm: true });
+      const halted = (next.structuredContent as { job?: { id: string } }).job;
+      expect(halted, textOf(next)).toBeDefined();
       await second.close();
+      const third = await connect(remote.url);
+      const cancelled = await call(third, 'cancel_job', { id: halted!.id });
+      const out = cancelled.structuredContent as { job: { state: string }; result: { changed: number } };
+      expect(out.job.state, textOf(cancelled)).toBe('cancelled');
+      expect(textOf(cancelled)).toMatch(/tag_contacts cancelled after \d+ of 60 contacts/);
+      expect(sandbox.contacts().filter((c) => c.tags.includes('halted'))).toHaveLength(out.result.changed);
+      await third.close();
     } finally {
       await stopRemote(remote);
       await sandbox.close();

@@ -92,6 +92,31 @@ describe('AccountPace: the per-account window of requests in flight', () => {
     expect(started).toHaveLength(5);
   });
 
+  it('after a cut, probes for more no more often than once per Retry-After', async () => {
+    const pace = new AccountPace({ ceiling: 32, initial: 4 });
+    const { send, answer } = manualRequests(pace);
+    void send('limited');
+    await vi.advanceTimersByTimeAsync(0);
+    await answer('limited', { kind: 'rate_limited', retryAfterMs: 1_000 });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(pace.stats().window).toBe(2);
+    const answerWindow = async (round: number) => {
+      for (let i = 0; i < 2; i++) {
+        void send(`${round}-${i}`);
+        await vi.advanceTimersByTimeAsync(0);
+        await answer(`${round}-${i}`);
+      }
+    };
+    await answerWindow(1); // a whole window of clean answers, a second after the cut: +1
+    expect(pace.stats().window).toBe(3);
+    for (let round = 2; round < 10; round++) await answerWindow(round); // the same second: no more
+    expect(pace.stats().window).toBe(3);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await answerWindow(10);
+    await answerWindow(11);
+    expect(pace.stats().window).toBe(4);
+  });
+
   it('lets interactive requests go before queued bulk work', async () => {
     const pace = new AccountPace({ ceiling: 1, initial: 1 });
     const { started, send, answer } = manualRequests(pace);
