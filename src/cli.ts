@@ -20,7 +20,9 @@ Usage:
   vobiz-contacts-mcp --http [--port 3000] [--host 127.0.0.1]
                                   serve them over Streamable HTTP at /mcp (stateless), GET /healthz
                                   (add --sandbox to serve them against an in-process sandbox)
-  vobiz-contacts-mcp sandbox      run the sandbox API alone (--port, --host, --persist FILE, --no-seed)
+  vobiz-contacts-mcp sandbox      run the sandbox API alone (--port, --host, --persist FILE, --no-seed,
+                                  --contacts N, --latency 100ms, --rate-limit 100/s, --burst N;
+                                  'sandbox --help' says more)
   vobiz-contacts-mcp doctor       check the configuration and reach the API once; says what is wrong
   vobiz-contacts-mcp --help | --version
 
