@@ -19,7 +19,7 @@ export function progressReporter(extra: ToolExtra): ProgressReporter {
     async report(progress, total, message) {
       if (progressToken === undefined || progress <= last) return;
       last = progress;
-      await extra.sendNotification({
+      await extra.notify({
         method: 'notifications/progress',
         params: { progressToken, progress, ...(total !== undefined && { total }), message },
       });

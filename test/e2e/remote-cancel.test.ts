@@ -3,8 +3,7 @@
  * The instance finds the running call it names — and only its sender's, although every SDK client
  * numbers its requests from the same start and the clients here share one account — and stops it.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { Client, RequestOptions } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { textOf } from './harness.js';
@@ -90,7 +89,6 @@ function tagSlowly(client: Client, tag: string, options: RequestOptions) {
   }
   return client.callTool(
     { name: 'tag_contacts', arguments: { tag, add: ['contacted'], confirm: true } },
-    undefined,
     options,
   );
 }
