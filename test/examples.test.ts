@@ -13,6 +13,8 @@ import { describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TIMEOUT_MS = 90_000;
+/** The frameworks' current majors (ai@7, Mastra) need Node 22: on Node 20 their examples are skipped. */
+const NODE_22 = Number(process.versions.node.split('.')[0]) >= 22;
 
 /** The fair's five visitors in examples/fair.ts, and none of the other contacts. */
 const VISITORS = ['+919820011201', '+919820011202', '+919820011203', '+919820011204', '+919820011205'];
@@ -46,6 +48,17 @@ describe('examples/', { timeout: TIMEOUT_MS }, () => {
     'Vercel AI SDK: the agent tags exactly the fair visitors, reading our compact text',
     async () => {
       const report = await runExample('examples/vercel-ai-sdk.ts');
+      expect(report.segment).toBe('expo-2026');
+      expect(report.members).toEqual(VISITORS);
+      expect(report.calls).toEqual(['list_contacts', 'tag_contacts', 'list_contacts']);
+      expect(report.structured_json_read).toBe(false);
+    },
+  );
+
+  it.skipIf(!NODE_22).concurrent(
+    'Vercel AI SDK 7 (Node 22+): the agent tags exactly the fair visitors, reading our compact text',
+    async () => {
+      const report = await runExample('examples/vercel-ai-sdk-7.ts');
       expect(report.segment).toBe('expo-2026');
       expect(report.members).toEqual(VISITORS);
       expect(report.calls).toEqual(['list_contacts', 'tag_contacts', 'list_contacts']);
