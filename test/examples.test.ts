@@ -66,6 +66,17 @@ describe('examples/', { timeout: TIMEOUT_MS }, () => {
     },
   );
 
+  it.skipIf(!NODE_22).concurrent(
+    'Mastra (Node 22+): the agent tags exactly the fair visitors, reading our compact text',
+    async () => {
+      const report = await runExample('examples/mastra.ts');
+      expect(report.segment).toBe('expo-2026');
+      expect(report.members).toEqual(VISITORS);
+      expect(report.calls).toEqual(['list_contacts', 'tag_contacts', 'list_contacts']);
+      expect(report.structured_json_read).toBe(false);
+    },
+  );
+
   // The LangChain example with its afterToolCall hook and without it, run once for both tests below.
   let langchainRuns: Promise<[Report, Report]> | undefined;
   const langchain = () =>
