@@ -190,3 +190,38 @@ describe('a cancel in its own POST', () => {
     }
   }, 30_000);
 });
+
+describe('a 2026-07-28 client', () => {
+  it('cancels by closing its response stream: the writes of tag_contacts stop within a second', async () => {
+    const remote = await startRemote(env());
+    try {
+      const client = await connect(remote.url, {}, { client: { versionNegotiation: { mode: 'auto' } } });
+      opened.push(client);
+      expect(client.getProtocolEra()).toBe('modern');
+      const group = await seedGroup(client, 'wave-d', 9_840_000_000, GROUP);
+      const controller = new AbortController();
+      let cancelledAt = 0;
+      const running = tagSlowly(client, 'wave-d', {
+        signal: controller.signal,
+        onprogress: ({ progress }) => {
+          if (progress >= 8 && cancelledAt === 0) {
+            cancelledAt = Date.now();
+            controller.abort('the user changed their mind');
+          }
+        },
+      });
+      await expect(running).rejects.toThrow();
+      await waitFor(
+        () => new RegExp(`tag_contacts cancelled after \\d+ of ${GROUP} contacts`).test(remote.stderr()),
+        'the call to stop',
+      );
+      const writes = updatesOf(group);
+      expect(writes.filter((write) => write.start > cancelledAt + 1_000)).toEqual([]);
+      expect(writes.length).toBeLessThan(GROUP / 2);
+      const changed = sandbox.contacts().filter((c) => group.has(c.id) && c.tags.includes('contacted'));
+      expect(changed.length).toBe(writes.length); // every write that started was completed
+    } finally {
+      await stopRemote(remote);
+    }
+  }, 30_000);
+});
