@@ -42,40 +42,26 @@ async function runExample(file: string, ...args: string[]): Promise<Report> {
   }
 }
 
+/** The segment holds exactly the visitors, tagged in three calls, the model never read the JSON twice. */
+function expectTheJobDone(report: Report): void {
+  expect(report.segment).toBe('expo-2026');
+  expect(report.members).toEqual(VISITORS);
+  expect(report.calls).toEqual(['list_contacts', 'tag_contacts', 'list_contacts']);
+  expect(report.structured_json_read).toBe(false);
+}
+
 // Each example is its own processes: side by side they take little more than the slowest.
 describe('examples/', { timeout: TIMEOUT_MS }, () => {
-  it.concurrent(
-    'Vercel AI SDK: the agent tags exactly the fair visitors, reading our compact text',
-    async () => {
-      const report = await runExample('examples/vercel-ai-sdk.ts');
-      expect(report.segment).toBe('expo-2026');
-      expect(report.members).toEqual(VISITORS);
-      expect(report.calls).toEqual(['list_contacts', 'tag_contacts', 'list_contacts']);
-      expect(report.structured_json_read).toBe(false);
-    },
-  );
-
-  it.skipIf(!NODE_22).concurrent(
-    'Vercel AI SDK 7 (Node 22+): the agent tags exactly the fair visitors, reading our compact text',
-    async () => {
-      const report = await runExample('examples/vercel-ai-sdk-7.ts');
-      expect(report.segment).toBe('expo-2026');
-      expect(report.members).toEqual(VISITORS);
-      expect(report.calls).toEqual(['list_contacts', 'tag_contacts', 'list_contacts']);
-      expect(report.structured_json_read).toBe(false);
-    },
-  );
-
-  it.skipIf(!NODE_22).concurrent(
-    'Mastra (Node 22+): the agent tags exactly the fair visitors, reading our compact text',
-    async () => {
-      const report = await runExample('examples/mastra.ts');
-      expect(report.segment).toBe('expo-2026');
-      expect(report.members).toEqual(VISITORS);
-      expect(report.calls).toEqual(['list_contacts', 'tag_contacts', 'list_contacts']);
-      expect(report.structured_json_read).toBe(false);
-    },
-  );
+  const job = 'the agent tags exactly the fair visitors, reading our compact text';
+  it.concurrent(`Vercel AI SDK: ${job}`, async () => {
+    expectTheJobDone(await runExample('examples/vercel-ai-sdk.ts'));
+  });
+  it.skipIf(!NODE_22).concurrent(`Vercel AI SDK 7 (Node 22+): ${job}`, async () => {
+    expectTheJobDone(await runExample('examples/vercel-ai-sdk-7.ts'));
+  });
+  it.skipIf(!NODE_22).concurrent(`Mastra (Node 22+): ${job}`, async () => {
+    expectTheJobDone(await runExample('examples/mastra.ts'));
+  });
 
   // The LangChain example with its afterToolCall hook and without it, run once for both tests below.
   let langchainRuns: Promise<[Report, Report]> | undefined;
@@ -85,12 +71,9 @@ describe('examples/', { timeout: TIMEOUT_MS }, () => {
       runExample('examples/langchain.ts', '--default-output'),
     ]));
 
-  it.concurrent('LangChain: the agent tags exactly the fair visitors, reading our compact text', async () => {
+  it.concurrent(`LangChain: ${job}`, async () => {
     const [report] = await langchain();
-    expect(report.segment).toBe('expo-2026');
-    expect(report.members).toEqual(VISITORS);
-    expect(report.calls).toEqual(['list_contacts', 'tag_contacts', 'list_contacts']);
-    expect(report.structured_json_read).toBe(false);
+    expectTheJobDone(report);
   });
 
   it.concurrent('LangChain without the afterToolCall hook: the model reads the contacts twice', async () => {
