@@ -15,8 +15,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { startSandbox } from '../dist/sandbox/index.js';
 
 const { values } = parseArgs({
@@ -76,7 +76,6 @@ try {
   const start = performance.now();
   const result = await client.callTool(
     { name: 'import_contacts_csv', arguments: { file_path: file, attributes_from: columns } },
-    undefined,
     { timeout: 590_000 },
   );
   const seconds = (performance.now() - start) / 1000;

@@ -15,8 +15,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { Agent, FormData, request } from 'undici';
 import { startSandbox } from '../dist/sandbox/index.js';
 
@@ -115,9 +115,12 @@ async function toolImport(sandbox, dir, args) {
   const before = await processStats(server.pid);
   const requestsBefore = sandbox.requestCount();
   const start = performance.now();
-  const result = await server.client.callTool({ name: 'import_contacts_csv', arguments: args }, undefined, {
-    timeout: 600_000,
-  });
+  const result = await server.client.callTool(
+    { name: 'import_contacts_csv', arguments: args },
+    {
+      timeout: 600_000,
+    },
+  );
   const ms = performance.now() - start;
   const after = await processStats(server.pid);
   await server.client.close();

@@ -3,8 +3,8 @@
 // else. bench/run.js measures our get_contact against it, side by side, to see what our code adds.
 //
 //   VOBIZ_BASE_URL=… VOBIZ_AUTH_ID=… VOBIZ_AUTH_TOKEN=… node bench/minimal-server.js
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { McpServer } from '@modelcontextprotocol/server';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { Agent, request } from 'undici';
 import { z } from 'zod';
 
@@ -29,52 +29,56 @@ const fields = {
 };
 const Contact = z.looseObject(fields);
 
-const server = new McpServer({ name: 'minimal', version: '1.0.0' });
-server.registerTool(
-  'get_contact',
-  {
-    description: 'Get one contact by id.',
-    inputSchema: { id: z.string() },
-    outputSchema: fields,
-  },
-  async ({ id }) => {
-    const res = await request(`${baseUrl}/contacts/${encodeURIComponent(id)}`, {
-      headers,
-      dispatcher: agent,
-    });
-    const {
-      id: contactId,
-      phone_number,
-      name,
-      tags,
-      custom_attributes,
-      last_active_at,
-      created_at,
-      updated_at,
-    } = Contact.parse(await res.body.json());
-    const structured = {
-      id: contactId,
-      phone_number,
-      name,
-      tags,
-      custom_attributes,
-      last_active_at,
-      created_at,
-      updated_at,
-    };
-    // The same one-line text as ours: id, number, name, tags, attributes, activity.
-    const text = [
-      contactId,
-      phone_number,
-      JSON.stringify(name),
-      tags.length ? `tags: ${tags.join(',')}` : '',
-      Object.keys(custom_attributes).length ? `attrs: ${JSON.stringify(custom_attributes)}` : '',
-      last_active_at ? `active ${last_active_at}` : '',
-    ]
-      .filter(Boolean)
-      .join(' · ');
-    return { structuredContent: structured, content: [{ type: 'text', text }] };
-  },
-);
-await server.connect(new StdioServerTransport());
+function createServer() {
+  const server = new McpServer({ name: 'minimal', version: '1.0.0' });
+  server.registerTool(
+    'get_contact',
+    {
+      description: 'Get one contact by id.',
+      inputSchema: z.object({ id: z.string() }),
+      outputSchema: z.object(fields),
+    },
+    async ({ id }) => {
+      const res = await request(`${baseUrl}/contacts/${encodeURIComponent(id)}`, {
+        headers,
+        dispatcher: agent,
+      });
+      const {
+        id: contactId,
+        phone_number,
+        name,
+        tags,
+        custom_attributes,
+        last_active_at,
+        created_at,
+        updated_at,
+      } = Contact.parse(await res.body.json());
+      const structured = {
+        id: contactId,
+        phone_number,
+        name,
+        tags,
+        custom_attributes,
+        last_active_at,
+        created_at,
+        updated_at,
+      };
+      // The same one-line text as ours: id, number, name, tags, attributes, activity.
+      const text = [
+        contactId,
+        phone_number,
+        JSON.stringify(name),
+        tags.length ? `tags: ${tags.join(',')}` : '',
+        Object.keys(custom_attributes).length ? `attrs: ${JSON.stringify(custom_attributes)}` : '',
+        last_active_at ? `active ${last_active_at}` : '',
+      ]
+        .filter(Boolean)
+        .join(' · ');
+      return { structuredContent: structured, content: [{ type: 'text', text }] };
+    },
+  );
+  return server;
+}
+// Both protocol generations, as ours serves them.
+serveStdio(createServer);
 process.stdin.on('end', () => process.exit(0));

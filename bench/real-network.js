@@ -15,8 +15,8 @@
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { generateContacts, startSandbox } from '../dist/sandbox/index.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -97,7 +97,7 @@ async function run(client, name, args) {
   let longestCall = 0;
   const timed = async (tool, a) => {
     const t = performance.now();
-    const result = await client.callTool({ name: tool, arguments: a }, undefined, { timeout: 600_000 });
+    const result = await client.callTool({ name: tool, arguments: a }, { timeout: 600_000 });
     longestCall = Math.max(longestCall, performance.now() - t);
     return result;
   };

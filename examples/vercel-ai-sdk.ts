@@ -9,7 +9,8 @@ import { createMCPClient } from '@ai-sdk/mcp';
 import { Experimental_StdioMCPTransport as StdioMCPTransport } from '@ai-sdk/mcp/mcp-stdio';
 import { generateText, stepCountIs } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
-import { JOB, nextMove, startStage, type Transcript } from './fair.js';
+import { scriptedGenerate } from './ai-sdk-script.js';
+import { JOB, startStage, type Transcript } from './fair.js';
 
 const stage = await startStage();
 const mcp = await createMCPClient({ transport: new StdioMCPTransport(stage.server) });
@@ -31,37 +32,5 @@ try {
 
 /** A model that plays the script, reading the tool results in the prompt the SDK gives it. */
 function scriptedModel(transcript: Transcript) {
-  const usage = {
-    inputTokens: { total: undefined, noCache: undefined, cacheRead: undefined, cacheWrite: undefined },
-    outputTokens: { total: undefined, text: undefined, reasoning: undefined },
-  };
-  return new MockLanguageModelV3({
-    doGenerate: async ({ prompt }) => {
-      transcript.read = prompt
-        .flatMap((message) => (message.role === 'tool' ? message.content : []))
-        .flatMap((part) => (part.type === 'tool-result' ? [textOf(part.output)] : []));
-      const move = nextMove(transcript.read);
-      if ('say' in move) {
-        const finishReason = { unified: 'stop', raw: undefined } as const;
-        return { content: [{ type: 'text', text: move.say }], finishReason, usage, warnings: [] };
-      }
-      transcript.calls.push(move.tool);
-      const call = { toolCallId: `call-${transcript.calls.length}`, toolName: move.tool };
-      const finishReason = { unified: 'tool-calls', raw: undefined } as const;
-      return {
-        content: [{ type: 'tool-call', ...call, input: JSON.stringify(move.args) }],
-        finishReason,
-        usage,
-        warnings: [],
-      };
-    },
-  });
-}
-
-/** A tool result as a provider sends it to the model: text as it is, anything else as JSON text. */
-function textOf(output: { type: string; value?: unknown }): string {
-  if (output.type === 'content' && Array.isArray(output.value)) {
-    return output.value.map((part: { text?: string }) => part.text ?? JSON.stringify(part)).join('\n');
-  }
-  return typeof output.value === 'string' ? output.value : JSON.stringify(output.value);
+  return new MockLanguageModelV3({ doGenerate: scriptedGenerate(transcript) });
 }

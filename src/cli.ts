@@ -4,11 +4,12 @@
  * `--sandbox` serves the tools against an in-process sandbox; `sandbox` runs the sandbox alone.
  */
 import { parseArgs } from 'node:util';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { serveStdio } from './mcp-sdk.js';
 import { ConfigError, loadConfig, settingsReference, type ConfigWithAccount } from './config.js';
 import { logError, logInfo, registerSecret, setDebugLogging } from './log.js';
 import type { Sandbox } from './sandbox/index.js';
 import { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
+import { confirmFor } from './tools/confirm.js';
 import { jobSettingsFrom, toolSettingsFrom, vobizClientFrom } from './tools/context.js';
 import { JobRegistry } from './jobs/registry.js';
 
@@ -104,9 +105,17 @@ async function main(argv: string[]): Promise<void> {
 
   const client = vobizClientFrom(config, credentials);
   const jobs = new JobRegistry();
-  const server = createServer(
-    { ...toolSettingsFrom(config), client, jobs: jobSettingsFrom(config, jobs, STDIO_JOB_OWNER) },
-    { readOnly: config.readOnly, tools: config.tools },
+  const settings = {
+    ...toolSettingsFrom(config),
+    client,
+    jobs: jobSettingsFrom(config, jobs, STDIO_JOB_OWNER),
+  };
+  const selection = { readOnly: config.readOnly, tools: config.tools };
+
+  // A server per connection, of the generation the client opened it with (and one more for a 2026
+  // client's discovery probe); all of them share the one Vobiz client and job registry.
+  const stdio = serveStdio(({ era }) =>
+    createServer({ ...settings, confirm: confirmFor(era, settings.confirm) }, selection),
   );
 
   let closing = false;
@@ -116,7 +125,7 @@ async function main(argv: string[]): Promise<void> {
     logInfo(`shutting down (${why})`);
     // Background jobs stop starting writes; those in flight finish, so that none is left half-known.
     await jobs.cancelAll();
-    await server.close().catch(() => undefined);
+    await stdio.close().catch(() => undefined);
     await client.close().catch(() => undefined);
     await sandbox?.close().catch(() => undefined);
     process.exit(0);
@@ -126,7 +135,6 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
-  await server.connect(new StdioServerTransport());
   logInfo(`${SERVER_VERSION} ready on stdio (${config.baseUrl})`);
 }
 

@@ -2,7 +2,7 @@
  * Prompts for the common jobs, so a user can start one from the client's prompt menu and the model
  * follows the safe order: look, dry-run, confirm, then change (and, for a segment, list what it made).
  */
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from './mcp-sdk.js';
 import { z } from 'zod';
 import { importContactsCsv, listContacts, listTags, tagContacts } from './tools/index.js';
 

@@ -2,11 +2,17 @@
  * Contacts as resources, `vobiz://contacts/{id}`, so a user can attach one to a conversation.
  *
  * A read that fails answers with the JSON-RPC error the spec names: -32602 (invalid params) for a URI
- * that is not a contact URI, -32002 (resource not found) for a contact that does not exist, and -32603
+ * that is not a contact URI, and for a contact that does not exist (the 2026-07-28 revision's code for
+ * a resource not found, which the SDK sends to every client; 2025-era servers sent -32002), and -32603
  * with the usual failure text (what happened, what to do) when the API could not be read.
  */
-import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, McpError, ReadResourceRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ProtocolError,
+  ProtocolErrorCode,
+  ResourceNotFoundError,
+  ResourceTemplate,
+  type McpServer,
+} from './mcp-sdk.js';
 import { renderText } from './render.js';
 import { CONTACT_ID_PATTERN } from './vobiz/contract.js';
 import type { VobizClient } from './vobiz/client.js';
@@ -17,12 +23,13 @@ import { describeFailure } from './tools/results.js';
 /** How many contacts the resource list offers to pick from: the first page, newest last. */
 const LISTED_CONTACTS = 50;
 const CONTACT_URI = /^vobiz:\/\/contacts\/([^/?#]*)$/;
-/** MCP's code for a resource that does not exist (the SDK has no name for it). */
-export const RESOURCE_NOT_FOUND = -32002;
 
 /** The API could not be read: -32603 with the failure text every tool gives (rendered, clipped, redacted). */
-function apiFailure(error: unknown, action: string): McpError {
-  return new McpError(ErrorCode.InternalError, describeFailure(error, { action, writes: false }));
+function apiFailure(error: unknown, action: string): ProtocolError {
+  return new ProtocolError(
+    ProtocolErrorCode.InternalError,
+    describeFailure(error, { action, writes: false }),
+  );
 }
 
 /** The contact id a URI names, percent-decoded; undefined when it is no contact URI. */
@@ -40,8 +47,8 @@ export function registerContactResource(server: McpServer, client: VobizClient):
   const read = async (uri: string, signal: AbortSignal) => {
     const id = contactIdOf(uri);
     if (id === undefined || !CONTACT_ID_PATTERN.test(id)) {
-      throw new McpError(
-        ErrorCode.InvalidParams,
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
         `Not a contact URI: ${renderText(uri, { max: 120 })}. Contact URIs look like vobiz://contacts/{id}, with an id from list_contacts.`,
         { uri },
       );
@@ -51,7 +58,7 @@ export function registerContactResource(server: McpServer, client: VobizClient):
       return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(contact) }] };
     } catch (error) {
       if (error instanceof VobizHttpError && error.status === 404) {
-        throw new McpError(RESOURCE_NOT_FOUND, `Resource not found: no contact ${id}.`, { uri });
+        throw new ResourceNotFoundError(uri, `Resource not found: no contact ${id}.`);
       }
       throw apiFailure(error, `read contact ${id}`);
     }
@@ -60,10 +67,10 @@ export function registerContactResource(server: McpServer, client: VobizClient):
   server.registerResource(
     'contact',
     new ResourceTemplate('vobiz://contacts/{id}', {
-      list: async (extra) => {
+      list: async (ctx) => {
         let page;
         try {
-          page = await client.listContacts({ limit: LISTED_CONTACTS }, { signal: extra.signal });
+          page = await client.listContacts({ limit: LISTED_CONTACTS }, { signal: ctx.mcpReq.signal });
         } catch (error) {
           throw apiFailure(error, 'list contacts');
         }
@@ -84,11 +91,11 @@ export function registerContactResource(server: McpServer, client: VobizClient):
       description: 'One WhatsApp contact: phone number, name, tags and custom attributes, as JSON.',
       mimeType: 'application/json',
     },
-    (uri, _variables, extra) => read(uri.href, extra.signal),
+    (uri, _variables, ctx) => read(uri.href, ctx.mcpReq.signal),
   );
   // Replaces McpServer's read handler (which would call the callback above): that one answers a URI it
   // cannot parse with -32603, as if the server had failed. Contacts are the only resources.
-  server.server.setRequestHandler(ReadResourceRequestSchema, (request, extra) =>
-    read(request.params.uri, extra.signal),
+  server.server.setRequestHandler('resources/read', (request, ctx) =>
+    read(request.params.uri, ctx.mcpReq.signal),
   );
 }

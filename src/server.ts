@@ -1,7 +1,7 @@
 /**
  * Builds the MCP server: the tools the configuration selects, wired to one Vobiz client.
  */
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer, type ServerContext } from './mcp-sdk.js';
 import packageJson from '../package.json' with { type: 'json' };
 import { registerPrompts } from './prompts.js';
 import { registerContactResource } from './resources.js';
@@ -53,6 +53,14 @@ export function createServer(
   answerToolListFromBuild(server, names, context.confirm);
   registerPrompts(server, names);
   if (names.has(getContact.name)) registerContactResource(server, context.client);
+  // The lists never change while a server runs, so no client need watch them (a 2026-07-28 client
+  // would hold a subscriptions/listen stream open for nothing). The SDK says they may by default.
+  const offered = server.server.getCapabilities();
+  server.server.registerCapabilities({
+    ...(offered.tools && { tools: { listChanged: false } }),
+    ...(offered.resources && { resources: { listChanged: false } }),
+    ...(offered.prompts && { prompts: { listChanged: false } }),
+  });
   return server;
 }
 
@@ -63,16 +71,19 @@ export function selectTools({ readOnly = false, tools }: ServerOptions) {
   );
 }
 
-/** Wraps every request handler McpServer installs from here on: those of tools, resources and prompts. */
+/**
+ * Wraps every request handler McpServer installs from here on: those of tools, resources and prompts.
+ * McpServer installs them by method name, with the handler second (the SDK's spec-method form).
+ */
 function observeHandlers(server: McpServer, observe: HandlerObserver): void {
   const protocol = server.server;
-  const install = protocol.setRequestHandler.bind(protocol);
-  type Install = typeof install;
-  const observed = ((schema: Parameters<Install>[0], handler: Parameters<Install>[1]) =>
-    install(schema, (request, extra) => {
-      const settled = Promise.resolve().then(() => handler(request, extra));
+  type Handler = (request: unknown, ctx: ServerContext) => unknown;
+  const install = protocol.setRequestHandler.bind(protocol) as (method: string, handler: Handler) => void;
+  const observed = (method: string, handler: Handler) =>
+    install(method, (request, ctx) => {
+      const settled = Promise.resolve().then(() => handler(request, ctx));
       observe(settled);
       return settled;
-    })) as Install;
-  protocol.setRequestHandler = observed;
+    });
+  protocol.setRequestHandler = observed as typeof protocol.setRequestHandler;
 }

@@ -8,8 +8,7 @@
  * The remote list describes `confirm` with the default threshold: a server set to another one converts
  * as usual too, so that what the model reads is what the server does.
  */
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { McpServer, Tool } from './mcp-sdk.js';
 import { DEFAULT_CONFIRM_THRESHOLD, type ConfirmSettings } from './tools/confirm.js';
 
 /** Replaced by the build with the JSON of `{ stdio: Tool[], remote: Tool[] }`. */
@@ -38,5 +37,5 @@ export function answerToolListFromBuild(
   const list = builtList()?.[variant];
   if (!list) return;
   const tools = list.filter((tool) => names.has(tool.name));
-  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
+  server.server.setRequestHandler('tools/list', () => ({ tools }));
 }

@@ -15,8 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOOL_NAMES } from '../src/tools/index.js';
 
@@ -108,7 +108,13 @@ describe('the npm package', { timeout: TIMEOUT_MS }, () => {
     // The licences of the packages bundled into dist/ travel with it.
     expect(files).toContain('dist/THIRD_PARTY_NOTICES.md');
     const notices = await readFile(path.join(ROOT, 'dist/THIRD_PARTY_NOTICES.md'), 'utf8');
-    for (const bundled of ['@modelcontextprotocol/sdk', 'zod', 'undici', 'csv-parse', 'libphonenumber-js']) {
+    for (const bundled of [
+      '@modelcontextprotocol/server',
+      'zod',
+      'undici',
+      'csv-parse',
+      'libphonenumber-js',
+    ]) {
       expect(notices).toMatch(new RegExp(`^## ${bundled.replace('/', '\\/')} \\S+ — `, 'm'));
     }
     expect(files.filter((file) => /^(test|src|bench|\.ci)\//.test(file))).toEqual([]);

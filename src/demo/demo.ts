@@ -7,9 +7,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client, type CallToolResult } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { SingleBar, Presets } from 'cli-progress';
 import { generateContactsCsv } from './sample-csv.js';
 import { DEFAULT_SANDBOX_AUTH_ID, generateContacts, startSandbox } from '../sandbox/index.js';
@@ -70,7 +69,6 @@ async function main(): Promise<void> {
   ) => {
     const result = (await client.callTool(
       { name, arguments: args },
-      undefined,
       onprogress && { onprogress },
     )) as CallToolResult;
     if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content)}`);
@@ -239,7 +237,7 @@ async function demoJob(): Promise<void> {
       name: 'tag_contacts',
       arguments: { tag: 'trial', add: ['trial-followup'], max_contacts: 5_000 },
     })) as CallToolResult;
-    const job = result.structuredContent?.['job'] as { id: string } | undefined;
+    const job = fieldOf(result, 'job') as { id: string } | undefined;
     if (!job) throw new Error(`tag_contacts did not become a job: ${JSON.stringify(result.content)}`);
     print(`  tag_contacts answered after ${seconds()} s: ${firstLine(result)}`);
     for (let calls = 0; isRunning(result) && calls < 60; calls++) {
@@ -247,7 +245,7 @@ async function demoJob(): Promise<void> {
       print(`  get_job after ${seconds()} s: ${firstLine(result)}`);
     }
     if (result.isError || isRunning(result)) throw new Error(`the job did not finish: ${firstLine(result)}`);
-    const done = result.structuredContent?.['result'] as { changed: number } | undefined;
+    const done = fieldOf(result, 'result') as { changed: number } | undefined;
     print(`  ${done?.changed} contacts tagged in ${seconds()} s, every call within the budget`);
   } finally {
     await client.close();
@@ -256,7 +254,12 @@ async function demoJob(): Promise<void> {
 }
 
 function isRunning(result: CallToolResult): boolean {
-  return (result.structuredContent?.['job'] as { state?: string } | undefined)?.state === 'running';
+  return (fieldOf(result, 'job') as { state?: string } | undefined)?.state === 'running';
+}
+
+/** A field of the structured content (an object for every tool of ours; the SDK types it unknown). */
+function fieldOf(result: CallToolResult, name: string): unknown {
+  return (result.structuredContent as Record<string, unknown> | undefined)?.[name];
 }
 
 function firstLine(result: CallToolResult): string {

@@ -2,9 +2,7 @@
  * The README's tool reference, rendered from what `tools/list` really returns, so the docs cannot
  * drift from the code: `npm run docs` writes it, and a test fails when the README is stale.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { Client, InMemoryTransport, type Tool } from '@modelcontextprotocol/client';
 import { createServer } from '../server.js';
 import { DEFAULT_CONFIRM_THRESHOLD } from '../tools/confirm.js';
 import { VobizClient } from '../vobiz/client.js';

@@ -9,7 +9,7 @@
  * wait for one → dispatch.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CancelledNotificationSchema, type JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+import { isSpecType, type JSONRPCRequest } from '../mcp-sdk.js';
 import { logInfo, withRequestSecrets } from '../log.js';
 import { SERVER_NAME, type ServerOptions } from '../server.js';
 import type { VobizCredentials } from '../vobiz/client.js';
@@ -50,6 +50,7 @@ export interface EndpointContext extends DispatchContext {
  */
 const OFF_ACCOUNT_METHODS = new Set([
   'initialize',
+  'server/discover',
   'ping',
   'tools/list',
   'prompts/list',
@@ -223,9 +224,8 @@ function isRequest(message: Message): message is JSONRPCRequest {
 
 function cancelIfAsked(message: Message, owner: string, ctx: EndpointContext): void {
   if (message.method !== 'notifications/cancelled') return;
-  const cancel = CancelledNotificationSchema.safeParse(message);
-  if (!cancel.success || cancel.data.params.requestId === undefined) return;
-  const { requestId, reason } = cancel.data.params;
+  if (!isSpecType.CancelledNotification(message) || message.params.requestId === undefined) return;
+  const { requestId, reason } = message.params;
   if (ctx.running.cancel(owner, requestId, reason) === 'ambiguous') {
     logInfo(
       'a cancel named a request id that two running requests on the same credentials use, without a session ' +

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '../mcp-sdk.js';
 
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
 

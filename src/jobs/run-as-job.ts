@@ -5,7 +5,7 @@
  * cancel_job. Until that answer the call is what it was: its progress notifications reach the caller,
  * and a cancel of the call cancels the work.
  */
-import type { CallToolResult, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
+import { isSpecType, type CallToolResult } from '../mcp-sdk.js';
 import { z } from 'zod';
 import type { ToolExtra } from '../tools/tool.js';
 import type { Job, JobRegistry } from './registry.js';
@@ -47,8 +47,8 @@ export async function runAsJob(
       ...extra,
       signal: job.signal,
       _meta: { ...extra._meta, progressToken: callerToken ?? UNASKED },
-      sendNotification: async (notification: ServerNotification) => {
-        if (notification.method === 'notifications/progress') {
+      notify: async (notification) => {
+        if (isSpecType.ProgressNotification(notification)) {
           const { progress, total, message } = notification.params;
           job.reportProgress({
             done: progress,
@@ -56,13 +56,13 @@ export async function runAsJob(
             ...(message !== undefined && { message }),
           });
           if (!attached || callerToken === undefined) return;
-          return extra.sendNotification({
+          return extra.notify({
             ...notification,
             params: { ...notification.params, progressToken: callerToken },
           });
         }
         // Once the call has answered, nothing more can be sent on its behalf.
-        if (attached) return extra.sendNotification(notification);
+        if (attached) return extra.notify(notification);
       },
     }),
   );

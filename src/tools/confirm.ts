@@ -12,8 +12,7 @@
  * A tool calls `confirmChange` once, before the change, and goes on only on 'go'; the server adds the
  * `confirm` argument to the tools that ask (withConfirmArgument).
  */
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, McpServer } from '../mcp-sdk.js';
 import { z } from 'zod';
 import { logError } from '../log.js';
 import { errorResult } from './results.js';
@@ -50,6 +49,16 @@ export function withConfirmArgument<T extends ToolDefinition>(tool: T, settings:
   const describe = tool.confirmArgument;
   if (settings.mode !== 'argument' || !describe) return tool;
   return { ...tool, input: { ...tool.input, confirm: z.boolean().optional().describe(describe(settings)) } };
+}
+
+/**
+ * The confirmation a connection of this protocol generation gets. A 2026-07-28 connection carries no
+ * server-to-client request, so elicitation cannot put the question to its user; until the
+ * multi-round-trip question (`inputRequired`, which would be asked from confirmChange) replaces it,
+ * such a client gets the `confirm` argument, as remote mode does, rather than no question at all.
+ */
+export function confirmFor(era: 'legacy' | 'modern', settings: ConfirmSettings): ConfirmSettings {
+  return era === 'modern' && settings.mode === 'auto' ? { ...settings, mode: 'argument' } : settings;
 }
 
 /**
@@ -94,7 +103,7 @@ export async function confirmWithUser(
 ): Promise<Confirmation> {
   if (!canConfirm(server, settings)) return 'not_asked';
   try {
-    const answer = await server.server.elicitInput(
+    const answer = await extra.elicitInput(
       {
         message,
         requestedSchema: {
@@ -103,7 +112,7 @@ export async function confirmWithUser(
           required: ['confirm'],
         },
       },
-      { relatedRequestId: extra.requestId, signal: extra.signal },
+      { signal: extra.signal },
     );
     return answer.action === 'accept' && answer.content?.['confirm'] === true ? 'confirmed' : 'declined';
   } catch (error) {

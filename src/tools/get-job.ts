@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '../mcp-sdk.js';
 import { describeJob, jobOutput } from '../jobs/run-as-job.js';
 import { Job } from '../jobs/registry.js';
 import { renderText } from '../render.js';
@@ -72,7 +72,10 @@ export function jobAnswer(job: Job): CallToolResult {
   }
   const text = result.content.map((block) => (block.type === 'text' ? block.text : '')).join('\n');
   return {
-    structuredContent: { job: status, ...(result.structuredContent && { result: result.structuredContent }) },
+    structuredContent: {
+      job: status,
+      ...(result.structuredContent !== undefined && { result: result.structuredContent }),
+    },
     content: [{ type: 'text', text: `Job ${job.id} (${job.tool}) ${job.state}.\n${text}` }],
     ...(result.isError && { isError: true }),
   };

@@ -19,10 +19,16 @@ export function progressReporter(extra: ToolExtra): ProgressReporter {
     async report(progress, total, message) {
       if (progressToken === undefined || progress <= last) return;
       last = progress;
-      await extra.sendNotification({
-        method: 'notifications/progress',
-        params: { progressToken, progress, ...(total !== undefined && { total }), message },
-      });
+      await extra
+        .notify({
+          method: 'notifications/progress',
+          params: { progressToken, progress, ...(total !== undefined && { total }), message },
+        })
+        .catch((error: unknown) => {
+          // A client that cancelled by hanging up (how a 2026-07-28 client cancels over HTTP) can be
+          // told nothing more: the tool stops as cancelled, not as failed.
+          if (!extra.signal.aborted) throw error;
+        });
     },
   };
 }

@@ -8,9 +8,7 @@
  * - `warnings` travel in the structured result and in the text;
  * - the text is bounded and redacted, and an unexpected throw becomes an isError result, never a stack.
  */
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, McpServer, ServerContext } from '../mcp-sdk.js';
 import { z } from 'zod';
 import type { ConfirmSettings } from './confirm.js';
 import type { ToolContext } from './context.js';
@@ -26,7 +24,8 @@ export interface ToolAnnotations {
   openWorldHint: boolean;
 }
 
-export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+/** The request a handler runs for: its signal, `_meta` (progress token), and the messages it may send. */
+export type ToolExtra = ServerContext['mcpReq'];
 
 /** What a handler is given besides its arguments. */
 export interface ToolCall {
@@ -83,12 +82,14 @@ export function registerTool(server: McpServer, tool: ToolDefinition, context: T
       description: tool.description,
       // Loose, so that arguments the tool does not have reach this wrapper and can be named.
       inputSchema: z.looseObject(tool.input),
-      outputSchema: tool.mayRunLong
-        ? { ...optionalFields(tool.output), job: jobOutput.optional(), warnings: warningsOutput }
-        : { ...tool.output, warnings: warningsOutput },
+      outputSchema: z.object(
+        tool.mayRunLong
+          ? { ...optionalFields(tool.output), job: jobOutput.optional(), warnings: warningsOutput }
+          : { ...tool.output, warnings: warningsOutput },
+      ),
       annotations: tool.annotations,
     },
-    async (parsed: Record<string, unknown>, extra: ToolExtra) => {
+    async (parsed: Record<string, unknown>, ctx: ServerContext) => {
       const args: Record<string, unknown> = {};
       const unknown: string[] = [];
       for (const [key, value] of Object.entries(parsed)) {
@@ -110,10 +111,11 @@ export function registerTool(server: McpServer, tool: ToolDefinition, context: T
         }
         return finishResult(result, warnings);
       };
-      if (!tool.mayRunLong || !context.jobs) return run(extra);
-      const answer = await runAsJob(tool.name, extra, context.jobs, run);
+      if (!tool.mayRunLong || !context.jobs) return run(ctx.mcpReq);
+      const answer = await runAsJob(tool.name, ctx.mcpReq, context.jobs, run);
       // A call answered with a job is finished here; one whose work ended in time was finished by run.
-      return answer.structuredContent?.['job'] ? finishResult(answer, warnings) : answer;
+      const structured = answer.structuredContent as Record<string, unknown> | undefined;
+      return structured?.['job'] ? finishResult(answer, warnings) : answer;
     },
   );
 }
@@ -171,7 +173,8 @@ function looselyEqual(a: string, b: string): boolean {
  * the text bounded and stripped of any secret.
  */
 function finishResult(result: CallToolResult, extraWarnings: string[]): CallToolResult {
-  const structured = result.structuredContent;
+  // Every tool's structured content is an object (its output schema's); the SDK types it `unknown`.
+  const structured = result.structuredContent as Record<string, unknown> | undefined;
   const own = Array.isArray(structured?.['warnings']) ? (structured['warnings'] as string[]) : [];
   const warnings = [...own, ...extraWarnings];
   if (structured && warnings.length > 0) structured['warnings'] = warnings;

@@ -3,7 +3,7 @@
  * `?` is percent-encoded in its resource URI, and an attribute key of 10,000 characters is clipped like a
  * value. A real client, real HTTP to an upstream of the test's own (the sandbox makes neither).
  */
-import { ErrorCode, type ListResourcesResult } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolErrorCode, type ListResourcesResult } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_RENDERED_CHARS } from '../../src/render.js';
 import { startLoopbackApi } from '../unit/scripted-api.js';
@@ -44,7 +44,7 @@ describe('account text in resource URIs and attribute keys', () => {
       () => undefined,
       (error: unknown) => error as { code: number; message: string },
     );
-    expect(read?.code).toBe(ErrorCode.InvalidParams);
+    expect(read?.code).toBe(ProtocolErrorCode.InvalidParams);
     expect(read?.message).not.toContain('\n');
   });
 

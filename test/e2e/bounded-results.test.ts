@@ -5,7 +5,7 @@
  * and the sandbox refuses to store one. A real client, real HTTP to the sandbox (or to an upstream of the
  * test's own for what the sandbox refuses to hold).
  */
-import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ReadResourceResult } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateContacts } from '../../src/sandbox/index.js';
 import { MAX_RENDERED_DEPTH, TOO_DEEP } from '../../src/render.js';

@@ -8,7 +8,7 @@
  * signal while a request hangs is process.test.ts, over stdio.
  */
 import { readFile } from 'node:fs/promises';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Fault, SandboxRoute } from '../../src/sandbox/index.js';
 import type { VobizClientOptions } from '../../src/vobiz/client.js';

@@ -4,13 +4,8 @@
  */
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import {
-  ElicitRequestSchema,
-  ListRootsRequestSchema,
-  type CallToolResult,
-} from '@modelcontextprotocol/sdk/types.js';
+import { Client, type CallToolResult } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
@@ -73,7 +68,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const elicitations = options.elicit ? answerElicitations(client, options.elicit) : [];
   if (options.roots) {
     const roots = options.roots.map((dir) => ({ uri: pathToFileURL(dir).href, name: path.basename(dir) }));
-    client.setRequestHandler(ListRootsRequestSchema, () => ({ roots }));
+    client.setRequestHandler('roots/list', () => ({ roots }));
   }
   client.onerror = (error) => protocolErrors.push(error);
   await client.connect(transport);
@@ -100,7 +95,7 @@ export function answerElicitations(
   answer: (message: string) => 'accept' | 'decline' | 'cancel' | 'fail',
 ): string[] {
   const elicitations: string[] = [];
-  client.setRequestHandler(ElicitRequestSchema, (request) => {
+  client.setRequestHandler('elicitation/create', (request) => {
     elicitations.push(request.params.message);
     const action = answer(request.params.message);
     if (action === 'fail') throw new Error('the client could not show the question');

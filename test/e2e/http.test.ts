@@ -11,8 +11,7 @@ import { once } from 'node:events';
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Client, CallToolResult } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { CLI, requestMark, requestsSince, textOf } from './harness.js';
@@ -214,9 +213,12 @@ describe('callers bringing their own Vobiz credentials (no account configured)',
     const a = await client(alphaHeaders);
     const progress: number[] = [];
     const csv = 'phone_number,name\n+919800000911,Row One\n+919800000912,Row Two\n+919800000913,Row Three\n';
-    const imported = (await a.callTool({ name: 'import_contacts_csv', arguments: { csv } }, undefined, {
-      onprogress: ({ progress: done }) => void progress.push(done),
-    })) as CallToolResult;
+    const imported = (await a.callTool(
+      { name: 'import_contacts_csv', arguments: { csv } },
+      {
+        onprogress: ({ progress: done }) => void progress.push(done),
+      },
+    )) as CallToolResult;
     expect(structured<{ created: number }>(imported).created).toBe(3);
     expect(progress.length).toBeGreaterThanOrEqual(2);
     expect(progress.at(-1)).toBe(3);

@@ -287,7 +287,6 @@ describe('long imports', () => {
     const seen: { progress: number; total?: number }[] = [];
     const result = await stack.client.callTool(
       { name: 'import_contacts_csv', arguments: { file_path } },
-      undefined,
       {
         onprogress: (p) => seen.push(p),
       },
@@ -316,12 +315,15 @@ describe('long imports', () => {
     const mark = requestMark(stack.sandbox);
     const imports = () => requestsSince(stack.sandbox, mark).filter((r) => r.route === 'import').length;
     const controller = new AbortController();
-    const call = stack.client.callTool({ name: 'import_contacts_csv', arguments: { file_path } }, undefined, {
-      signal: controller.signal,
-      onprogress: (p) => {
-        if (p.progress >= 2 * CHUNK) controller.abort();
+    const call = stack.client.callTool(
+      { name: 'import_contacts_csv', arguments: { file_path } },
+      {
+        signal: controller.signal,
+        onprogress: (p) => {
+          if (p.progress >= 2 * CHUNK) controller.abort();
+        },
       },
-    });
+    );
     await expect(call).rejects.toThrow();
     // The server tells the client once the chunks in flight are answered; nothing is sent after that.
     const cancelled = /cancelled after (\d+) chunks/;

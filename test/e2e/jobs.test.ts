@@ -3,7 +3,7 @@
  * sandbox that answers each request a round trip late. A call is held no longer than its budget; the
  * work goes on and get_job waits for its result; cancel_job stops it with exactly what it changed.
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { JobRegistry } from '../../src/jobs/registry.js';
 import { requestMark, requestsSince, textOf } from './harness.js';
@@ -77,7 +77,6 @@ describe('a change that outlasts the call budget', () => {
     const progress: number[] = [];
     const first = (await stack.client.callTool(
       { name: 'tag_contacts', arguments: { tag: 'fair-a', add: ['expo'] } },
-      undefined,
       { onprogress: (p) => progress.push(p.progress) },
     )) as CallToolResult;
 

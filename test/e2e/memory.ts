@@ -6,13 +6,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import {
-  ListRootsRequestSchema,
-  LoggingMessageNotificationSchema,
-  type CallToolResult,
-} from '@modelcontextprotocol/sdk/types.js';
+import { Client, InMemoryTransport, type CallToolResult } from '@modelcontextprotocol/client';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { createServer } from '../../src/server.js';
 import type { ToolContext } from '../../src/tools/context.js';
@@ -95,10 +89,10 @@ export async function linkServer(
   const elicitations = options.elicit ? answerElicitations(client, options.elicit) : [];
   if (options.roots) {
     const roots = options.roots.map((dir) => ({ uri: pathToFileURL(dir).href, name: path.basename(dir) }));
-    client.setRequestHandler(ListRootsRequestSchema, () => ({ roots }));
+    client.setRequestHandler('roots/list', () => ({ roots }));
   }
   const logs: string[] = [];
-  client.setNotificationHandler(LoggingMessageNotificationSchema, ({ params }) => {
+  client.setNotificationHandler('notifications/message', ({ params }) => {
     logs.push(typeof params.data === 'string' ? params.data : JSON.stringify(params.data));
   });
   const protocolErrors: Error[] = [];

@@ -39,7 +39,6 @@ describe('cancellation and shutdown while a request hangs upstream', () => {
     const controller = new AbortController();
     const call = slow.client.callTool(
       { name: 'update_contact', arguments: { id: target.id, name: 'Never' } },
-      undefined,
       { signal: controller.signal },
     );
     await waitFor(() => updates().length > 0, 'the update to reach the sandbox');

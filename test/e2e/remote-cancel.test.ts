@@ -3,8 +3,7 @@
  * The instance finds the running call it names — and only its sender's, although every SDK client
  * numbers its requests from the same start and the clients here share one account — and stops it.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { Client, RequestOptions } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { textOf } from './harness.js';
@@ -90,7 +89,6 @@ function tagSlowly(client: Client, tag: string, options: RequestOptions) {
   }
   return client.callTool(
     { name: 'tag_contacts', arguments: { tag, add: ['contacted'], confirm: true } },
-    undefined,
     options,
   );
 }
@@ -187,6 +185,41 @@ describe('a cancel in its own POST', () => {
       expect(textOf(next)).not.toMatch(/Too many/);
       expect(structured<{ total: number }>(next).total).toBe(GROUP);
       expect(updatesOf(group).length).toBeLessThan(GROUP);
+    } finally {
+      await stopRemote(remote);
+    }
+  }, 30_000);
+});
+
+describe('a 2026-07-28 client', () => {
+  it('cancels by closing its response stream: the writes of tag_contacts stop within a second', async () => {
+    const remote = await startRemote(env());
+    try {
+      const client = await connect(remote.url, {}, { client: { versionNegotiation: { mode: 'auto' } } });
+      opened.push(client);
+      expect(client.getProtocolEra()).toBe('modern');
+      const group = await seedGroup(client, 'wave-d', 9_840_000_000, GROUP);
+      const controller = new AbortController();
+      let cancelledAt = 0;
+      const running = tagSlowly(client, 'wave-d', {
+        signal: controller.signal,
+        onprogress: ({ progress }) => {
+          if (progress >= 8 && cancelledAt === 0) {
+            cancelledAt = Date.now();
+            controller.abort('the user changed their mind');
+          }
+        },
+      });
+      await expect(running).rejects.toThrow();
+      await waitFor(
+        () => new RegExp(`tag_contacts cancelled after \\d+ of ${GROUP} contacts`).test(remote.stderr()),
+        'the call to stop',
+      );
+      const writes = updatesOf(group);
+      expect(writes.filter((write) => write.start > cancelledAt + 1_000)).toEqual([]);
+      expect(writes.length).toBeLessThan(GROUP / 2);
+      const changed = sandbox.contacts().filter((c) => group.has(c.id) && c.tags.includes('contacted'));
+      expect(changed.length).toBe(writes.length); // every write that started was completed
     } finally {
       await stopRemote(remote);
     }

@@ -4,8 +4,7 @@
  * threshold, need `confirm: true`
  * — even from a client that declares elicitation — and without it change nothing.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ElicitRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Client, Tool } from '@modelcontextprotocol/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { requestMark, requestsSince, textOf } from './harness.js';
@@ -45,7 +44,7 @@ describe('with the default VOBIZ_CONFIRM=auto, against the operator account', ()
   beforeEach(async () => {
     remote = await startRemote({ ...operatorEnv(sandbox), VOBIZ_CONFIRM_THRESHOLD: '2' });
     client = await connect(remote.url, {}, { client: { capabilities: { elicitation: {} } } });
-    client.setRequestHandler(ElicitRequestSchema, (request) => {
+    client.setRequestHandler('elicitation/create', (request) => {
       elicited.push(request.params.message);
       return { action: 'accept', content: { confirm: true } };
     });

@@ -2,7 +2,7 @@
  * Queue, then refuse: requests of one account past its concurrency wait for a slot in a bounded queue,
  * and are refused with 429 + Retry-After only when the queue is full or the wait runs out.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { textOf } from './harness.js';

@@ -3,7 +3,7 @@
  * not in tool results (text or structured), not in JSON-RPC errors, not in the server's log.
  */
 import http from 'node:http';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { textOf } from './harness.js';
 import {
@@ -87,7 +87,8 @@ describe("the caller's own credentials", () => {
         for (const result of [listed, fetched, tagged, created, ...cut]) texts.push(JSON.stringify(result));
         const read = await client.readResource({ uri: 'vobiz://contacts/c_echo_1' }).then(
           () => 'no error',
-          (error: unknown) => String(error),
+          // The SDK's message no longer starts with the code: put it there, as the assertion reads.
+          (error: unknown) => `${(error as { code?: unknown }).code} ${String(error)}`,
         );
         texts.push(read);
 

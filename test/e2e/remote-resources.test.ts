@@ -1,28 +1,28 @@
 /**
  * resources/read of a contact URI that names no contact, or is not a contact URI at all, answers with
- * the JSON-RPC error the spec names — -32002 (resource not found) or -32602 (invalid params) — in
- * both modes, never -32603 (which says the server failed).
+ * the JSON-RPC error the spec names — -32602, which the 2026-07-28 revision gives a resource not
+ * found as well as invalid params, told apart by the message — in both modes, never -32603 (which
+ * says the server failed).
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { type Client, ProtocolError } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { startStack, type Stack } from './harness.js';
 import { connect, operatorEnv, startRemote, stopRemote, type Remote } from './remote-harness.js';
 
-async function readError(client: Client, uri: string): Promise<McpError> {
+async function readError(client: Client, uri: string): Promise<ProtocolError> {
   const error: unknown = await client.readResource({ uri }).then(
     () => undefined,
     (thrown: unknown) => thrown,
   );
-  expect(error).toBeInstanceOf(McpError);
-  return error as McpError;
+  expect(error).toBeInstanceOf(ProtocolError);
+  return error as ProtocolError;
 }
 
 function expectTheSpecCodes(getClient: () => Client, getSandbox: () => Sandbox) {
-  it('answers -32002 for a contact that does not exist, and still reads one that does', async () => {
+  it('answers -32602 for a contact that does not exist, and still reads one that does', async () => {
     const missing = await readError(getClient(), 'vobiz://contacts/c_does_not_exist');
-    expect(missing.code).toBe(-32002);
+    expect(missing.code).toBe(-32602);
     expect(missing.message).toMatch(/Resource not found: no contact c_does_not_exist/);
     expect(missing.data).toEqual({ uri: 'vobiz://contacts/c_does_not_exist' });
 

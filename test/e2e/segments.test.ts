@@ -246,7 +246,6 @@ describe('bounded scans', () => {
         name: 'tag_contacts',
         arguments: { where: { untagged: true }, add: ['p'], dry_run: true, max_contacts: CONTACTS },
       },
-      undefined,
       { onprogress: (p) => seen.push(p.progress) },
     );
     expect(seen.length).toBeGreaterThanOrEqual(100); // a notification per page read, at least
@@ -260,9 +259,12 @@ describe('bounded scans', () => {
       ['list_tags', { where: { attributes: { city: 'Nowhere' } } }],
     ] as const) {
       const seen: number[] = [];
-      await stack.client.callTool({ name, arguments: args }, undefined, {
-        onprogress: (p) => seen.push(p.progress),
-      });
+      await stack.client.callTool(
+        { name, arguments: args },
+        {
+          onprogress: (p) => seen.push(p.progress),
+        },
+      );
       expect(seen.length, name).toBeGreaterThanOrEqual(10);
       expect(seen, name).toEqual([...seen].sort((a, b) => a - b));
     }
@@ -276,7 +278,6 @@ describe('bounded scans', () => {
         name: 'tag_contacts',
         arguments: { where: { untagged: true }, add: ['cancelled'], max_contacts: CONTACTS },
       },
-      undefined,
       { signal: controller.signal, onprogress: () => controller.abort() },
     );
     await expect(call).rejects.toThrow();

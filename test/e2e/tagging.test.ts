@@ -168,7 +168,6 @@ describe('tag_contacts', () => {
     const controller = new AbortController();
     const call = stack.client.callTool(
       { name: 'tag_contacts', arguments: { tag: 'cancel-me', add: ['z'] } },
-      undefined,
       {
         signal: controller.signal,
         onprogress: () => controller.abort(),

@@ -3,7 +3,7 @@
  * that says something, or a structured result), requests only to the contacts API, and an untouched
  * Object.prototype.
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import { expect } from 'vitest';
 import type { RequestLogEntry } from '../../src/sandbox/index.js';
 import { textOf } from '../e2e/harness.js';

@@ -8,9 +8,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { ElicitRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client, InMemoryTransport, type CallToolResult } from '@modelcontextprotocol/client';
 import fc from 'fast-check';
 import './seed.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,7 +124,7 @@ beforeAll(async () => {
     bulkConcurrency: 2,
   });
   client = new Client({ name: 'hostile-account', version: '1.0.0' }, { capabilities: { elicitation: {} } });
-  client.setRequestHandler(ElicitRequestSchema, (request) => {
+  client.setRequestHandler('elicitation/create', (request) => {
     asked.push(request.params.message);
     return { action: 'accept', content: { confirm: true } };
   });

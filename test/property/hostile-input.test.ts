@@ -11,9 +11,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client, InMemoryTransport, type CallToolResult } from '@modelcontextprotocol/client';
 import fc from 'fast-check';
 import './seed.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -278,7 +276,7 @@ async function callAndCheck(tool: string, args: Args): Promise<CallToolResult> {
   const result = (await client.callTool({ name: tool, arguments: args })) as CallToolResult;
 
   expectClearOutcome(result);
-  if (!result.isError) await expectCorrect(tool, result.structuredContent!);
+  if (!result.isError) await expectCorrect(tool, result.structuredContent as Record<string, unknown>);
   expectSafeRequests(requestsSince(sandbox, logFrom));
   expectPrototypeIntact();
   return result;

@@ -5,9 +5,7 @@
  * takes anything) and through the sandbox (its own import endpoint); the numbers the tool sends must be
  * exactly those the sandbox stores, and every number libphonenumber calls possible must be accepted.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client, InMemoryTransport, type CallToolResult } from '@modelcontextprotocol/client';
 import fc from 'fast-check';
 import './seed.js';
 import examples from 'libphonenumber-js/examples.mobile.json';

@@ -8,7 +8,7 @@
  * In process (InMemoryTransport) with a real VobizClient against a sandbox on loopback; arguments travel
  * as JSON text, as they do over stdio.
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateContacts, type Sandbox } from '../../src/sandbox/index.js';

@@ -4,9 +4,7 @@
  * left. Driven through the MCP tool (in memory) against a scripted API whose pages are each slow but each
  * within the timeout.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client, InMemoryTransport, type CallToolResult } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServer } from '../../src/server.js';
 import { VobizClient } from '../../src/vobiz/client.js';

@@ -1,0 +1,48 @@
+/**
+ * The one module of the server that imports the MCP SDK (the 2.x `@modelcontextprotocol/server`
+ * package): the rest of src/ imports what it needs from here, so that moving to another SDK release
+ * changes this file and the few places that call into it. The demo and the docs, which are clients,
+ * import `@modelcontextprotocol/client` themselves.
+ *
+ * One server serves both protocol generations: 2025-era clients that open with `initialize`, and
+ * 2026-07-28 clients that open with `server/discover` and send their identity with every request.
+ * Over stdio, `serveStdio` picks the generation per connection; over HTTP, remote mode routes each
+ * request by `isLegacyRequest` (src/http/dispatch.ts).
+ */
+import type { McpServer, Transport } from '@modelcontextprotocol/server';
+
+export {
+  createMcpHandler,
+  isLegacyRequest,
+  isSpecType,
+  McpServer,
+  ProtocolError,
+  ProtocolErrorCode,
+  ResourceNotFoundError,
+  ResourceTemplate,
+  WebStandardStreamableHTTPServerTransport,
+} from '@modelcontextprotocol/server';
+export type {
+  CallToolResult,
+  JSONRPCMessage,
+  JSONRPCRequest,
+  McpRequestContext,
+  RequestId,
+  ServerContext,
+  Tool,
+  Transport,
+} from '@modelcontextprotocol/server';
+export { serveStdio } from '@modelcontextprotocol/server/stdio';
+
+/**
+ * Lets `prepare` see, and wrap, each transport `server` is connected to, before any message passes.
+ * Remote mode needs it: the SDK's 2026-07-28 entry connects the server it is given to a transport of
+ * its own, and every message sent back must be redacted, and a cancel handed in, on that transport.
+ */
+export function onConnect(server: McpServer, prepare: (transport: Transport) => void): void {
+  const connect = server.connect.bind(server);
+  server.connect = (transport) => {
+    prepare(transport);
+    return connect(transport);
+  };
+}
