@@ -9,10 +9,15 @@
  * Over stdio, `serveStdio` picks the generation per connection; over HTTP, remote mode routes each
  * request by `isLegacyRequest` (src/http/dispatch.ts).
  */
-import type { McpServer, Transport } from '@modelcontextprotocol/server';
+import type { CallToolResult, InputRequiredResult, McpServer, Transport } from '@modelcontextprotocol/server';
 
 export {
+  CLIENT_CAPABILITIES_META_KEY,
   createMcpHandler,
+  createRequestStateCodec,
+  inputRequired,
+  inputResponse,
+  isInputRequiredResult,
   isLegacyRequest,
   isSpecType,
   McpServer,
@@ -24,6 +29,8 @@ export {
 } from '@modelcontextprotocol/server';
 export type {
   CallToolResult,
+  InputRequiredResult,
+  RequestStateCodec,
   JSONRPCMessage,
   JSONRPCRequest,
   McpRequestContext,
@@ -33,6 +40,12 @@ export type {
   Transport,
 } from '@modelcontextprotocol/server';
 export { serveStdio } from '@modelcontextprotocol/server/stdio';
+
+/**
+ * What a tool handler answers: its result, or (2026-07-28) the question it needs answered first, after
+ * which the client calls it again with the answer (a multi-round-trip request).
+ */
+export type ToolAnswer = CallToolResult | InputRequiredResult;
 
 /**
  * Lets `prepare` see, and wrap, each transport `server` is connected to, before any message passes.

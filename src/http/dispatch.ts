@@ -29,6 +29,7 @@ import {
   type Transport,
 } from '../mcp-sdk.js';
 import { createServer, type ServerOptions } from '../server.js';
+import { confirmFor } from '../tools/confirm.js';
 import { jobSettingsFrom, vobizClientFrom, type ToolSettings } from '../tools/context.js';
 import type { JobRegistry } from '../jobs/registry.js';
 import type { AccountPaces } from '../vobiz/pace.js';
@@ -80,8 +81,9 @@ export async function dispatch(
   let server: McpServer | undefined;
   let transport: Transport | undefined;
   let handlerDone: Promise<unknown> = Promise.resolve();
-  const build = (): McpServer => {
-    server = createServer({ ...context.toolContext, client, jobs }, caller.selection, (settled) => {
+  const build = (era: 'legacy' | 'modern'): McpServer => {
+    const confirm = confirmFor(era, context.toolContext.confirm);
+    server = createServer({ ...context.toolContext, confirm, client, jobs }, caller.selection, (settled) => {
       let cancelled = false;
       const forget = context.running.add(caller.owner, message.id, (reason) => {
         cancelled = true;
@@ -123,10 +125,10 @@ export async function dispatch(
       sessionIdGenerator: undefined,
       enableJsonResponse: context.jsonResponse,
     });
-    await build().connect(legacy);
+    await build('legacy').connect(legacy);
     response = await legacy.handleRequest(request, { parsedBody: message });
   } else {
-    response = await modernEntry(context.jsonResponse).serve(request, message, build);
+    response = await modernEntry(context.jsonResponse).serve(request, message, () => build('modern'));
   }
   await writeResponse(res, response);
   await closed;

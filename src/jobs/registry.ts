@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import type { CallToolResult } from '../mcp-sdk.js';
+import type { ToolAnswer } from '../mcp-sdk.js';
 
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
 
@@ -32,10 +32,10 @@ export class Job {
   state: JobState = 'running';
   progress: JobProgress = { done: 0 };
   /** The result the original call would have given; set when the job ends. */
-  result: CallToolResult | undefined;
+  result: ToolAnswer | undefined;
   endedAt: number | undefined;
   /** Settles, never rejects, with the result once the work has stopped. */
-  readonly settled: Promise<CallToolResult>;
+  readonly settled: Promise<ToolAnswer>;
   private readonly controller = new AbortController();
   private cancelRequested = false;
   private readonly listeners = new Set<(progress: JobProgress) => void>();
@@ -43,7 +43,7 @@ export class Job {
   constructor(
     readonly owner: string,
     readonly tool: string,
-    work: (job: Job) => Promise<CallToolResult>,
+    work: (job: Job) => Promise<ToolAnswer>,
     now: () => number,
   ) {
     // The job's work hands its signal to every request it has in flight (up to VOBIZ_CONCURRENCY).
@@ -59,7 +59,7 @@ export class Job {
             }
           : work(this),
       )
-      .catch((error: unknown): CallToolResult => {
+      .catch((error: unknown): ToolAnswer => {
         const reason = error instanceof Error ? error.message : String(error);
         return {
           isError: true,
@@ -152,7 +152,7 @@ export class JobRegistry {
   }
 
   /** A new job running `work`, or why none can start (every place is taken by a running job). */
-  start(owner: string, tool: string, work: (job: Job) => Promise<CallToolResult>): Job | { refused: string } {
+  start(owner: string, tool: string, work: (job: Job) => Promise<ToolAnswer>): Job | { refused: string } {
     this.prune();
     if (this.jobs.size >= this.maxJobs) {
       return {

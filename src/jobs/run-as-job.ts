@@ -5,7 +5,7 @@
  * cancel_job. Until that answer the call is what it was: its progress notifications reach the caller,
  * and a cancel of the call cancels the work.
  */
-import { isSpecType, type CallToolResult } from '../mcp-sdk.js';
+import { isSpecType, type CallToolResult, type ToolAnswer } from '../mcp-sdk.js';
 import { z } from 'zod';
 import type { ToolExtra } from '../tools/tool.js';
 import type { Job, JobRegistry } from './registry.js';
@@ -38,8 +38,8 @@ export async function runAsJob(
   tool: string,
   extra: ToolExtra,
   jobs: JobSettings,
-  work: (extra: ToolExtra) => Promise<CallToolResult>,
-): Promise<CallToolResult> {
+  work: (extra: ToolExtra) => Promise<ToolAnswer>,
+): Promise<ToolAnswer> {
   const callerToken = extra._meta?.progressToken;
   let attached = true;
   const started = jobs.registry.start(jobs.owner, tool, (job) =>

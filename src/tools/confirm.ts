@@ -12,7 +12,17 @@
  * A tool calls `confirmChange` once, before the change, and goes on only on 'go'; the server adds the
  * `confirm` argument to the tools that ask (withConfirmArgument).
  */
-import type { CallToolResult, McpServer } from '../mcp-sdk.js';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  createRequestStateCodec,
+  inputRequired,
+  inputResponse,
+  type CallToolResult,
+  type InputRequiredResult,
+  type McpServer,
+  type RequestStateCodec,
+} from '../mcp-sdk.js';
+import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { logError } from '../log.js';
 import { errorResult } from './results.js';
@@ -25,6 +35,16 @@ export interface ConfirmSettings {
   mode: ConfirmMode | 'argument';
   /** Bulk changes touching more contacts than this are confirmed. */
   bulkThreshold: number;
+  /**
+   * A 2026-07-28 connection (confirmFor): a client that declares elicitation is asked within the
+   * request, by a multi-round-trip question, and `confirm: true` stays for the clients that cannot be.
+   */
+  inBand?: boolean;
+  /**
+   * Seals the in-band question (MCP_HTTP_SESSION_SECRET in remote mode), so that any instance behind a
+   * balancer takes the answer; a random key of this process when absent.
+   */
+  questionKey?: string;
 }
 
 /** `unanswered`: the question could not be put or got no answer (the client failed or timed out). */
@@ -53,12 +73,13 @@ export function withConfirmArgument<T extends ToolDefinition>(tool: T, settings:
 
 /**
  * The confirmation a connection of this protocol generation gets. A 2026-07-28 connection carries no
- * server-to-client request, so elicitation cannot put the question to its user; until the
- * multi-round-trip question (`inputRequired`, which would be asked from confirmChange) replaces it,
- * such a client gets the `confirm` argument, as remote mode does, rather than no question at all.
+ * server-to-client request: its user is asked within the request (a multi-round-trip question) when
+ * the client declares elicitation, and a client that cannot be asked gets the `confirm` argument, as
+ * remote mode does, rather than no question at all.
  */
 export function confirmFor(era: 'legacy' | 'modern', settings: ConfirmSettings): ConfirmSettings {
-  return era === 'modern' && settings.mode === 'auto' ? { ...settings, mode: 'argument' } : settings;
+  if (era !== 'modern' || settings.mode === 'never') return settings;
+  return { ...settings, mode: 'argument', inBand: true };
 }
 
 /**
@@ -72,10 +93,13 @@ export async function confirmChange(
   settings: ConfirmSettings,
   args: object,
   describe: () => ChangeToConfirm | Promise<ChangeToConfirm>,
-): Promise<'go' | CallToolResult> {
+): Promise<'go' | CallToolResult | InputRequiredResult> {
   if (settings.mode === 'never') return 'go';
   if (settings.mode === 'argument') {
     if ((args as { confirm?: unknown }).confirm === true) return 'go';
+    if (settings.inBand && declaresElicitation(extra)) {
+      return askInBand(extra, questionCodec(settings.questionKey), await describe());
+    }
     const { question, what } = await describe();
     return errorResult(
       `Not done: this server needs the user's yes to ${what}, and nothing was changed. Ask the user: ` +
@@ -88,6 +112,76 @@ export async function confirmChange(
   return answer === 'declined' || answer === 'unanswered'
     ? errorResult(notConfirmedText(answer, what))
     : 'go';
+}
+
+/** Where the answer to the in-band question travels, in the client's retried call. */
+const ANSWER_KEY = 'confirm';
+
+const CONFIRM_SCHEMA = {
+  type: 'object' as const,
+  properties: { confirm: { type: 'boolean' as const, title: 'Go ahead', description: 'Tick to go ahead.' } },
+  required: ['confirm'],
+};
+
+/**
+ * The question is carried through the client and back in `requestState`, sealed with a key of this
+ * process (HMAC, ten minutes): a yes counts only for the very question it answered. The tool runs
+ * again on the retried call, so a selection that grew in between asks a new question ("… 75 contacts"
+ * is not "… 50 contacts"), and the user is asked again.
+ */
+const processKey = randomBytes(32);
+const codecs = new Map<string | undefined, RequestStateCodec<{ question: string }>>();
+
+function questionCodec(secret: string | undefined): RequestStateCodec<{ question: string }> {
+  let codec = codecs.get(secret);
+  if (!codec) {
+    // The secret's digest: 32 bytes, whatever the length of the operator's secret.
+    const key =
+      secret === undefined ? processKey : createHash('sha256').update(`confirm\0${secret}`).digest();
+    codec = createRequestStateCodec({ key, ttlSeconds: 600 });
+    codecs.set(secret, codec);
+  }
+  return codec;
+}
+
+/** The user's yes to this question (from the retried call), or the question to put to them. */
+async function askInBand(
+  extra: Extra,
+  questions: RequestStateCodec<{ question: string }>,
+  { question, what }: ChangeToConfirm,
+): Promise<'go' | CallToolResult | InputRequiredResult> {
+  const asked = await answeredQuestion(extra, questions);
+  const answer = inputResponse(extra.inputResponses, ANSWER_KEY);
+  if (asked === question && answer.kind === 'elicit') {
+    const yes = answer.action === 'accept' && answer.content?.['confirm'] === true;
+    return yes ? 'go' : errorResult(notConfirmedText('declined', what));
+  }
+  return inputRequired({
+    inputRequests: {
+      [ANSWER_KEY]: inputRequired.elicit({ message: question, requestedSchema: CONFIRM_SCHEMA }),
+    },
+    requestState: await questions.mint({ question }),
+  });
+}
+
+/** The question an answer on this call belongs to; undefined without one, or one this server did not seal. */
+async function answeredQuestion(
+  extra: Extra,
+  questions: RequestStateCodec<{ question: string }>,
+): Promise<string | undefined> {
+  const state = extra.requestState();
+  if (typeof state !== 'string') return undefined;
+  try {
+    // The codec binds to no context (the question itself is what it seals): the second argument is unread.
+    return (await questions.verify(state, undefined as never)).question;
+  } catch {
+    return undefined; // tampered, expired or another server's: the question is put again
+  }
+}
+
+function declaresElicitation(extra: Extra): boolean {
+  const envelope = extra.envelope as Record<string, { elicitation?: unknown } | undefined> | undefined;
+  return Boolean(envelope?.[CLIENT_CAPABILITIES_META_KEY]?.elicitation);
 }
 
 /** Whether confirmWithUser would put a question to the user (so a tool can skip preparing one). */

@@ -69,6 +69,7 @@ export function toolSettingsFrom(config: Config, { remote = false } = {}): ToolS
     confirm: {
       mode: remote && config.confirmMode !== 'never' ? 'argument' : config.confirmMode,
       bulkThreshold: config.confirmThreshold,
+      ...(remote && config.http.sessionSecret !== undefined && { questionKey: config.http.sessionSecret }),
     },
     bulkConcurrency: config.bulkConcurrency,
   };

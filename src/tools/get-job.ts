@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CallToolResult } from '../mcp-sdk.js';
+import { isInputRequiredResult, type CallToolResult } from '../mcp-sdk.js';
 import { describeJob, jobOutput } from '../jobs/run-as-job.js';
 import { Job } from '../jobs/registry.js';
 import { renderText } from '../render.js';
@@ -68,6 +68,19 @@ export function jobAnswer(job: Job): CallToolResult {
     return {
       structuredContent: { job: status },
       content: [{ type: 'text', text: `${describeJob(job)} Call get_job again to wait for the result.` }],
+    };
+  }
+  if (isInputRequiredResult(result)) {
+    // The work got as far as the user's yes after its call had answered: the question went nowhere.
+    return {
+      structuredContent: { job: status },
+      content: [
+        {
+          type: 'text',
+          text: `Job ${job.id} (${job.tool}) stopped before changing anything: it needs the user's yes. Call ${job.tool} again with the same arguments to be asked.`,
+        },
+      ],
+      isError: true,
     };
   }
   const text = result.content.map((block) => (block.type === 'text' ? block.text : '')).join('\n');

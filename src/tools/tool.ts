@@ -8,7 +8,13 @@
  * - `warnings` travel in the structured result and in the text;
  * - the text is bounded and redacted, and an unexpected throw becomes an isError result, never a stack.
  */
-import type { CallToolResult, McpServer, ServerContext } from '../mcp-sdk.js';
+import {
+  isInputRequiredResult,
+  type CallToolResult,
+  type McpServer,
+  type ServerContext,
+  type ToolAnswer,
+} from '../mcp-sdk.js';
 import { z } from 'zod';
 import type { ConfirmSettings } from './confirm.js';
 import type { ToolContext } from './context.js';
@@ -57,7 +63,7 @@ export interface ToolDefinition<
    * fields are then optional: a call answered with a job carries `job` alone.
    */
   mayRunLong?: boolean;
-  run(args: z.output<z.ZodObject<Input>>, call: ToolCall): Promise<CallToolResult>;
+  run(args: z.output<z.ZodObject<Input>>, call: ToolCall): Promise<ToolAnswer>;
 }
 
 /** Declares a tool; the types tie the handler's arguments to the input schema. */
@@ -100,8 +106,8 @@ export function registerTool(server: McpServer, tool: ToolDefinition, context: T
         return finishResult(errorResult(refusedArguments(tool.name, unknown, accepted)), []);
       }
       const warnings = unknown.length > 0 ? [ignoredArguments(tool.name, unknown, accepted)] : [];
-      const run = async (runExtra: ToolExtra): Promise<CallToolResult> => {
-        let result: CallToolResult;
+      const run = async (runExtra: ToolExtra): Promise<ToolAnswer> => {
+        let result: ToolAnswer;
         try {
           const typed = args as z.output<z.ZodObject<z.ZodRawShape>>;
           result = await tool.run(typed, { server, extra: runExtra, context });
@@ -109,11 +115,13 @@ export function registerTool(server: McpServer, tool: ToolDefinition, context: T
           const writes = !tool.annotations.readOnlyHint;
           result = failureResult(error, { action: `run ${tool.name}`, writes });
         }
-        return finishResult(result, warnings);
+        // A question for the user (2026-07-28) goes out as it is: the call comes back with the answer.
+        return isInputRequiredResult(result) ? result : finishResult(result, warnings);
       };
       if (!tool.mayRunLong || !context.jobs) return run(ctx.mcpReq);
       const answer = await runAsJob(tool.name, ctx.mcpReq, context.jobs, run);
       // A call answered with a job is finished here; one whose work ended in time was finished by run.
+      if (isInputRequiredResult(answer)) return answer;
       const structured = answer.structuredContent as Record<string, unknown> | undefined;
       return structured?.['job'] ? finishResult(answer, warnings) : answer;
     },
