@@ -21,6 +21,11 @@ export const MAX_RENDERED_CHARS = 200;
 export const MAX_RENDERED_DEPTH = 64;
 export const TOO_DEEP = `[nested deeper than ${MAX_RENDERED_DEPTH} levels: not shown]`;
 
+/** `1 row`, `2 rows`: a count with its noun, singular for one (`plural` for nouns not made with -s). */
+export function counted(count: number, noun: string, plural = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : plural}`;
+}
+
 /**
  * Characters that could break a line or change how the rest of it reads: C0 and C1 controls, the line
  * and paragraph separators, the bidi embeddings, overrides and isolates, the directional marks, the

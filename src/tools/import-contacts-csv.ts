@@ -18,7 +18,7 @@ import {
   ImportOutputShape,
   type ImportOutput,
 } from './import-result.js';
-import { renderTags, renderText } from '../render.js';
+import { counted, renderTags, renderText } from '../render.js';
 import { canConfirm, confirmChange } from './confirm.js';
 import { describeCause, describeFailure, errorResult, successResult } from './results.js';
 import { progressReporter, type ProgressReporter } from './progress.js';
@@ -389,7 +389,7 @@ async function allowedDirectories({ server, context }: ToolCall, warnings: strin
 
 function countryHint(tally: RowTally, defaultCountry: string | undefined): string {
   if (defaultCountry || tally.missingCountryCode === 0) return '';
-  return `\n${tally.missingCountryCode} rows have local numbers without a country code: pass default_country (e.g. "IN") to read them.`;
+  return `\n${counted(tally.missingCountryCode, 'row has a local number', 'rows have local numbers')} without a country code: pass default_country (e.g. "IN") to read them.`;
 }
 
 export type { ImportOutput };

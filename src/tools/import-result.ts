@@ -9,7 +9,7 @@ import type { RowError } from '../import/csv-rows.js';
 import type { CsvShape } from '../import/csv-source.js';
 import type { RowTally } from '../import/tally.js';
 import { stopReason, type UploadOutcome } from '../import/upload-outcome.js';
-import { renderJson, renderTags, renderText } from '../render.js';
+import { counted, renderJson, renderTags, renderText } from '../render.js';
 import { describeCause, describeFailure } from './results.js';
 
 /** Failed rows listed in a result: a model needs examples and a count, not fifty thousand lines. */
@@ -206,7 +206,7 @@ export function importResult(
         : []),
       ...(outcome.attributes && outcome.attributes.skippedRows > 0
         ? [
-            `The attributes (attributes_from) of ${outcome.attributes.skippedRows} rows were not written: Vobiz refused those rows, or its summary did not say whether it took them, so their values were kept off the contacts with their numbers.`,
+            `The attributes (attributes_from) of ${counted(outcome.attributes.skippedRows, 'row')} ${outcome.attributes.skippedRows === 1 ? 'was' : 'were'} not written: Vobiz refused those rows, or its summary did not say whether it took them, so their values were kept off the contacts with their numbers.`,
           ]
         : []),
     ]),
@@ -264,7 +264,7 @@ function trunkWarnings(tally: RowTally): string[] {
   if (tally.trunkDropped === 0) return [];
   const more = tally.trunkDropped - tally.trunkExamples.length;
   return [
-    `${tally.trunkDropped} phone numbers carried a trunk prefix after the country code, which an international number drops; their rows carry the number without it: ${tally.trunkExamples.join('; ')}${more > 0 ? `, and ${more} more` : ''}.`,
+    `${counted(tally.trunkDropped, 'phone number')} carried a trunk prefix after the country code, which an international number drops; their rows carry the number without it: ${tally.trunkExamples.join('; ')}${more > 0 ? `, and ${more} more` : ''}.`,
   ];
 }
 
@@ -273,7 +273,7 @@ function repeatWarnings(tally: RowTally): string[] {
   const listed = tally.repeats.map((r) => `row ${r.row} repeats ${r.phone_number} from row ${r.firstRow}`);
   const more = tally.repeatCount > listed.length ? `, and ${tally.repeatCount - listed.length} more` : '';
   return [
-    `${tally.repeatCount} rows repeat a phone number from an earlier row; all were sent, and the later row wins (its name; tags add up): ${listed.join('; ')}${more}.`,
+    `${counted(tally.repeatCount, 'row')} repeat${tally.repeatCount === 1 ? 's' : ''} a phone number from an earlier row; all were sent, and the later row wins (its name; tags add up): ${listed.join('; ')}${more}.`,
   ];
 }
 
@@ -310,14 +310,14 @@ export function formatCounts(r: ImportOutput, shape: CsvShape): string {
     `${r.created_or_updated ? `${r.created_or_updated} created or updated (uncertain which), ` : ''}${r.failed} failed` +
     (r.unaccounted ? `, ${r.unaccounted} unknown (not in Vobiz's summary)` : '');
   const head = r.dry_run
-    ? `Dry run, nothing uploaded: ${r.total} rows, ${r.valid} would be sent, ${r.failed} invalid.`
+    ? `Dry run, nothing uploaded: ${counted(r.total, 'row')}, ${r.valid} would be sent, ${r.failed} invalid.`
     : r.stopped
-      ? formatStopped(r.stopped, `Of ${r.total} rows read: ${counts}.`)
+      ? formatStopped(r.stopped, `Of ${counted(r.total, 'row')} read: ${counts}.`)
       : r.unaccounted
-        ? `Import of ${r.total} rows done, but not all accounted for: ${counts}.`
-        : `Imported ${r.total} rows: ${counts}.`;
+        ? `Import of ${counted(r.total, 'row')} done, but not all accounted for: ${counts}.`
+        : `Imported ${counted(r.total, 'row')}: ${counts}.`;
   const normalised = r.phone_numbers_normalised
-    ? ` ${r.phone_numbers_normalised} phone numbers rewritten to E.164.`
+    ? ` ${counted(r.phone_numbers_normalised, 'phone number')} rewritten to E.164.`
     : '';
   const lines = [`${head}${normalised}`];
   if (r.dry_run || !isApiHeader(shape)) lines.push(`Columns: ${formatColumns(r.columns)}`);

@@ -127,7 +127,7 @@ describe('against the sandbox', () => {
       });
       expect(result.isError, textOf(result)).toBeFalsy();
       expect(result.structuredContent).not.toHaveProperty('attribute_requests');
-      expect(textOf(result)).toMatch(/^Dry run, nothing uploaded: 1 rows, 1 would be sent/);
+      expect(textOf(result)).toMatch(/^Dry run, nothing uploaded: 1 row, 1 would be sent/);
       expect(textOf(result)).toMatch(/requests writing the attributes would take is not known: .*HTTP 503/);
       expect(textOf(result)).not.toMatch(/may or may not have been applied/);
     } finally {
@@ -146,7 +146,7 @@ describe('against the sandbox', () => {
     expect(result.structuredContent).not.toHaveProperty('attributes_not_found');
     expect(textOf(result)).toMatch(/Attributes: 1 contacts written, 0 already had them, 0 failed\./);
     expect((result.structuredContent as ImportOutput).warnings).toContainEqual(
-      expect.stringMatching(/^The attributes \(attributes_from\) of 1 rows were not written: Vobiz refused/),
+      expect.stringMatching(/^The attributes \(attributes_from\) of 1 row was not written: Vobiz refused/),
     );
   });
 });

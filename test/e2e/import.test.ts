@@ -123,7 +123,7 @@ describe('a mixed file', () => {
     expect(out.errors.map((e) => e.row)).toEqual([2, 4, 9]);
     expect(textOf(result)).toMatch(/row 2 12345/);
     expect(textOf(result)).toMatch(
-      new RegExp(`Warning: 1 rows repeat .*row 7 repeats \\${good[1]} from row 3`),
+      new RegExp(`Warning: 1 row repeats .*row 7 repeats \\${good[1]} from row 3`),
     );
     expect(stack.sandbox.contacts().find((c) => c.phone_number === good[1])?.name).toBe('Again');
     expect(stack.sandbox.contacts().find((c) => c.phone_number === good[3])?.name).toBe('Multi\nLine, Name');
@@ -274,6 +274,14 @@ describe('dry_run', () => {
     // It reads the account (to count the existing contacts the import would change), and writes nothing.
     expect(uploads.filter((request) => request.method !== 'GET')).toEqual([]);
     expect(stack.sandbox.contacts().some((c) => c.phone_number === '+919750000001')).toBe(false);
+  });
+
+  it('counts one of a thing in the singular', async () => {
+    const csv = 'phone_number,name\n+91 97500 00011,One\n';
+    const { result } = await importFile('one.csv', csv, { dry_run: true });
+    expect(textOf(result)).toMatch(
+      /^Dry run, nothing uploaded: 1 row, 1 would be sent, 0 invalid\. 1 phone number rewritten to E\.164\./,
+    );
   });
 });
 
