@@ -15,6 +15,8 @@ import { DEFAULT_SANDBOX_AUTH_ID, generateContacts, startSandbox } from '../sand
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 const IMPORT_ROWS = 2_000;
+/** Invalid rows the demo prints of a dry run; the rest are counted. */
+const SHOWN_ERRORS = 3;
 const bold = (text: string) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
 
 function step(title: string): void {
@@ -116,7 +118,10 @@ async function main(): Promise<void> {
     print(
       `  ${dry['total']} rows: ${dry['valid']} valid, ${dry['failed']} invalid, ${dry['phone_numbers_normalised']} local numbers rewritten to E.164`,
     );
-    table((dry['errors'] as { row: number; phone_number: string; reason: string }[]).slice(0, 3));
+    const invalid = dry['errors'] as { row: number; phone_number: string; reason: string }[];
+    table(invalid.slice(0, SHOWN_ERRORS));
+    const unshown = Number(dry['failed']) - Math.min(invalid.length, SHOWN_ERRORS);
+    if (unshown > 0) print(`  … and ${unshown} more`);
 
     step('import_contacts_csv — the real import, in chunks, with progress');
     const bar = new SingleBar(

@@ -39,6 +39,8 @@ it('walks through the main job against the sandbox and exits 0', { timeout: 60_0
 
   const { invalidRows } = generateContactsCsv(2_000, { invalidEvery: 97 });
   expect(stdout).toContain(`2000 rows: ${2_000 - invalidRows} valid, ${invalidRows} invalid`);
+  // Three invalid rows are shown; the rest are counted, not left out in silence.
+  expect(stdout).toContain(`… and ${invalidRows - 3} more`);
   expect(stdout).toContain(`created ${2_000 - invalidRows}, updated 0, failed ${invalidRows}`);
 
   // A segment the API cannot filter by: every contact read, the dry run's count then tagged for real.
