@@ -11,6 +11,7 @@
 import { constants } from 'node:fs';
 import { open, realpath, type FileHandle } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 
@@ -20,6 +21,16 @@ export class ImportInputError extends Error {
 }
 
 const CSV_EXTENSION = /\.csv$/i;
+
+/**
+ * `~/Downloads/x.csv` → the home directory's Downloads/x.csv, as a shell would read it: users (and models
+ * repeating them) write paths that way. Only the user's own `~`; `~other/…` stays as it is, and is refused
+ * as not absolute.
+ */
+export function expandHome(filePath: string): string {
+  if (filePath !== '~' && !/^~[\\/]/.test(filePath)) return filePath;
+  return path.join(os.homedir(), filePath.slice(1));
+}
 const READ_CHUNK_BYTES = 64 * 1024;
 
 export interface ImportFile {
@@ -34,10 +45,11 @@ export interface ImportFile {
 }
 
 export async function openImportFile(
-  filePath: string,
+  givenPath: string,
   allowedDirs: readonly string[],
   maxBytes: number,
 ): Promise<ImportFile> {
+  const filePath = expandHome(givenPath);
   if (!path.isAbsolute(filePath)) {
     throw new ImportInputError(`file_path must be an absolute path, e.g. ${path.resolve('contacts.csv')}.`);
   }

@@ -5,7 +5,7 @@
 import { appendFile, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { openImportFile } from '../../src/import/file-access.js';
 
 let dir: string;
@@ -133,5 +133,24 @@ it('a file written to in place after it was opened stops the read, so two versio
     expect(Buffer.concat(blocks).includes('y')).toBe(false);
   } finally {
     await opened.close();
+  }
+});
+
+it('reads ~/… from the home directory, as a shell would; ~other/… is refused as not absolute', async () => {
+  vi.stubEnv('HOME', dir);
+  try {
+    await writeFile(path.join(dir, 'home.csv'), 'phone_number,name\n+919800000001,Asha\n');
+    const opened = await openImportFile('~/home.csv', [dir], 2_000);
+    try {
+      expect(opened.label).toBe(path.join(dir, 'home.csv'));
+      expect((await opened.head(100)).toString('utf8')).toMatch(/^phone_number,name/);
+    } finally {
+      await opened.close();
+    }
+    await expect(openImportFile('~someone/home.csv', [dir], 2_000)).rejects.toThrow(
+      /file_path must be an absolute path/,
+    );
+  } finally {
+    vi.unstubAllEnvs();
   }
 });
