@@ -47,7 +47,7 @@ function readInteger(value: unknown): unknown {
 }
 
 /** `"true"` / `"false"` (any case) → the boolean. */
-function readBoolean(value: unknown): unknown {
+export function readBoolean(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   const word = value.trim().toLowerCase();
   return word === 'true' ? true : word === 'false' ? false : value;

@@ -20,6 +20,7 @@ import type { ConfirmSettings } from './confirm.js';
 import type { ToolContext } from './context.js';
 import { boundResultText, renderText } from '../render.js';
 import { errorResult, failureResult } from './results.js';
+import { readBoolean } from './fields.js';
 import { redact, redactJson } from '../log.js';
 import { jobOutput, runAsJob } from '../jobs/run-as-job.js';
 
@@ -136,10 +137,12 @@ function optionalFields(shape: z.ZodRawShape): z.ZodRawShape {
 /**
  * Arguments a write goes ahead without, still named as ignored, because they hold nothing back: fields an
  * agent framework adds to every call (n8n: `toolCallId`), and `confirm: true` where the server does not
- * take it (over stdio the user is asked instead). `confirm: false` may mean "hold on": refused.
+ * take it (over stdio the user is asked instead), written `true` or `"true"`. `confirm: false` may mean
+ * "hold on": refused.
  */
 function isHarmless(name: string, value: unknown): boolean {
-  return name === 'toolCallId' || (name === 'confirm' && value === true);
+  // `"true"` counts as true here as it does for every boolean argument (fields.ts).
+  return name === 'toolCallId' || (name === 'confirm' && readBoolean(value) === true);
 }
 
 function ignoredArguments(tool: string, unknown: string[], accepted: string[]): string {

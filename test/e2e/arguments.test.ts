@@ -173,6 +173,17 @@ describe('arguments the tool does not have', () => {
     expect(stack.sandbox.contacts().some((c) => c.id === id)).toBe(false);
   });
 
+  it('confirm: "true" over stdio is read as true, like every boolean argument: ignored, and the delete goes on', async () => {
+    const created = await ok('create_contact', { phone_number: '+919812340084', name: 'To Delete Too' });
+    const { id } = created.structuredContent as { id: string };
+    const held = await stack.call('delete_contact', { id, confirm: 'false' });
+    expect(held.isError).toBe(true);
+    expect(stack.sandbox.contacts().some((c) => c.id === id)).toBe(true);
+    const deleted = await ok('delete_contact', { id, confirm: 'true' });
+    expect(textOf(deleted)).toMatch(/Ignored an argument delete_contact does not have: confirm/);
+    expect(stack.sandbox.contacts().some((c) => c.id === id)).toBe(false);
+  });
+
   it('an unknown field never reaches Vobiz (update_contact would otherwise get a 422)', async () => {
     const result = await stack.call('update_contact', {
       id: seeded.id,
