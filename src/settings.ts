@@ -80,6 +80,35 @@ function isOrigin(value: string): boolean {
   }
 }
 
+/**
+ * An http(s) base URL. Each way it can be wrong gets its own message naming the setting: a URL written
+ * without its scheme (`api.vobiz.ai/…`, as copied from a browser's address bar) is the common one.
+ */
+function baseUrlVar() {
+  const name = 'VOBIZ_BASE_URL';
+  return z
+    .string()
+    .trim()
+    .superRefine((raw, ctx) => {
+      const problem = baseUrlProblem(raw);
+      if (problem) ctx.addIssue({ code: 'custom', message: `${name} ${problem}` });
+    });
+}
+
+function baseUrlProblem(raw: string): string | undefined {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+    return `must start with https:// (or http://), e.g. ${DEFAULT_BASE_URL}`;
+  }
+  if (!URL.canParse(raw)) return `is not a valid URL, e.g. ${DEFAULT_BASE_URL}`;
+  const url = new URL(raw);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an http(s) URL';
+  // Paths are appended to it, and it is logged: no credentials, query or fragment belong in it.
+  if (url.username || url.password || url.search || url.hash) {
+    return 'must be a plain base URL, without user:password@, ?query or #fragment';
+  }
+  return undefined;
+}
+
 export const EnvSchema = z.object({
   VOBIZ_AUTH_ID: documented(
     z
@@ -99,20 +128,11 @@ export const EnvSchema = z.object({
     doc: 'a Vobiz JWT instead of the two above',
     default: '—',
   }),
-  VOBIZ_BASE_URL: documented(
-    z
-      .url({ protocol: /^https?$/, error: 'VOBIZ_BASE_URL must be an http(s) URL' })
-      // Paths are appended to it, and it is logged: no credentials, query or fragment belong in it.
-      .refine(
-        (raw) => {
-          const url = new URL(raw);
-          return !url.username && !url.password && !url.search && !url.hash;
-        },
-        { error: 'VOBIZ_BASE_URL must be a plain base URL, without user:password@, ?query or #fragment' },
-      )
-      .default(DEFAULT_BASE_URL),
-    { group: 'account', doc: "the API's base URL", default: `\`${DEFAULT_BASE_URL}\`` },
-  ),
+  VOBIZ_BASE_URL: documented(baseUrlVar().default(DEFAULT_BASE_URL), {
+    group: 'account',
+    doc: "the API's base URL",
+    default: `\`${DEFAULT_BASE_URL}\``,
+  }),
   VOBIZ_TIMEOUT_MS: documented(intVar('VOBIZ_TIMEOUT_MS', 100, 600_000, 30_000), {
     group: 'account',
     doc: 'per-request timeout',

@@ -114,6 +114,17 @@ describe('doctor', () => {
     expect(run.stdout).not.toContain('sandbox-1');
   });
 
+  it('a base URL without https://: exit 1, names VOBIZ_BASE_URL and the form to use, sends nothing', async () => {
+    const before = requestMark(sandbox);
+    const run = await doctor(goodEnv({ VOBIZ_BASE_URL: 'api.vobiz.ai/api/v1/messaging' }));
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/FAIL — VOBIZ_BASE_URL must start with https:\/\//);
+    expect(advice(run)).toContain('VOBIZ_BASE_URL');
+    expect(run.stdout + run.stderr).not.toMatch(/Invalid URL/);
+    expect(requestsSince(sandbox, before)).toEqual([]);
+  });
+
   it('wrong base URL path: exit 1, a 404, check VOBIZ_BASE_URL', async () => {
     const run = await doctor(goodEnv({ VOBIZ_BASE_URL: `${sandbox.baseUrl}/nope` }));
 

@@ -58,6 +58,21 @@ describe('start-up', () => {
     for (const secret of ['pa55word', 'k3y']) expect(stderr).not.toContain(secret);
   });
 
+  it('a base URL written without https:// is one line naming VOBIZ_BASE_URL with the form to use', async () => {
+    const { code, stdout, stderr } = await runCli([], {
+      VOBIZ_AUTH_ID: 'MA_ABCDEFGH',
+      VOBIZ_AUTH_TOKEN: 'tok_value',
+      VOBIZ_BASE_URL: 'api.vobiz.ai/api/v1/messaging',
+    });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(
+      /VOBIZ_BASE_URL must start with https:\/\/ .*e\.g\. https:\/\/api\.vobiz\.ai\/api\/v1\/messaging/,
+    );
+    expect(stderr).not.toMatch(/Invalid URL/);
+  });
+
   it('answers --version and --help', async () => {
     expect((await runCli(['--version'], {})).stdout.trim()).toBe(version);
     const help = await runCli(['--help'], {});
