@@ -10,7 +10,7 @@ import { API_PATH_PREFIX } from '../vobiz/contract.js';
 import type { SandboxCredentials } from './auth.js';
 import { FaultQueue, type FaultController } from './faults.js';
 import { NetworkModel, type Clock, type NetworkOptions } from './network.js';
-import { loadPersistedContacts, StatePersister } from './persist.js';
+import { loadPersistedState, StatePersister, type PersistedTokens } from './persist.js';
 import { sampleContacts } from './seed.js';
 import { createSandboxServer, RequestCounter, type RequestLogEntry, type SandboxStats } from './server.js';
 import { ContactStore, type SandboxContact } from './store.js';
@@ -90,26 +90,32 @@ export interface Sandbox {
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const authId = options.authId ?? DEFAULT_SANDBOX_AUTH_ID;
+  const persisted =
+    options.persistPath === undefined ? undefined : await loadPersistedState(options.persistPath);
+  // A persisted sandbox keeps its random tokens in its state file, so that a client configured with
+  // them still works after a restart; tokens given as options win (and are saved in their place).
   const credentials: SandboxCredentials = {
     authId,
-    authToken: options.authToken ?? randomBytes(24).toString('hex'),
-    bearerToken: options.bearerToken ?? randomBytes(32).toString('base64url'),
+    authToken: options.authToken ?? persisted?.tokens?.authToken ?? randomBytes(24).toString('hex'),
+    bearerToken:
+      options.bearerToken ?? persisted?.tokens?.bearerToken ?? randomBytes(32).toString('base64url'),
   };
   const accountId = options.accountId ?? authId;
 
-  const persisted =
-    options.persistPath === undefined ? undefined : await loadPersistedContacts(options.persistPath);
   const store = new ContactStore(
     accountId,
-    persisted ?? options.contacts ?? (options.seed === false ? [] : sampleContacts(accountId)),
+    persisted?.contacts ?? options.contacts ?? (options.seed === false ? [] : sampleContacts(accountId)),
   );
+  const tokens: PersistedTokens = { authToken: credentials.authToken, bearerToken: credentials.bearerToken };
   const persister =
     options.persistPath === undefined
       ? undefined
-      : new StatePersister(options.persistPath, () => store.serialize());
-  // A new state file exists from the start, so that what the user sees is what a restart brings back;
-  // awaited, so that an unwritable path fails the start rather than every later save.
-  if (persister && persisted === undefined) {
+      : new StatePersister(options.persistPath, () => store.serialize({ tokens }));
+  // A new state file (or one whose tokens are not these) is written from the start, so that what the
+  // user sees is what a restart brings back; awaited, so that an unwritable path fails the start rather
+  // than every later save.
+  const saved = persisted?.tokens;
+  if (persister && (saved?.authToken !== tokens.authToken || saved?.bearerToken !== tokens.bearerToken)) {
     persister.schedule();
     await persister.flush();
   }

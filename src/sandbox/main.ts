@@ -15,7 +15,7 @@ Runs a local implementation of the Vobiz Contacts API until Ctrl+C.
 Options:
   --port N            port to listen on (default ${DEFAULT_SANDBOX_PORT}; 0 picks a free one)
   --host HOST         interface to listen on (default 127.0.0.1)
-  --persist FILE      keep the contacts in FILE (loaded at start when it exists)
+  --persist FILE      keep the contacts and tokens in FILE (loaded at start when it exists)
   --no-seed           start empty instead of with sample contacts
   --contacts N        start with N generated contacts instead (an account at scale, e.g. 20000)
   --latency TIME      hold every answer TIME: a network's round trip (100ms, 0.1s; a bare number is ms)
@@ -23,8 +23,8 @@ Options:
                       (100/s, 6000/min)
   --burst N           requests allowed at once after a quiet spell (default: one second's worth)
   --auth-id ID        X-Auth-ID to accept (default MA_SANDBOX1)
-  --auth-token TOKEN  X-Auth-Token to accept (default: random)
-  --bearer-token T    Bearer token to accept (default: random)
+  --auth-token TOKEN  X-Auth-Token to accept (default: random, or the one in the --persist file)
+  --bearer-token T    Bearer token to accept (default: random, or the one in the --persist file)
   -h, --help          show this help
 `;
 

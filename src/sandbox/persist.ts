@@ -21,11 +21,21 @@ const PersistedContactSchema = z.object({
   updated_at: z.string(),
 });
 
-const PersistedStateSchema = z.object({ version: z.literal(1), contacts: z.array(PersistedContactSchema) });
+/** The tokens the sandbox accepts, kept so that a restart does not change them under a configured client. */
+const PersistedTokensSchema = z.object({ authToken: z.string().min(1), bearerToken: z.string().min(1) });
+export type PersistedTokens = z.infer<typeof PersistedTokensSchema>;
 
-/** The contacts saved at `path`, or undefined when there is no file yet. A corrupt file is an error, not
+const PersistedStateSchema = z.object({
+  version: z.literal(1),
+  // Absent from files written before the tokens were kept: new tokens are made and saved then.
+  tokens: PersistedTokensSchema.optional(),
+  contacts: z.array(PersistedContactSchema),
+});
+export type PersistedState = z.infer<typeof PersistedStateSchema>;
+
+/** The state saved at `path`, or undefined when there is no file yet. A corrupt file is an error, not
  *  an empty state: starting empty would overwrite the user's data on the next write. */
-export async function loadPersistedContacts(path: string): Promise<SandboxContact[] | undefined> {
+export async function loadPersistedState(path: string): Promise<PersistedState | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -45,7 +55,7 @@ export async function loadPersistedContacts(path: string): Promise<SandboxContac
       `sandbox state file ${path} does not hold sandbox contacts: ${z.prettifyError(parsed.error)}`,
     );
   }
-  return parsed.data.contacts;
+  return parsed.data;
 }
 
 export class StatePersister {
@@ -97,7 +107,8 @@ async function writeAtomically(path: string, data: string): Promise<void> {
     `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
   );
   try {
-    const file = await open(tempPath, 'w');
+    // Owner-only: the file holds the sandbox's tokens.
+    const file = await open(tempPath, 'w', 0o600);
     try {
       await file.writeFile(data, 'utf8');
       await file.sync();

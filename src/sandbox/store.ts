@@ -212,8 +212,9 @@ export class ContactStore {
   }
 
   /** The whole state as JSON, for persistence; synchronous, so it is always one consistent state. */
-  serialize(): string {
-    return JSON.stringify({ version: 1, contacts: Array.from(this.byId.values()) });
+  /** The persisted state: `extra` (the tokens) beside the contacts. */
+  serialize(extra: Record<string, unknown> = {}): string {
+    return JSON.stringify({ version: 1, ...extra, contacts: Array.from(this.byId.values()) });
   }
 
   private insert(contact: SandboxContact): void {

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -45,6 +45,33 @@ describe('sandbox persistence', () => {
     expect(second.contacts()).toEqual(before);
     const fetched = await api(second, 'GET', `/contacts/${saved.id}`);
     expect(toContact(ContactBodySchema.parse(fetched.json))).toEqual(saved);
+  });
+
+  it('keeps its tokens across restarts, so a client configured with them still gets in', async () => {
+    const first = await start({ persistPath: statePath });
+    const { authToken, bearerToken } = first.credentials;
+    await first.close();
+    expect((await stat(statePath)).mode & 0o777).toBe(0o600);
+
+    const second = await start({ persistPath: statePath });
+    expect(second.credentials).toMatchObject({ authToken, bearerToken });
+    const old = { 'x-auth-id': second.credentials.authId, 'x-auth-token': authToken };
+    expect((await api(second, 'GET', '/contacts?limit=1', { auth: false, headers: old })).status).toBe(200);
+    await second.close();
+
+    // A token given at start wins, and is the one kept from then on.
+    const third = await start({ persistPath: statePath, authToken: 'chosen-token' });
+    expect(third.credentials.authToken).toBe('chosen-token');
+    await third.close();
+    expect((await start({ persistPath: statePath })).credentials.authToken).toBe('chosen-token');
+  });
+
+  it('gives a state file saved without tokens (an older sandbox) tokens, and keeps them from then on', async () => {
+    await writeFile(statePath, JSON.stringify({ version: 1, contacts: [] }));
+    const first = await start({ persistPath: statePath });
+    const { authToken } = first.credentials;
+    await first.close();
+    expect((await start({ persistPath: statePath })).credentials.authToken).toBe(authToken);
   });
 
   it('saves the seeded state at start, before any change', async () => {
