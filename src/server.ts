@@ -8,7 +8,7 @@ import { registerContactResource } from './resources.js';
 import { withConfirmArgument } from './tools/confirm.js';
 import type { ToolContext } from './tools/context.js';
 import { getContact, TOOLS } from './tools/index.js';
-import { registerTool } from './tools/tool.js';
+import { forRemote, registerTool } from './tools/tool.js';
 import { answerToolListFromBuild } from './tool-list.js';
 
 export const SERVER_NAME = packageJson.name;
@@ -48,9 +48,12 @@ export function createServer(
   );
   if (observe) observeHandlers(server, observe);
   const tools = selectTools(options);
-  for (const tool of tools) registerTool(server, withConfirmArgument(tool, context.confirm), context);
+  for (const tool of tools) {
+    const offered = context.remote ? forRemote(tool) : tool;
+    registerTool(server, withConfirmArgument(offered, context.confirm), context);
+  }
   const names = new Set(tools.map((tool) => tool.name));
-  answerToolListFromBuild(server, names, context.confirm);
+  answerToolListFromBuild(server, names, context);
   registerPrompts(server, names);
   if (names.has(getContact.name)) registerContactResource(server, context.client);
   // The lists never change while a server runs, so no client need watch them (a 2026-07-28 client

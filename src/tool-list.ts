@@ -30,10 +30,12 @@ function builtList(): Record<ToolListVariant, Tool[]> | undefined {
 export function answerToolListFromBuild(
   server: McpServer,
   names: ReadonlySet<string>,
-  confirm: ConfirmSettings,
+  { confirm, remote = false }: { confirm: ConfirmSettings; remote?: boolean | undefined },
 ): void {
-  const variant: ToolListVariant = confirm.mode === 'argument' ? 'remote' : 'stdio';
-  if (variant === 'remote' && confirm.bulkThreshold !== DEFAULT_CONFIRM_THRESHOLD) return;
+  const variant: ToolListVariant = remote ? 'remote' : 'stdio';
+  // The built lists are stdio's (no `confirm`) and remote mode's (with it): another mix converts as usual.
+  if (remote !== (confirm.mode === 'argument')) return;
+  if (remote && confirm.bulkThreshold !== DEFAULT_CONFIRM_THRESHOLD) return;
   const list = builtList()?.[variant];
   if (!list) return;
   const tools = list.filter((tool) => names.has(tool.name));

@@ -20,6 +20,7 @@ export async function listAllTools(remote = false): Promise<Tool[]> {
     import: { allowedDirs: [], maxFileBytes: 0, maxInlineBytes: 0, chunkRows: 1 },
     confirm: { mode: remote ? 'argument' : 'never', bulkThreshold: DEFAULT_CONFIRM_THRESHOLD },
     bulkConcurrency: 1,
+    ...(remote && { remote }),
   });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'docs', version: '1.0.0' });

@@ -21,6 +21,8 @@ export interface ToolContext {
    * as tests of the work itself want; the servers (stdio and remote) always give it.
    */
   jobs?: JobSettings;
+  /** Remote mode: the tools leave out the arguments that name the server's own files (forRemote). */
+  remote?: boolean;
 }
 
 export interface ImportSettings {
@@ -72,6 +74,7 @@ export function toolSettingsFrom(config: Config, { remote = false } = {}): ToolS
       ...(remote && config.http.sessionSecret !== undefined && { questionKey: config.http.sessionSecret }),
     },
     bulkConcurrency: config.bulkConcurrency,
+    ...(remote && { remote }),
   };
 }
 

@@ -98,6 +98,7 @@ export const importContactsCsv = defineTool({
   output: ImportOutputShape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   mayRunLong: true,
+  localArguments: ['file_path'],
   confirmArgument: ({ bulkThreshold }) =>
     `Set true only once the user has said yes to this import. Needed when it would overwrite the names of, ` +
     `or add tags to, more than ${bulkThreshold} existing contacts (the dry run counts them); without it such ` +

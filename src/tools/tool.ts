@@ -59,12 +59,27 @@ export interface ToolDefinition<
    */
   confirmArgument?: (settings: ConfirmSettings) => string;
   /**
+   * Arguments that name things on the server's own machine (a file path): left out of the schema in
+   * remote mode, where that machine is not the caller's and the tool would refuse them every time.
+   */
+  localArguments?: readonly string[];
+  /**
    * Work that can outlast a client's patience (a bulk change, a whole-account scan): a call is held no
    * longer than the call budget, then answers with a job that goes on (jobs/run-as-job.ts). Its output
    * fields are then optional: a call answered with a job carries `job` alone.
    */
   mayRunLong?: boolean;
   run(args: z.output<z.ZodObject<Input>>, call: ToolCall): Promise<ToolAnswer>;
+}
+
+/** The tool as a server in remote mode offers it: without its local arguments (see localArguments). */
+export function forRemote<T extends ToolDefinition>(tool: T): T {
+  const local = tool.localArguments;
+  if (!local) return tool;
+  return {
+    ...tool,
+    input: Object.fromEntries(Object.entries(tool.input).filter(([name]) => !local.includes(name))),
+  };
 }
 
 /** Declares a tool; the types tie the handler's arguments to the input schema. */

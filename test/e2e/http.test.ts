@@ -209,7 +209,7 @@ describe('callers bringing their own Vobiz credentials (no account configured)',
     expect(after.status).toBe(200);
   });
 
-  it('streams progress notifications over SSE and never reads files from the server disk', async () => {
+  it('streams progress notifications over SSE, and neither offers nor reads files from the server disk', async () => {
     const a = await client(alphaHeaders);
     const progress: number[] = [];
     const csv = 'phone_number,name\n+919800000911,Row One\n+919800000912,Row Two\n+919800000913,Row Three\n';
@@ -228,9 +228,14 @@ describe('callers bringing their own Vobiz credentials (no account configured)',
       const file = path.join(dir, 'contacts.csv');
       await writeFile(file, 'phone_number,name\n+919800000914,From Disk\n');
       const before = requestMark(alpha);
+      // Not offered: the tool's schema here has no file_path, and a call that sends one anyway is refused.
+      const { tools } = await a.listTools();
+      const importTool = tools.find((tool) => tool.name === 'import_contacts_csv');
+      expect(Object.keys(importTool?.inputSchema.properties ?? {})).toContain('csv');
+      expect(Object.keys(importTool?.inputSchema.properties ?? {})).not.toContain('file_path');
       const refused = await call(a, 'import_contacts_csv', { file_path: file });
       expect(refused.isError).toBe(true);
-      expect(textOf(refused)).toMatch(/reads no files/);
+      expect(textOf(refused)).toMatch(/does not have the argument file_path, so nothing was changed/);
       expect(requestsSince(alpha, before).filter((entry) => entry.route === 'import')).toEqual([]);
     } finally {
       await rm(dir, { recursive: true, force: true });
