@@ -5,7 +5,13 @@
  */
 import { parseArgs } from 'node:util';
 import { serveStdio } from './mcp-sdk.js';
-import { ConfigError, loadConfig, settingsReference, type ConfigWithAccount } from './config.js';
+import {
+  ConfigError,
+  loadConfig,
+  sandboxRequested,
+  settingsReference,
+  type ConfigWithAccount,
+} from './config.js';
 import { logError, logInfo, registerSecret, setDebugLogging } from './log.js';
 import type { Sandbox } from './sandbox/index.js';
 import { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
@@ -72,9 +78,11 @@ async function main(argv: string[]): Promise<void> {
   // --help and --version are for a person at a terminal, not the JSON-RPC channel: they exit at once.
   if (values.help) return void process.stdout.write(HELP);
   if (values.version) return void process.stdout.write(`${SERVER_VERSION}\n`);
+  // VOBIZ_SANDBOX is the flag for hosts that can set variables but not arguments (the .mcpb bundle).
+  const sandboxMode = values.sandbox || sandboxRequested(process.env);
   if (values.http) {
     const { runHttpCli } = await import('./http/main.js');
-    return runHttpCli({ sandbox: values.sandbox, port: values.port, host: values.host });
+    return runHttpCli({ sandbox: sandboxMode, port: values.port, host: values.host });
   }
   if (values.port !== undefined || values.host !== undefined) {
     process.stderr.write(`${SERVER_NAME}: --port and --host apply to --http (stdio mode has no port)\n`);
@@ -84,7 +92,7 @@ async function main(argv: string[]): Promise<void> {
   let sandbox: Sandbox | undefined;
   let config: ConfigWithAccount;
   try {
-    if (values.sandbox) {
+    if (sandboxMode) {
       const { startSandbox } = await import('./sandbox/index.js');
       sandbox = await startSandbox({ port: 0 });
       config = loadConfig(process.env, { credentials: sandbox.credentials, baseUrl: sandbox.baseUrl });

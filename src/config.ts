@@ -78,6 +78,15 @@ export interface LoadOptions {
   flags?: { port?: string | undefined; host?: string | undefined };
 }
 
+/**
+ * VOBIZ_SANDBOX, read before the rest: it decides where the account comes from. A malformed value reads
+ * as false here, and loadConfig reports it.
+ */
+export function sandboxRequested(env: NodeJS.ProcessEnv): boolean {
+  const parsed = EnvSchema.shape.VOBIZ_SANDBOX.safeParse(env['VOBIZ_SANDBOX'] || undefined);
+  return parsed.success && parsed.data;
+}
+
 /** Reads the configuration; the account must be configured (or given). */
 export function loadConfig(env: NodeJS.ProcessEnv, options?: LoadOptions): ConfigWithAccount;
 /** Reads the configuration; with `accountOptional`, no account is no error (remote mode). */
@@ -157,6 +166,6 @@ function credentialsFrom(vars: Settings, optional: boolean): VobizCredentials | 
   if (bearerToken) return { bearerToken };
   if (optional) return undefined;
   throw new ConfigError(
-    'No Vobiz credentials: set VOBIZ_AUTH_ID and VOBIZ_AUTH_TOKEN (or VOBIZ_BEARER_TOKEN), or run with --sandbox to try it without an account',
+    'No Vobiz credentials: set VOBIZ_AUTH_ID and VOBIZ_AUTH_TOKEN (or VOBIZ_BEARER_TOKEN), or run with --sandbox (VOBIZ_SANDBOX=true) to try it without an account',
   );
 }

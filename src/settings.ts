@@ -217,6 +217,11 @@ export const EnvSchema = z.object({
       default: String(DEFAULT_IMPORT_CONCURRENCY),
     },
   ),
+  VOBIZ_SANDBOX: documented(booleanVar('VOBIZ_SANDBOX'), {
+    group: 'account',
+    doc: '`true`: serve the tools against an in-process sandbox instead of Vobiz, as `--sandbox` does (no account needed; the Claude Desktop bundle’s Sandbox switch)',
+    default: 'false',
+  }),
   VOBIZ_DEBUG: documented(booleanVar('VOBIZ_DEBUG'), {
     group: 'account',
     doc: '`true`: log the stack trace with each unexpected error (on stderr, redacted)',

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
+import { loadConfig, sandboxRequested } from '../src/config.js';
 import { TOOL_NAMES } from '../src/tools/index.js';
 
 const readJson = async <T>(file: string): Promise<T> =>
@@ -116,8 +116,10 @@ describe('manifest.json (MCP Bundle)', () => {
       if (!option) throw new Error(`${variable} is not mapped from one user_config setting`);
       return option;
     };
-    expect(optionFor('VOBIZ_AUTH_ID')).toMatchObject({ type: 'string', required: true });
-    expect(optionFor('VOBIZ_AUTH_TOKEN')).toMatchObject({ type: 'string', required: true, sensitive: true });
+    // Not required: with the sandbox switch on, the bundle runs without an account.
+    expect(optionFor('VOBIZ_SANDBOX')).toMatchObject({ type: 'boolean', required: false, default: false });
+    expect(optionFor('VOBIZ_AUTH_ID')).toMatchObject({ type: 'string', required: false });
+    expect(optionFor('VOBIZ_AUTH_TOKEN')).toMatchObject({ type: 'string', required: false, sensitive: true });
     expect(optionFor('VOBIZ_BASE_URL')).toMatchObject({
       required: false,
       default: 'https://api.vobiz.ai/api/v1/messaging',
@@ -146,6 +148,8 @@ describe('manifest.json (MCP Bundle)', () => {
     expect(config.baseUrl).toBe('https://api.vobiz.ai/api/v1/messaging');
     expect(config.readOnly).toBe(false);
     expect(config.importDirs).toEqual([`${os.homedir()}/Downloads`]);
+    expect(sandboxRequested(env)).toBe(false);
+    expect(sandboxRequested({ ...env, VOBIZ_SANDBOX: 'true' })).toBe(true);
   });
 });
 
@@ -180,8 +184,9 @@ describe('server.json (MCP registry)', () => {
       sorted(Object.keys(manifest.server.mcp_config.env)),
     );
     const byName = new Map(variables.map((variable) => [variable.name, variable]));
-    expect(byName.get('VOBIZ_AUTH_ID')).toMatchObject({ isRequired: true });
-    expect(byName.get('VOBIZ_AUTH_TOKEN')).toMatchObject({ isRequired: true, isSecret: true });
+    expect(byName.get('VOBIZ_SANDBOX')).toMatchObject({ isRequired: false, format: 'boolean' });
+    expect(byName.get('VOBIZ_AUTH_ID')).toMatchObject({ isRequired: false });
+    expect(byName.get('VOBIZ_AUTH_TOKEN')).toMatchObject({ isRequired: false, isSecret: true });
     expect(byName.get('VOBIZ_BASE_URL')).toMatchObject({
       isRequired: false,
       default: 'https://api.vobiz.ai/api/v1/messaging',

@@ -112,6 +112,7 @@ describe('the Claude Desktop bundle (npm run mcpb)', { timeout: TIMEOUT_MS }, ()
       base_url: sandbox.baseUrl,
       read_only: 'false',
       import_directory: importDir,
+      sandbox: 'false',
     };
     const { command, args, env } = manifest.server.mcp_config;
     expect(command).toBe('node');
@@ -157,6 +158,41 @@ describe('the Claude Desktop bundle (npm run mcpb)', { timeout: TIMEOUT_MS }, ()
     } finally {
       await client.close();
       await sandbox.close();
+    }
+  });
+
+  it('runs on its own sandbox with the Sandbox switch on and the account fields left empty', async () => {
+    const settings = {
+      auth_id: '',
+      auth_token: '',
+      base_url: 'https://api.vobiz.ai/api/v1/messaging',
+      read_only: 'false',
+      import_directory: tmp,
+      sandbox: 'true',
+    };
+    const { args, env } = manifest.server.mcp_config;
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: args.map((arg) => substitute(arg, bundleDir, settings)),
+      env: Object.fromEntries(
+        Object.entries(env).map(([name, template]) => [name, substitute(template, bundleDir, settings)]),
+      ),
+      cwd: path.parse(bundleDir).root,
+      stderr: 'pipe',
+    });
+    let stderr = '';
+    transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const client = new Client({ name: 'claude-desktop-like', version: '1.0.0' });
+    try {
+      await client.connect(transport);
+      const listed = await client.callTool({ name: 'list_contacts', arguments: { limit: 5 } });
+      expect(listed.isError, JSON.stringify(listed.content)).toBeFalsy();
+      expect((listed.structuredContent as { total: number }).total).toBeGreaterThan(0);
+      expect(stderr).toMatch(/SANDBOX mode/);
+    } catch (error) {
+      throw new Error(`${String(error)}\nserver stderr:\n${stderr}`);
+    } finally {
+      await client.close();
     }
   });
 });

@@ -97,6 +97,20 @@ describe('start-up', () => {
   });
 });
 
+it('serves the tools against an in-process sandbox with VOBIZ_SANDBOX=true (the bundle’s switch), no account set', async () => {
+  const stack = await startStack({
+    env: { VOBIZ_SANDBOX: 'true', VOBIZ_AUTH_ID: '', VOBIZ_AUTH_TOKEN: '', VOBIZ_BASE_URL: null },
+  });
+  try {
+    const result = await stack.call('list_contacts', { limit: 5 });
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect((result.structuredContent as { total: number }).total).toBeGreaterThan(0);
+    expect(stack.stderr()).toMatch(/SANDBOX/);
+  } finally {
+    await stack.close();
+  }
+});
+
 describe('stdout and secrets under faults', () => {
   let sandbox: Sandbox;
   beforeAll(async () => {
