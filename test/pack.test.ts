@@ -118,7 +118,10 @@ describe('the npm package', { timeout: TIMEOUT_MS }, () => {
       expect(notices).toMatch(new RegExp(`^## ${bundled.replace('/', '\\/')} \\S+ — `, 'm'));
     }
     expect(files.filter((file) => /^(test|src|bench|\.ci)\//.test(file))).toEqual([]);
-    expect(files.filter((file) => file.endsWith('.map') || file.endsWith('.ts'))).toEqual([]);
+    // No sources: the .ts files shipped are the declarations of the code exports (package.json "exports").
+    const sources = files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'));
+    expect(files.filter((file) => file.endsWith('.map')).concat(sources)).toEqual([]);
+    expect(files).toContain('dist/sandbox/index.d.ts');
     expect(files.filter((file) => /^dist\/(demo|docs)\//.test(file))).toEqual([]);
     const imports = await relativeImports(files, (file) => readFile(path.join(ROOT, file), 'utf8'));
     expect(imports.length).toBeGreaterThan(0);
@@ -173,6 +176,60 @@ describe('the npm package', { timeout: TIMEOUT_MS }, () => {
     } finally {
       await client.close();
     }
+  });
+
+  it.concurrent(
+    'exports the sandbox: `vobiz-contacts-mcp/sandbox` starts it, and it answers the API',
+    async ({ expect }) => {
+      const script = path.join(project, 'use-sandbox.mjs');
+      await writeFile(
+        script,
+        [
+          "import { startSandbox } from 'vobiz-contacts-mcp/sandbox';",
+          'const sandbox = await startSandbox({ port: 0 });',
+          'const { authId, authToken } = sandbox.credentials;',
+          "const headers = { 'X-Auth-ID': authId, 'X-Auth-Token': authToken };",
+          'const page = await (await fetch(`${sandbox.baseUrl}/contacts?limit=2`, { headers })).json();',
+          'console.log(JSON.stringify({ count: page.items.length, total: page.total }));',
+          'await sandbox.close();',
+        ].join('\n'),
+      );
+      const { stdout } = await run(process.execPath, [script], { cwd: project, env: childEnv() });
+      const answer = JSON.parse(stdout) as { count: number; total: number };
+      expect(answer.count).toBe(2);
+      expect(answer.total).toBeGreaterThan(2);
+    },
+  );
+
+  it.concurrent('comes with types a strict TypeScript project compiles against', async ({ expect }) => {
+    const file = path.join(project, 'typed.mts');
+    await writeFile(
+      file,
+      [
+        "import { startSandbox, type Sandbox } from 'vobiz-contacts-mcp/sandbox';",
+        'const sandbox: Sandbox = await startSandbox({ port: 0, network: { latencyMs: 100 } });',
+        "sandbox.faults.inject({ fault: { kind: 'server_error', status: 503 }, times: 1 });",
+        'const url: string = sandbox.baseUrl;',
+        'console.log(url, sandbox.stats().requests);',
+        'await sandbox.close();',
+      ].join('\n'),
+    );
+    const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const flags = [
+      '--noEmit',
+      '--strict',
+      '--module',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--skipLibCheck',
+      'false',
+    ];
+    const typeRoots = ['--typeRoots', path.join(ROOT, 'node_modules', '@types'), '--types', 'node'];
+    const checked = await run(process.execPath, [tsc, ...flags, ...typeRoots, file], { cwd: project }).catch(
+      (error: { stdout?: string }) => ({ stdout: error.stdout ?? String(error) }),
+    );
+    expect(checked.stdout).toBe('');
   });
 });
 

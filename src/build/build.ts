@@ -10,7 +10,11 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build, type Metafile } from 'esbuild';
+import ts from 'typescript';
 import { listAllTools } from '../docs/tool-reference.js';
+
+/** Entries whose types the package exports (package.json "exports"). */
+const PUBLIC_TYPES = ['src/sandbox/index.ts'];
 
 const ENTRIES = [
   'src/cli.ts',
@@ -46,6 +50,48 @@ const { metafile } = await build({
   },
 });
 await writeFile('dist/THIRD_PARTY_NOTICES.md', await notices(metafile));
+await writeDeclarations(PUBLIC_TYPES);
+
+/**
+ * The type declarations of the package's code exports (package.json "exports": `./sandbox`), beside
+ * their JavaScript: tsc's declarations of the entry, and of the files its declarations import, alone —
+ * the entry's own implementation pulls in more (zod, busboy) that its public types never name.
+ */
+async function writeDeclarations(entries: readonly string[]): Promise<void> {
+  const emitted = new Map<string, string>();
+  const program = ts.createProgram([...entries], {
+    ...tsconfigOptions(),
+    noEmit: false,
+    declaration: true,
+    emitDeclarationOnly: true,
+    rootDir: 'src',
+    outDir: 'dist',
+  });
+  const { diagnostics } = program.emit(undefined, (file, text) => void emitted.set(path.resolve(file), text));
+  if (diagnostics.length > 0) {
+    throw new Error(ts.formatDiagnostics(diagnostics, ts.createCompilerHost({})));
+  }
+  const wanted = entries.map((entry) =>
+    path.resolve(entry.replace(/^src\//, 'dist/').replace(/\.ts$/, '.d.ts')),
+  );
+  const written = new Set<string>();
+  while (wanted.length > 0) {
+    const file = wanted.pop() as string;
+    const text = emitted.get(file);
+    if (text === undefined) throw new Error(`tsc wrote no declarations for ${file}`);
+    if (written.has(file)) continue;
+    written.add(file);
+    await writeFile(file, text);
+    for (const [, specifier] of text.matchAll(/from '(\.{1,2}\/[^']+)\.js'/g)) {
+      wanted.push(path.resolve(path.dirname(file), `${specifier}.d.ts`));
+    }
+  }
+}
+
+function tsconfigOptions(): ts.CompilerOptions {
+  const { config } = ts.readConfigFile('tsconfig.json', (file) => ts.sys.readFile(file));
+  return ts.parseJsonConfigFileContent(config, ts.sys, '.').options;
+}
 
 /** The name, version, licence and licence text of every package whose code went into the bundle. */
 async function notices(meta: Metafile): Promise<string> {
