@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { EnvSchema, type Settings } from './settings.js';
 import type { ConfirmMode } from './tools/confirm.js';
+import { TOOL_NAMES } from './tools/index.js';
 import type { VobizCredentials } from './vobiz/client.js';
 
 export { settingsReference, splitCommaList, type SettingGroup } from './settings.js';
@@ -104,6 +105,9 @@ export function loadConfig(
   const parsed = EnvSchema.safeParse(present);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => issue.message).join('; '));
   const vars = parsed.data;
+  if (vars.VOBIZ_TOOLS?.some((name) => !TOOL_NAMES.includes(name))) {
+    throw new ConfigError(`VOBIZ_TOOLS must list tool names from: ${TOOL_NAMES.join(', ')}`);
+  }
   const credentials = options.credentials ?? credentialsFrom(vars, options.accountOptional ?? false);
   return {
     baseUrl: options.baseUrl ?? vars.VOBIZ_BASE_URL,

@@ -7,22 +7,37 @@
  * timeout) are options of the code the tests build directly (VobizClient, ToolContext), not variables.
  */
 import { z } from 'zod';
-import { TOOL_NAMES } from './tools/index.js';
-import { DEFAULT_CONFIRM_THRESHOLD } from './tools/confirm.js';
-import { DEFAULT_CALL_BUDGET_MS, DEFAULT_IMPORT_CONCURRENCY } from './tools/context.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_MAX_RESPONSE_BYTES } from './vobiz/client.js';
 import { AUTH_ID_PATTERN, DEFAULT_BASE_URL } from './vobiz/contract.js';
 
 const MB = 1024 * 1024;
 
+/** Bulk changes above this many contacts are confirmed (VOBIZ_CONFIRM_THRESHOLD); the built tool list is written with it. */
+export const DEFAULT_CONFIRM_THRESHOLD = 50;
+
+/**
+ * How long a tool call is held before long work goes on as a job (VOBIZ_CALL_BUDGET_MS): well inside the
+ * ~60 s after which Claude Desktop gives up on a call, with room for the answer to travel.
+ */
+export const DEFAULT_CALL_BUDGET_MS = 40_000;
+
+/** Chunks an import keeps in flight unless told otherwise (VOBIZ_IMPORT_CONCURRENCY). */
+export const DEFAULT_IMPORT_CONCURRENCY = 8;
+
+const DEFAULT_IMPORT_MAX_BYTES = 100 * MB;
+
 /** Where a setting belongs, for the generated documentation. */
 export type SettingGroup = 'account' | 'tools' | 'import' | 'remote';
 
-/** What the documentation says of a setting: its meaning and its default, in words. */
+/**
+ * What the documentation says of a setting: its meaning, and its default in words when the value alone
+ * would not say it (`the working directory`, `100 MB`). Otherwise the default shown is the schema's own,
+ * so that it is written once.
+ */
 interface SettingDoc {
   group: SettingGroup;
   doc: string;
-  default: string;
+  default?: string;
 }
 
 function documented<T extends z.ZodType>(schema: T, meta: SettingDoc): T {
@@ -116,69 +131,54 @@ export const EnvSchema = z.object({
       .trim()
       .regex(AUTH_ID_PATTERN, { error: 'VOBIZ_AUTH_ID must look like MA_XXXXXXXX (your Vobiz account id)' })
       .optional(),
-    { group: 'account', doc: 'your Vobiz account id (`MA_…`), with `VOBIZ_AUTH_TOKEN`', default: '—' },
+    { group: 'account', doc: 'your Vobiz account id (`MA_…`), with `VOBIZ_AUTH_TOKEN`' },
   ),
   VOBIZ_AUTH_TOKEN: documented(tokenVar('VOBIZ_AUTH_TOKEN'), {
     group: 'account',
     doc: "the account's auth token",
-    default: '—',
   }),
   VOBIZ_BEARER_TOKEN: documented(tokenVar('VOBIZ_BEARER_TOKEN'), {
     group: 'account',
     doc: 'a Vobiz JWT instead of the two above',
-    default: '—',
   }),
   VOBIZ_BASE_URL: documented(baseUrlVar().default(DEFAULT_BASE_URL), {
     group: 'account',
     doc: "the API's base URL",
-    default: `\`${DEFAULT_BASE_URL}\``,
   }),
   VOBIZ_TIMEOUT_MS: documented(intVar('VOBIZ_TIMEOUT_MS', 100, 600_000, 30_000), {
     group: 'account',
     doc: 'per-request timeout',
-    default: '30000',
   }),
   VOBIZ_DEADLINE_MS: documented(intVar('VOBIZ_DEADLINE_MS', 100, 3_600_000, 120_000), {
     group: 'account',
     doc: 'time budget of one tool call across its requests and retries; for `tag_contacts` and `import_contacts_csv`, which report progress and can be cancelled, of each contact or chunk',
-    default: '120000',
   }),
   VOBIZ_CALL_BUDGET_MS: documented(intVar('VOBIZ_CALL_BUDGET_MS', 1_000, 3_600_000, DEFAULT_CALL_BUDGET_MS), {
     group: 'tools',
     doc: 'longest a tool call is held: `tag_contacts`, `import_contacts_csv` and `list_tags` work that runs longer goes on in the background as a job, and the call answers with its id (`get_job`, `cancel_job`); keep it under your client’s tool timeout (Claude Desktop: about 60 s)',
-    default: String(DEFAULT_CALL_BUDGET_MS),
   }),
   VOBIZ_MAX_RESPONSE_BYTES: documented(
     intVar('VOBIZ_MAX_RESPONSE_BYTES', 64 * 1024, 256 * MB, DEFAULT_MAX_RESPONSE_BYTES),
     {
       group: 'account',
       doc: 'largest answer read from Vobiz (a page of 100 sandbox contacts is about 35 kB; a larger answer is not read, and the call says so)',
-      default: String(DEFAULT_MAX_RESPONSE_BYTES),
     },
   ),
   VOBIZ_READ_ONLY: documented(booleanVar('VOBIZ_READ_ONLY'), {
     group: 'tools',
     doc: '`true`: register only the tools that read (wins over `VOBIZ_TOOLS`)',
-    default: 'false',
   }),
-  VOBIZ_TOOLS: documented(
-    commaListVar()
-      .refine((names) => names.every((name) => TOOL_NAMES.includes(name)), {
-        error: `VOBIZ_TOOLS must list tool names from: ${TOOL_NAMES.join(', ')}`,
-      })
-      .optional(),
-    {
-      group: 'tools',
-      doc: 'comma list: register only these tools, e.g. `list_contacts,get_contact`',
-      default: 'all',
-    },
-  ),
+  // Checked against the tools' names in config.ts: this table knows no tools.
+  VOBIZ_TOOLS: documented(commaListVar().optional(), {
+    group: 'tools',
+    doc: 'comma list: register only these tools, e.g. `list_contacts,get_contact`',
+    default: 'all',
+  }),
   VOBIZ_CONFIRM: documented(
     z.enum(['auto', 'never'], { error: 'VOBIZ_CONFIRM must be auto or never' }).default('auto'),
     {
       group: 'tools',
       doc: '`auto`: deletes and bulk changes above the threshold are confirmed by the user — asked through elicitation over stdio when the client supports it; in remote mode the call must carry `confirm: true`, sent after asking. `never`: no confirmation',
-      default: 'auto',
     },
   ),
   VOBIZ_CONFIRM_THRESHOLD: documented(
@@ -186,51 +186,47 @@ export const EnvSchema = z.object({
     {
       group: 'tools',
       doc: 'bulk changes touching more contacts than this are confirmed',
-      default: String(DEFAULT_CONFIRM_THRESHOLD),
     },
   ),
   VOBIZ_CONCURRENCY: documented(intVar('VOBIZ_CONCURRENCY', 1, 64, DEFAULT_CONCURRENCY), {
     group: 'tools',
     doc: 'the most requests to one Vobiz account in flight at once: a ceiling, not the pace — the server starts lower and finds the account’s rate from its 429s',
-    default: String(DEFAULT_CONCURRENCY),
   }),
   VOBIZ_IMPORT_DIRS: documented(z.string().optional(), {
     group: 'import',
     doc: "directories `import_contacts_csv` may read `.csv` files from (path-delimited list); the client's roots win when it offers them",
     default: 'the working directory (none when that is `/`)',
   }),
-  VOBIZ_IMPORT_MAX_BYTES: documented(intVar('VOBIZ_IMPORT_MAX_BYTES', 1, Number.MAX_SAFE_INTEGER, 100 * MB), {
-    group: 'import',
-    doc: 'largest CSV file accepted',
-    default: '104857600 (100 MB)',
-  }),
+  VOBIZ_IMPORT_MAX_BYTES: documented(
+    intVar('VOBIZ_IMPORT_MAX_BYTES', 1, Number.MAX_SAFE_INTEGER, DEFAULT_IMPORT_MAX_BYTES),
+    {
+      group: 'import',
+      doc: 'largest CSV file accepted',
+      default: `${DEFAULT_IMPORT_MAX_BYTES} (${DEFAULT_IMPORT_MAX_BYTES / MB} MB)`,
+    },
+  ),
   VOBIZ_IMPORT_CHUNK_ROWS: documented(intVar('VOBIZ_IMPORT_CHUNK_ROWS', 1, 100_000, 5_000), {
     group: 'import',
     doc: 'rows per uploaded chunk (lower it if Vobiz refuses large uploads; smaller chunks also report progress more often)',
-    default: '5000',
   }),
   VOBIZ_IMPORT_CONCURRENCY: documented(
     intVar('VOBIZ_IMPORT_CONCURRENCY', 1, 16, DEFAULT_IMPORT_CONCURRENCY),
     {
       group: 'import',
       doc: 'chunks an import uploads at once (a later row of the same number still wins); lower it if Vobiz answers 429',
-      default: String(DEFAULT_IMPORT_CONCURRENCY),
     },
   ),
   VOBIZ_SANDBOX: documented(booleanVar('VOBIZ_SANDBOX'), {
     group: 'account',
     doc: '`true`: serve the tools against an in-process sandbox instead of Vobiz, as `--sandbox` does (no account needed; the Claude Desktop bundle’s Sandbox switch)',
-    default: 'false',
   }),
   VOBIZ_DEBUG: documented(booleanVar('VOBIZ_DEBUG'), {
     group: 'account',
     doc: '`true`: log the stack trace with each unexpected error (on stderr, redacted)',
-    default: 'false',
   }),
   MCP_HTTP_PORT: documented(intVar('MCP_HTTP_PORT (or --port)', 0, 65_535, 3000), {
     group: 'remote',
     doc: 'as `--port` (the flag wins)',
-    default: '3000',
   }),
   MCP_HTTP_HOST: documented(
     z
@@ -238,12 +234,11 @@ export const EnvSchema = z.object({
       .trim()
       .regex(/^[A-Za-z0-9.:_-]+$/, { error: 'MCP_HTTP_HOST (or --host) must be a host name or IP address' })
       .default('127.0.0.1'),
-    { group: 'remote', doc: 'as `--host` (the flag wins)', default: '127.0.0.1' },
+    { group: 'remote', doc: 'as `--host` (the flag wins)' },
   ),
   MCP_HTTP_TOKEN: documented(tokenVar('MCP_HTTP_TOKEN', 16), {
     group: 'remote',
     doc: 'require `Authorization: Bearer <token>` (needed to serve a configured account on a non-loopback address)',
-    default: '—',
   }),
   MCP_HTTP_ALLOWED_HOSTS: documented(commaListVar().default([]), {
     group: 'remote',
@@ -261,31 +256,26 @@ export const EnvSchema = z.object({
   MCP_HTTP_MAX_BODY_BYTES: documented(intVar('MCP_HTTP_MAX_BODY_BYTES', 1024, 64 * MB, 8 * MB), {
     group: 'remote',
     doc: 'largest request body',
-    default: '8388608',
   }),
   MCP_HTTP_MAX_CONCURRENT_PER_CALLER: documented(
     intVar('MCP_HTTP_MAX_CONCURRENT_PER_CALLER', 1, 10_000, 16),
-    { group: 'remote', doc: 'requests one set of credentials may have running (more wait)', default: '16' },
+    { group: 'remote', doc: 'requests one set of credentials may have running (more wait)' },
   ),
   MCP_HTTP_QUEUE_LENGTH: documented(intVar('MCP_HTTP_QUEUE_LENGTH', 0, 100_000, 256), {
     group: 'remote',
     doc: 'requests of one set of credentials that may wait for a slot (then 429)',
-    default: '256',
   }),
   MCP_HTTP_QUEUE_WAIT_MS: documented(intVar('MCP_HTTP_QUEUE_WAIT_MS', 0, 600_000, 30_000), {
     group: 'remote',
     doc: 'longest wait for a slot (then 429 with `Retry-After`)',
-    default: '30000',
   }),
   MCP_HTTP_MAX_CONCURRENT: documented(intVar('MCP_HTTP_MAX_CONCURRENT', 1, 100_000, 512), {
     group: 'remote',
     doc: 'requests running in the whole process (then 503)',
-    default: '512',
   }),
   MCP_HTTP_REQUEST_TIMEOUT_MS: documented(intVar('MCP_HTTP_REQUEST_TIMEOUT_MS', 1_000, 600_000, 10_000), {
     group: 'remote',
     doc: 'time a client has to send a whole request (then 408)',
-    default: '10000',
   }),
   MCP_HTTP_SESSION_SECRET: documented(tokenVar('MCP_HTTP_SESSION_SECRET', 32), {
     group: 'remote',
@@ -295,12 +285,10 @@ export const EnvSchema = z.object({
   MCP_HTTP_JSON_RESPONSE: documented(booleanVar('MCP_HTTP_JSON_RESPONSE'), {
     group: 'remote',
     doc: '`true`: plain JSON answers instead of SSE (no streamed progress)',
-    default: 'false',
   }),
   MCP_HTTP_SHUTDOWN_GRACE_MS: documented(intVar('MCP_HTTP_SHUTDOWN_GRACE_MS', 0, 600_000, 25_000), {
     group: 'remote',
     doc: 'how long SIGTERM waits for in-flight calls',
-    default: '25000',
   }),
 });
 
@@ -309,8 +297,19 @@ export function settingsReference(): { name: string; group: SettingGroup; doc: s
   return Object.entries(EnvSchema.shape).map(([name, schema]) => {
     const meta = SETTING_DOCS.get(schema as z.ZodType);
     if (!meta) throw new Error(`setting ${name} is not documented`);
-    return { name, ...meta };
+    return { name, ...meta, default: meta.default ?? shownDefault(defaultOf(schema)) };
   });
+}
+
+/** The value a setting takes when it is not set (undefined: none). */
+export function defaultOf(schema: z.ZodType): unknown {
+  const parsed = schema.safeParse(undefined);
+  return parsed.success ? parsed.data : undefined;
+}
+
+function shownDefault(value: unknown): string {
+  if (value === undefined) return '—';
+  return typeof value === 'string' ? `\`${value}\`` : String(value);
 }
 
 export type Settings = z.infer<typeof EnvSchema>;

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { expect, it } from 'vitest';
 import { settingsReference } from '../src/config.js';
+import { defaultOf, EnvSchema } from '../src/settings.js';
 import { renderSettings, withGeneratedSections } from '../src/docs/readme.js';
 
 it('README.md carries the current tool reference and settings table (run `npm run docs` to update them)', async () => {
@@ -25,4 +26,20 @@ it('documents every variable the loader reads, and the loader reads every one it
   for (const name of read) expect(table).toContain(`| \`${name}\` |`);
   // Nothing else in the code reads the environment for a setting.
   expect(read.length).toBeGreaterThan(20);
+});
+
+it('shows each setting with the default the loader really applies', () => {
+  const shape: Record<string, Parameters<typeof defaultOf>[0]> = EnvSchema.shape;
+  for (const setting of settingsReference()) {
+    const schema = shape[setting.name];
+    if (!schema) throw new Error(`${setting.name} is not in the table`);
+    const value = defaultOf(schema);
+    if (value === undefined)
+      expect(setting.default, setting.name).toMatch(/^(—|all|the working directory.*|random per process)$/);
+    else if (Array.isArray(value)) expect(value, setting.name).toEqual([]);
+    else
+      expect(setting.default.replace(/`/g, ''), setting.name).toMatch(
+        new RegExp(`^${String(value).replace(/[.]/g, '\\.')}\\b`),
+      );
+  }
 });

@@ -4,7 +4,7 @@
  */
 import { Client, InMemoryTransport, type Tool } from '@modelcontextprotocol/client';
 import { createServer } from '../server.js';
-import { DEFAULT_CONFIRM_THRESHOLD } from '../tools/confirm.js';
+import { DEFAULT_CONFIRM_THRESHOLD } from '../settings.js';
 import { VobizClient } from '../vobiz/client.js';
 
 /**

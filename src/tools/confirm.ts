@@ -58,9 +58,6 @@ export interface ChangeToConfirm {
   what: string;
 }
 
-/** Bulk changes above this many contacts are confirmed; the built tool list is written with it. */
-export const DEFAULT_CONFIRM_THRESHOLD = 50;
-
 /**
  * The tool with a `confirm` argument added, in `argument` mode only: the stdio tool surface stays as
  * it is. The tool reads it through confirmChange.

@@ -40,14 +40,6 @@ export interface ImportSettings {
   rootsTimeoutMs?: number;
 }
 
-/**
- * How long a tool call is held before long work goes on as a job (VOBIZ_CALL_BUDGET_MS): well inside the
- * ~60 s after which Claude Desktop gives up on a call, with room for the answer to travel.
- */
-export const DEFAULT_CALL_BUDGET_MS = 40_000;
-
-/** Chunks an import keeps in flight unless told otherwise (VOBIZ_IMPORT_CONCURRENCY). */
-export const DEFAULT_IMPORT_CONCURRENCY = 8;
 /** Largest inline `csv` text: beyond it a file is the better way, and a tool argument that big hurts. */
 export const MAX_INLINE_CSV_BYTES = 5 * 1024 * 1024;
 

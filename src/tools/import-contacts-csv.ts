@@ -7,7 +7,7 @@ import type { RowTally } from '../import/tally.js';
 import { stopReason, type UploadOutcome } from '../import/upload-outcome.js';
 import { logInfo } from '../log.js';
 import { CSV_TAG_SEPARATOR, E164_EXAMPLE, MAX_CSV_RECORD_BYTES } from '../vobiz/contract.js';
-import { DEFAULT_IMPORT_CONCURRENCY } from './context.js';
+import { DEFAULT_IMPORT_CONCURRENCY } from '../settings.js';
 import { booleanField, objectField, optional, stringListField, tagListField, withDefault } from './fields.js';
 import {
   attributeFailures,
