@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
-import type { SandboxContact } from './store.js';
 
 const PersistedContactSchema = z.object({
   id: z.string().min(1),
