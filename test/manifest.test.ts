@@ -153,6 +153,18 @@ describe('manifest.json (MCP Bundle)', () => {
   });
 });
 
+it('docs/configuration.md lists every field the bundle asks for, with its variable', async () => {
+  const page = await readFile(new URL('../docs/configuration.md', import.meta.url), 'utf8');
+  const rows = page.slice(page.indexOf('## The Claude Desktop bundle'));
+  for (const [variable, template] of Object.entries(manifest.server.mcp_config.env)) {
+    const key = /^\$\{user_config\.([^}]*)\}$/.exec(template)?.[1] ?? '';
+    const title = manifest.user_config[key]?.title ?? `user_config.${key}`;
+    expect(rows, variable).toMatch(
+      new RegExp(`^\\| ${title.replace(/[()]/g, '\\$&')}.*\\| \`${variable}\` \\|`, 'm'),
+    );
+  }
+});
+
 describe('server.json (MCP registry)', () => {
   it('names the server as package.json mcpName does (the registry checks it to verify the npm package)', () => {
     expect(serverJson.name).toBe(pkg.mcpName);

@@ -16,13 +16,7 @@ import { listAllTools } from '../docs/tool-reference.js';
 /** Entries whose types the package exports (package.json "exports"). */
 const PUBLIC_TYPES = ['src/sandbox/index.ts'];
 
-const ENTRIES = [
-  'src/cli.ts',
-  'src/demo/demo.ts',
-  'src/demo/sample-csv.ts',
-  'src/docs/update-readme.ts',
-  'src/sandbox/index.ts',
-];
+const ENTRIES = ['src/cli.ts', 'src/demo/demo.ts', 'src/demo/sample-csv.ts', 'src/sandbox/index.ts'];
 
 await rm('dist', { recursive: true, force: true });
 // tools/list, computed once from the sources being bundled (see src/tool-list.ts).

@@ -1,6 +1,6 @@
 /**
- * The README's tool reference, rendered from what `tools/list` really returns, so the docs cannot
- * drift from the code: `npm run docs` writes it, and a test fails when the README is stale.
+ * The tool reference (docs/tools.md), rendered from what `tools/list` really returns, so the docs cannot
+ * drift from the code: `npm run docs` writes it, and a test fails when the page is stale.
  */
 import { Client, InMemoryTransport, type Tool } from '@modelcontextprotocol/client';
 import { createServer } from '../server.js';
@@ -42,14 +42,23 @@ interface PropertySchema {
   default?: unknown;
 }
 
-export function renderToolReference(tools: readonly Tool[]): string {
+/** `read-only`, `writes`, `destructive`, `idempotent`…: what a tool's annotations say. */
+export function traitsOf(tool: Tool): string[] {
+  const a = tool.annotations ?? {};
+  return [
+    a.readOnlyHint ? 'read-only' : 'writes',
+    a.destructiveHint ? 'destructive' : null,
+    a.idempotentHint ? 'idempotent' : 'not idempotent',
+  ].filter((trait) => trait !== null);
+}
+
+/** Each tool's section: heading, description (unless left out), traits and argument table. */
+export function renderToolReference(
+  tools: readonly Tool[],
+  { headingLevel = 2, descriptions = true } = {},
+): string {
   const sections = tools.map((tool) => {
-    const a = tool.annotations ?? {};
-    const traits = [
-      a.readOnlyHint ? 'read-only' : 'writes',
-      a.destructiveHint ? 'destructive' : null,
-      a.idempotentHint ? 'idempotent' : 'not idempotent',
-    ].filter(Boolean);
+    const traits = traitsOf(tool);
     const required = new Set(tool.inputSchema.required ?? []);
     const rows = Object.entries(tool.inputSchema.properties ?? {}).map(([name, raw]) => {
       const schema = raw as PropertySchema;
@@ -59,7 +68,9 @@ export function renderToolReference(tools: readonly Tool[]): string {
     const table = rows.length
       ? ['| argument | type | required | description |', '|---|---|---|---|', ...rows].join('\n')
       : '_No arguments._';
-    return `### \`${tool.name}\` — ${tool.title ?? tool.name}\n\n${tool.description ?? ''}\n\n_${traits.join(', ')}_\n\n${table}`;
+    const heading = `${'#'.repeat(headingLevel)} \`${tool.name}\` — ${tool.title ?? tool.name}`;
+    const description = descriptions ? `${tool.description ?? ''}\n\n` : '';
+    return `${heading}\n\n${description}_${traits.join(', ')}_\n\n${table}`;
   });
   return sections.join('\n\n');
 }
