@@ -5,7 +5,7 @@
  * loader reads. (docs/reliability.md's fault table is written the same way by the fault suite itself,
  * from its cases: test/e2e/faults.test.ts.)
  */
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/client';
 import { settingsReference, type SettingGroup } from '../config.js';
 import { listAllTools, renderToolReference, traitsOf } from './tool-reference.js';
 

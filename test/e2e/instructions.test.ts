@@ -2,8 +2,7 @@
  * The server's instructions speak only of the tools it registered: a model told about tag_contacts on a
  * read-only server would try it and meet "tool not found".
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { expect, it } from 'vitest';
 import { createServer, type ServerOptions } from '../../src/server.js';
 import { TOOL_NAMES } from '../../src/tools/index.js';
