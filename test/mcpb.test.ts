@@ -44,6 +44,27 @@ function substitute(template: string, bundleDir: string, settings: Record<string
     });
 }
 
+/**
+ * The bundle's server as Claude Desktop runs it: `node` (here, the one running the tests) with the
+ * manifest's arguments and environment, the user's settings filled in, started in / as on macOS.
+ */
+function runBundle(manifest: Manifest, bundleDir: string, settings: Record<string, string>) {
+  const { args, env } = manifest.server.mcp_config;
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: args.map((arg) => substitute(arg, bundleDir, settings)),
+    env: Object.fromEntries(
+      Object.entries(env).map(([name, template]) => [name, substitute(template, bundleDir, settings)]),
+    ),
+    cwd: path.parse(bundleDir).root,
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const client = new Client({ name: 'claude-desktop-like', version: '1.0.0' });
+  return { client, connect: () => client.connect(transport), stderr: () => stderr };
+}
+
 async function filesUnder(dir: string, prefix = ''): Promise<string[]> {
   const entries = await readdir(path.join(dir, prefix), { withFileTypes: true });
   const nested = await Promise.all(
@@ -114,24 +135,10 @@ describe('the Claude Desktop bundle (npm run mcpb)', { timeout: TIMEOUT_MS }, ()
       import_directory: importDir,
       sandbox: 'false',
     };
-    const { command, args, env } = manifest.server.mcp_config;
-    expect(command).toBe('node');
-    const transport = new StdioClientTransport({
-      // Claude Desktop runs `node` with its own Node.js; here, the one running the tests.
-      command: process.execPath,
-      args: args.map((arg) => substitute(arg, bundleDir, settings)),
-      env: Object.fromEntries(
-        Object.entries(env).map(([name, template]) => [name, substitute(template, bundleDir, settings)]),
-      ),
-      // Claude Desktop on macOS starts servers in /: nothing may depend on the working directory.
-      cwd: path.parse(bundleDir).root,
-      stderr: 'pipe',
-    });
-    let stderr = '';
-    transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const client = new Client({ name: 'claude-desktop-like', version: '1.0.0' });
+    expect(manifest.server.mcp_config.command).toBe('node');
+    const { client, connect, stderr } = runBundle(manifest, bundleDir, settings);
     try {
-      await client.connect(transport);
+      await connect();
       const { tools } = await client.listTools();
       expect(tools.map((tool) => tool.name).sort()).toEqual(manifest.tools.map((tool) => tool.name).sort());
 
@@ -152,9 +159,9 @@ describe('the Claude Desktop bundle (npm run mcpb)', { timeout: TIMEOUT_MS }, ()
           .map((contact) => contact.phone_number)
           .sort(),
       ).toEqual(['+919820011100', '+919820011101', '+919820011102']);
-      expect(stderr).not.toContain(settings.auth_token);
+      expect(stderr()).not.toContain(settings.auth_token);
     } catch (error) {
-      throw new Error(`${String(error)}\nserver stderr:\n${stderr}`);
+      throw new Error(`${String(error)}\nserver stderr:\n${stderr()}`);
     } finally {
       await client.close();
       await sandbox.close();
@@ -170,27 +177,15 @@ describe('the Claude Desktop bundle (npm run mcpb)', { timeout: TIMEOUT_MS }, ()
       import_directory: tmp,
       sandbox: 'true',
     };
-    const { args, env } = manifest.server.mcp_config;
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: args.map((arg) => substitute(arg, bundleDir, settings)),
-      env: Object.fromEntries(
-        Object.entries(env).map(([name, template]) => [name, substitute(template, bundleDir, settings)]),
-      ),
-      cwd: path.parse(bundleDir).root,
-      stderr: 'pipe',
-    });
-    let stderr = '';
-    transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const client = new Client({ name: 'claude-desktop-like', version: '1.0.0' });
+    const { client, connect, stderr } = runBundle(manifest, bundleDir, settings);
     try {
-      await client.connect(transport);
+      await connect();
       const listed = await client.callTool({ name: 'list_contacts', arguments: { limit: 5 } });
       expect(listed.isError, JSON.stringify(listed.content)).toBeFalsy();
       expect((listed.structuredContent as { total: number }).total).toBeGreaterThan(0);
-      expect(stderr).toMatch(/SANDBOX mode/);
+      expect(stderr()).toMatch(/SANDBOX mode/);
     } catch (error) {
-      throw new Error(`${String(error)}\nserver stderr:\n${stderr}`);
+      throw new Error(`${String(error)}\nserver stderr:\n${stderr()}`);
     } finally {
       await client.close();
     }

@@ -81,34 +81,31 @@ describe('start-up', () => {
     expect(help.stdout).toMatch(/VOBIZ_AUTH_TOKEN/);
   });
 
-  it('serves the tools against an in-process sandbox with --sandbox and says so on stderr', async () => {
-    const stack = await startStack({
-      args: ['--sandbox'],
-      env: { VOBIZ_AUTH_ID: null, VOBIZ_AUTH_TOKEN: null, VOBIZ_BASE_URL: null },
-    });
-    try {
-      const result = await stack.call('list_contacts', { limit: 5 });
-      expect(result.isError, textOf(result)).toBeFalsy();
-      expect((result.structuredContent as { total: number }).total).toBeGreaterThan(0);
-      expect(stack.stderr()).toMatch(/SANDBOX/);
-    } finally {
-      await stack.close();
-    }
-  });
-});
-
-it('serves the tools against an in-process sandbox with VOBIZ_SANDBOX=true (the bundle’s switch), no account set', async () => {
-  const stack = await startStack({
-    env: { VOBIZ_SANDBOX: 'true', VOBIZ_AUTH_ID: '', VOBIZ_AUTH_TOKEN: '', VOBIZ_BASE_URL: null },
-  });
-  try {
-    const result = await stack.call('list_contacts', { limit: 5 });
-    expect(result.isError, textOf(result)).toBeFalsy();
-    expect((result.structuredContent as { total: number }).total).toBeGreaterThan(0);
-    expect(stack.stderr()).toMatch(/SANDBOX/);
-  } finally {
-    await stack.close();
-  }
+  it.each<{ how: string; args: string[]; env: Record<string, string> }>([
+    { how: '--sandbox', args: ['--sandbox'], env: {} },
+    // The bundle's Sandbox switch: hosts set variables, and leave the account fields empty.
+    {
+      how: 'VOBIZ_SANDBOX=true',
+      args: [],
+      env: { VOBIZ_SANDBOX: 'true', VOBIZ_AUTH_ID: '', VOBIZ_AUTH_TOKEN: '' },
+    },
+  ])(
+    'serves the tools against an in-process sandbox with $how, no account set, and says so on stderr',
+    async ({ args, env }) => {
+      const stack = await startStack({
+        args,
+        env: { VOBIZ_AUTH_ID: null, VOBIZ_AUTH_TOKEN: null, VOBIZ_BASE_URL: null, ...env },
+      });
+      try {
+        const result = await stack.call('list_contacts', { limit: 5 });
+        expect(result.isError, textOf(result)).toBeFalsy();
+        expect((result.structuredContent as { total: number }).total).toBeGreaterThan(0);
+        expect(stack.stderr()).toMatch(/SANDBOX/);
+      } finally {
+        await stack.close();
+      }
+    },
+  );
 });
 
 describe('stdout and secrets under faults', () => {
