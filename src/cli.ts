@@ -123,7 +123,7 @@ async function main(argv: string[]): Promise<void> {
   // A server per connection, of the generation the client opened it with (and one more for a 2026
   // client's discovery probe); all of them share the one Vobiz client and job registry.
   const stdio = serveStdio(({ era }) =>
-    createServer({ ...settings, confirm: confirmFor(era, settings.confirm) }, selection),
+    createServer({ ...settings, era, confirm: confirmFor(era, settings.confirm) }, selection),
   );
 
   let closing = false;

@@ -1,6 +1,7 @@
 /**
  * Builds the MCP server: the tools the configuration selects, wired to one Vobiz client.
  */
+import { serveTasks } from './jobs/tasks.js';
 import { McpServer, type ServerContext } from './mcp-sdk.js';
 import packageJson from '../package.json' with { type: 'json' };
 import { instructionsFor } from './instructions.js';
@@ -47,6 +48,7 @@ export function createServer(
   answerToolListFromBuild(server, names, context);
   registerPrompts(server, names);
   if (names.has(getContact.name)) registerContactResource(server, context.client);
+  if (context.era === 'modern' && context.jobs) serveTasks(server, context.jobs);
   // The lists never change while a server runs, so no client need watch them (a 2026-07-28 client
   // would hold a subscriptions/listen stream open for nothing). The SDK says they may by default.
   const offered = server.server.getCapabilities();

@@ -83,23 +83,27 @@ export async function dispatch(
   let handlerDone: Promise<unknown> = Promise.resolve();
   const build = (era: 'legacy' | 'modern'): McpServer => {
     const confirm = confirmFor(era, context.toolContext.confirm);
-    server = createServer({ ...context.toolContext, confirm, client, jobs }, caller.selection, (settled) => {
-      let cancelled = false;
-      const forget = context.running.add(caller.owner, message.id, (reason) => {
-        cancelled = true;
-        transport?.onmessage?.({
-          jsonrpc: '2.0',
-          method: 'notifications/cancelled',
-          params: { requestId: message.id, ...(reason !== undefined && { reason }) },
+    server = createServer(
+      { ...context.toolContext, era, confirm, client, jobs },
+      caller.selection,
+      (settled) => {
+        let cancelled = false;
+        const forget = context.running.add(caller.owner, message.id, (reason) => {
+          cancelled = true;
+          transport?.onmessage?.({
+            jsonrpc: '2.0',
+            method: 'notifications/cancelled',
+            params: { requestId: message.id, ...(reason !== undefined && { reason }) },
+          });
         });
-      });
-      handlerDone = settled
-        .catch(() => undefined)
-        .finally(() => {
-          forget();
-          if (cancelled) void transport?.close(); // no answer will come: end the stream
-        });
-    });
+        handlerDone = settled
+          .catch(() => undefined)
+          .finally(() => {
+            forget();
+            if (cancelled) void transport?.close(); // no answer will come: end the stream
+          });
+      },
+    );
     onConnect(server, (connected) => {
       transport = connected;
       const send = connected.send.bind(connected);

@@ -34,11 +34,15 @@ export class Job {
   /** The result the original call would have given; set when the job ends. */
   result: ToolAnswer | undefined;
   endedAt: number | undefined;
+  /** When it started, and when its state or progress last changed (epoch ms). */
+  readonly startedAt: number;
+  updatedAt: number;
   /** Settles, never rejects, with the result once the work has stopped. */
   readonly settled: Promise<ToolAnswer>;
   private readonly controller = new AbortController();
   private cancelRequested = false;
   private readonly listeners = new Set<(progress: JobProgress) => void>();
+  private readonly now: () => number;
 
   constructor(
     readonly owner: string,
@@ -46,6 +50,9 @@ export class Job {
     work: (job: Job) => Promise<ToolAnswer>,
     now: () => number,
   ) {
+    this.startedAt = now();
+    this.updatedAt = this.startedAt;
+    this.now = now;
     // The job's work hands its signal to every request it has in flight (up to VOBIZ_CONCURRENCY).
     setMaxListeners(0, this.controller.signal);
     this.settled = Promise.resolve()
@@ -69,6 +76,7 @@ export class Job {
       .then((result) => {
         this.result = result;
         this.endedAt = now();
+        this.updatedAt = this.endedAt;
         this.state = this.cancelRequested ? 'cancelled' : result.isError ? 'failed' : 'done';
         this.listeners.clear();
         return result;
@@ -92,6 +100,7 @@ export class Job {
 
   reportProgress(progress: JobProgress): void {
     this.progress = progress;
+    this.updatedAt = this.now();
     for (const listener of this.listeners) listener(progress);
   }
 

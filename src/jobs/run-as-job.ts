@@ -9,6 +9,7 @@ import { isSpecType, type CallToolResult, type ToolAnswer } from '../mcp-sdk.js'
 import { z } from 'zod';
 import type { ToolExtra } from '../tools/tool.js';
 import type { Job, JobRegistry } from './registry.js';
+import { declaresTasks, taskHandle } from './tasks.js';
 
 export interface JobSettings {
   registry: JobRegistry;
@@ -80,7 +81,9 @@ export async function runAsJob(
   }
   attached = false;
   jobs.retain?.(job.settled);
-  return runningResult(job, jobs.budgetMs);
+  // A client that speaks the tasks extension gets a task handle, which it follows by itself.
+  const running = runningResult(job, jobs.budgetMs);
+  return declaresTasks(extra) ? taskHandle(job, jobs.registry.keepMs, running) : running;
 }
 
 /** What a call answers when its work goes on as a job. */

@@ -23,6 +23,8 @@ export interface ToolContext {
   jobs?: JobSettings;
   /** Remote mode: the tools leave out the arguments that name the server's own files (forRemote). */
   remote?: boolean;
+  /** The protocol generation of the connection: a 2026-07-28 one is also served the tasks extension. */
+  era?: 'legacy' | 'modern';
 }
 
 export interface ImportSettings {
