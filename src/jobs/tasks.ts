@@ -83,8 +83,8 @@ const TaskIdParams = z.looseObject({ taskId: z.string() });
 
 /**
  * Serves tasks/get and tasks/cancel from the owner's jobs, and says so in the server's capabilities.
- * tasks/update has nothing to do here: a job never waits for input mid-way (a question is asked within
- * the call, before any change).
+ * tasks/update is not served (the SDK refuses to register it, and it would have nothing to do): a job
+ * never waits for input mid-way, since a question is asked within the call, before any change.
  */
 export function serveTasks(server: McpServer, jobs: JobSettings): void {
   server.server.registerCapabilities({ extensions: { [TASKS_EXTENSION]: {} } });
@@ -107,9 +107,5 @@ export function serveTasks(server: McpServer, jobs: JobSettings): void {
     // Writes in flight finish (each within VOBIZ_TIMEOUT_MS); after this answer nothing more is written.
     await job.settled;
     return {};
-  });
-  server.server.setRequestHandler('tasks/update', { params: TaskIdParams }, ({ taskId }) => {
-    find(taskId);
-    throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'This task is not waiting for input.');
   });
 }
