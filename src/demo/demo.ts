@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, type CallToolResult } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { SingleBar, Presets } from 'cli-progress';
+import type { ContactOutput } from '../tools/contact-output.js';
 import { fromTable } from '../tools/table.js';
 import { generateContactsCsv } from './sample-csv.js';
 import { DEFAULT_SANDBOX_AUTH_ID, generateContacts, startSandbox } from '../sandbox/index.js';
@@ -41,14 +42,8 @@ function table(rows: Record<string, unknown>[]): void {
   for (const row of cells) print(line(row));
 }
 
-interface ContactOut {
-  id: string;
-  phone_number: string;
-  name: string;
-  tags?: string[];
-  custom_attributes?: Record<string, unknown>;
-  last_active_at?: string;
-}
+/** A contact as the tools give it (empty tags and attributes left out). */
+type ContactOut = ContactOutput;
 
 type TableOut = Parameters<typeof fromTable>[0];
 /** The contacts of a list_contacts result, which gives them as a table (columns, rows). */

@@ -15,8 +15,10 @@ import { defineTool } from './tool.js';
 export const MAX_LISTED_TAGS = 1_000;
 
 const output = {
+  // Pairs as arrays, not tuples: a tuple's schema (2020-12 `prefixItems`, `items: false`) fails every
+  // pair in a draft-07 validator, which 1.x SDK clients use.
   tags: z
-    .array(z.tuple([z.string(), z.number().int()]))
+    .array(z.array(z.union([z.string(), z.number().int()])))
     .describe(`[tag, contacts carrying it] pairs, most used first; at most ${MAX_LISTED_TAGS}.`),
   tags_omitted: z
     .number()

@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client, type CallToolResult } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import type { ContactOutput } from '../../src/tools/contact-output.js';
 import { fromTable } from '../../src/tools/table.js';
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
@@ -166,14 +167,7 @@ export async function waitFor(condition: () => boolean, what: string, ms = 10_00
 }
 
 /** A contact as a list_contacts result gives it: its empty fields (tags, attributes, activity) left out. */
-export interface ListedContact {
-  id: string;
-  phone_number: string;
-  name: string;
-  tags?: string[];
-  custom_attributes?: Record<string, unknown>;
-  last_active_at?: string;
-}
+export type ListedContact = ContactOutput;
 
 /** The contacts of a list_contacts result, whose structured content holds them as a table. */
 export function contactsOf(result: CallToolResult): ListedContact[] {

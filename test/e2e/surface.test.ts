@@ -141,6 +141,9 @@ describe('the directories (Claude, OpenAI): every tool as they require it', () =
         expect(keys.length).toBeGreaterThan(0);
         for (const key of keys) expect(key, tool.name).toMatch(/^[a-zA-Z0-9_.-]{1,64}$/);
         for (const text of descriptions(tool)) expect(text, tool.name).not.toMatch(INSTRUCTION_LIKE);
+        // A tuple (2020-12 `prefixItems` with `items: false`) fails every result in the draft-07
+        // validators of 1.x SDK clients (LangChain's adapters among them).
+        expect(JSON.stringify(tool.outputSchema), tool.name).not.toContain('prefixItems');
       }
     }
     // The hints, pinned (the snapshot holds them too, with everything else): a change here is a decision.
