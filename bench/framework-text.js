@@ -41,7 +41,7 @@ async function mcpSdk(server) {
       'for comparison: the same page as structuredContent, compact JSON',
       JSON.stringify(result.structuredContent),
     );
-    return result.structuredContent.items.length;
+    return result.structuredContent.contacts.rows.length;
   } finally {
     await client.close();
   }

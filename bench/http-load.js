@@ -115,7 +115,9 @@ function isGoodToolResult(text) {
     try {
       const message = JSON.parse(line.slice(6));
       if (message.result) {
-        return message.result.isError !== true && Array.isArray(message.result.structuredContent?.items);
+        return (
+          message.result.isError !== true && Array.isArray(message.result.structuredContent?.contacts?.rows)
+        );
       }
     } catch {
       return false;

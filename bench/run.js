@@ -209,7 +209,9 @@ async function startup(sandbox, dir) {
 
 async function textSize(sandbox, server) {
   const result = await callOk(server.client, 'list_contacts', { limit: 100 });
-  const items = result.structuredContent.items;
+  // The contacts as JSON objects, pretty-printed: what a server that simply returns the API's answer gives.
+  const { columns, rows } = result.structuredContent.contacts;
+  const items = rows.map((row) => Object.fromEntries(columns.map((column, i) => [column, row[i]])));
   const text = result.content[0].text;
   const pretty = JSON.stringify(items, null, 2);
   const per = (s) => Buffer.byteLength(s) / items.length;

@@ -105,7 +105,7 @@ function row(what, { ms, requests, scanned }, floor) {
 
 try {
   const plain = await measurePlain('');
-  const listTags = await measureTool('list_tags', {}, (out) => out.contacts_scanned);
+  const listTags = await measureTool('list_tags', {}, (out) => out.scanned);
   const dryRun = await measureTool(
     'tag_contacts',
     { where: { attributes: { city: 'Mumbai' }, inactive_for: '30d' }, add: ['bench'], dry_run: true },
@@ -115,12 +115,12 @@ try {
   const pushedDown = await measureTool(
     'list_tags',
     { where: { tags_all: ['vip'], tags_none: ['expo-2026'] } },
-    (out) => out.contacts_scanned,
+    (out) => out.scanned,
   );
   const probed = await measureTool(
     'list_tags',
     { where: { tags_all: ['newsletter', 'vip'] } },
-    (out) => out.contacts_scanned,
+    (out) => out.scanned,
   );
 
   console.log(

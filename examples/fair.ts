@@ -76,7 +76,7 @@ export async function startStage(): Promise<Stage> {
         calls,
         // What the model read from each tool result, in bytes, and whether the structured JSON was in it.
         text_read_bytes: read.map((text) => Buffer.byteLength(text)),
-        structured_json_read: read.some((text) => text.includes('"phone_number":')),
+        structured_json_read: read.some((text) => text.includes('"columns":[')),
       };
       console.log(JSON.stringify(result));
       return exact;

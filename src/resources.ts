@@ -17,7 +17,7 @@ import { renderText } from './render.js';
 import { CONTACT_ID_PATTERN } from './vobiz/contract.js';
 import type { VobizClient } from './vobiz/client.js';
 import { VobizHttpError } from './vobiz/errors.js';
-import { toContactOutput } from './tools/contact-output.js';
+import { toContactRecord } from './tools/contact-output.js';
 import { describeFailure } from './tools/results.js';
 
 /** How many contacts the resource list offers to pick from: the first page, newest last. */
@@ -54,7 +54,7 @@ export function registerContactResource(server: McpServer, client: VobizClient):
       );
     }
     try {
-      const contact = toContactOutput(await client.getContact(id, { signal }));
+      const contact = toContactRecord(await client.getContact(id, { signal }));
       return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(contact) }] };
     } catch (error) {
       if (error instanceof VobizHttpError && error.status === 404) {

@@ -16,7 +16,16 @@ import { listAllTools } from '../docs/tool-reference.js';
 /** Entries whose types the package exports (package.json "exports"). */
 const PUBLIC_TYPES = ['src/sandbox/index.ts'];
 
-const ENTRIES = ['src/cli.ts', 'src/demo/demo.ts', 'src/demo/sample-csv.ts', 'src/sandbox/index.ts'];
+// The docs entries are for `npm run bench` (bench/model-reading.js), which runs them from dist/; the
+// package leaves dist/docs out.
+const ENTRIES = [
+  'src/cli.ts',
+  'src/demo/demo.ts',
+  'src/demo/sample-csv.ts',
+  'src/docs/model-reading.ts',
+  'src/docs/tool-reference.ts',
+  'src/sandbox/index.ts',
+];
 
 await rm('dist', { recursive: true, force: true });
 // tools/list, computed once from the sources being bundled (see src/tool-list.ts).

@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { Client, type CallToolResult } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { SingleBar, Presets } from 'cli-progress';
+import type { ContactOutput } from '../tools/contact-output.js';
+import { fromTable } from '../tools/table.js';
 import { generateContactsCsv } from './sample-csv.js';
 import { DEFAULT_SANDBOX_AUTH_ID, generateContacts, startSandbox } from '../sandbox/index.js';
 
@@ -40,19 +42,19 @@ function table(rows: Record<string, unknown>[]): void {
   for (const row of cells) print(line(row));
 }
 
-interface ContactOut {
-  id: string;
-  phone_number: string;
-  name: string;
-  tags: string[];
-}
+/** A contact as the tools give it (empty tags and attributes left out). */
+type ContactOut = ContactOutput;
+
+type TableOut = Parameters<typeof fromTable>[0];
+/** The contacts of a list_contacts result, which gives them as a table (columns, rows). */
+const contactsOf = (result: Record<string, unknown>) => fromTable<ContactOut>(result['contacts'] as TableOut);
 
 const contactRows = (items: ContactOut[]) =>
   items.map((c) => ({
     id: `${c.id.slice(0, 8)}…`,
     phone_number: c.phone_number,
     name: c.name,
-    tags: c.tags.join(','),
+    tags: (c.tags ?? []).join(','),
   }));
 
 async function main(): Promise<void> {
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
 
     step('list_contacts — search by part of a name');
     const found = await call('list_contacts', { search: 'meera' });
-    table(contactRows(found['items'] as ContactOut[]));
+    table(contactRows(contactsOf(found)));
 
     const csvPath = path.join(workDir, 'mumbai-fair.csv');
     const { csv, invalidRows } = generateContactsCsv(IMPORT_ROWS, { invalidEvery: 97 });
@@ -116,9 +118,11 @@ async function main(): Promise<void> {
       dry_run: true,
     });
     print(
-      `  ${dry['total']} rows: ${dry['valid']} valid, ${dry['failed']} invalid, ${dry['phone_numbers_normalised']} local numbers rewritten to E.164`,
+      `  ${dry['total']} rows: ${dry['valid']} valid, ${dry['failed']} invalid, ${dry['phone_numbers_normalised'] ?? 0} local numbers rewritten to E.164`,
     );
-    const invalid = dry['errors'] as { row: number; phone_number: string; reason: string }[];
+    const invalid = fromTable<{ row: number; phone_number: string; reason: string }>(
+      dry['errors'] as TableOut,
+    );
     table(invalid.slice(0, SHOWN_ERRORS));
     const unshown = Number(dry['failed']) - Math.min(invalid.length, SHOWN_ERRORS);
     if (unshown > 0) print(`  … and ${unshown} more`);
@@ -141,7 +145,7 @@ async function main(): Promise<void> {
 
     step('list_tags — the segments that exist');
     const tags = await call('list_tags', {});
-    table((tags['tags'] as { tag: string; contacts: number }[]).slice(0, 8));
+    table((tags['tags'] as [string, number][]).slice(0, 8).map(([tag, contacts]) => ({ tag, contacts })));
 
     step('tag_contacts with where — a segment the API cannot filter by: every contact without tags');
     const unsorted = await call('tag_contacts', {
@@ -149,9 +153,9 @@ async function main(): Promise<void> {
       add: ['unsorted'],
       dry_run: true,
     });
-    const scan = unsorted['scan'] as { scanned: number; total: number; complete: boolean; requests: number };
+    const scan = unsorted['scan'] as { scanned: number; total: number; complete: boolean };
     print(
-      `  dry run: ${unsorted['matched']} untagged contacts would get "unsorted" — read ${scan.scanned} of ${scan.total} contacts in ${scan.requests} requests${scan.complete ? ', every one' : ', NOT all'}`,
+      `  dry run: ${unsorted['matched']} untagged contacts would get "unsorted" — read ${scan.scanned} of ${scan.total} contacts${scan.complete ? ', every one' : ', NOT all'}`,
     );
     const sorted = await call('tag_contacts', { where: { untagged: true }, add: ['unsorted'] });
     print(`  for real: ${sorted['changed']} changed`);
@@ -161,14 +165,9 @@ async function main(): Promise<void> {
       where: { attributes: { city: 'mumbai' }, active_within: '30d' },
     });
     table(
-      (
-        active['items'] as (ContactOut & {
-          custom_attributes: Record<string, unknown>;
-          last_active_at?: string;
-        })[]
-      ).map((c) => ({
+      contactsOf(active).map((c) => ({
         name: c.name,
-        city: String(c.custom_attributes['city']),
+        city: String(c.custom_attributes?.['city']),
         last_active_at: c.last_active_at,
       })),
     );
@@ -186,7 +185,7 @@ async function main(): Promise<void> {
 
     step('list_contacts — the campaign audience, by tag');
     const audience = await call('list_contacts', { tag: 'expo-2026', limit: 5 });
-    table(contactRows(audience['items'] as ContactOut[]));
+    table(contactRows(contactsOf(audience)));
     print(
       `  … ${audience['total']} contacts carry expo-2026 (next page: ${audience['next_page'] ?? 'none'})`,
     );

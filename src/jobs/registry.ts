@@ -23,7 +23,8 @@ export interface JobProgress {
 export interface JobStatus {
   id: string;
   state: JobState;
-  done: number;
+  /** While running (an ended job's counts are in its result). */
+  done?: number;
   total?: number;
 }
 
@@ -111,6 +112,7 @@ export class Job {
   }
 
   status(): JobStatus {
+    if (!this.running) return { id: this.id, state: this.state };
     const { done, total } = this.progress;
     return { id: this.id, state: this.state, done, ...(total !== undefined && { total }) };
   }

@@ -25,7 +25,10 @@ export const jobOutput = z
   .object({
     id: z.string(),
     state: z.enum(['running', 'done', 'failed', 'cancelled']),
-    done: z.number().describe('Progress out of total: reading, then writing, counted together.'),
+    done: z
+      .number()
+      .optional()
+      .describe('While running: progress out of total (reading, then writing, counted together).'),
     total: z.number().optional(),
   })
   .describe(

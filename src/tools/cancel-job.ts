@@ -6,9 +6,8 @@ export const cancelJob = defineTool({
   name: 'cancel_job',
   title: 'Stop a background job',
   description:
-    'Stop a job that a long call left running in the background. No write starts after this answers; ' +
-    "the writes already sent finish, and the answer is the job's result: exactly what it changed. A job " +
-    'that has ended already is left as it is and its result is answered.',
+    'Stop a background job. No write starts after this answers; writes already sent finish. Answers ' +
+    "the job's result: exactly what it changed. A job that has ended is left as it is.",
   input: jobIdInput,
   output: jobResultOutput,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },

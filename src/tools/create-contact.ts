@@ -10,11 +10,10 @@ export const createContact = defineTool({
   name: 'create_contact',
   title: 'Create a contact',
   description:
-    'Create one WhatsApp contact on Vobiz. The phone number must be E.164 (e.g. ' +
-    `${E164_EXAMPLE}) and is unique per account: search with list_contacts first, and use ` +
-    'update_contact for a number that already exists. Tags are how campaigns pick their audience. ' +
-    'Returns the new contact with its id. If an answer is lost it checks by number before retrying, and ' +
-    'says "Created" only for a contact this call created. For many contacts at once use import_contacts_csv.',
+    `Create one WhatsApp contact. The phone number (E.164, e.g. ${E164_EXAMPLE}) is unique per ` +
+    'account: get_contact with phone_number tells whether it exists. Returns the new contact with its ' +
+    'id. A lost answer is checked by number before a retry, so no contact is created twice. For many ' +
+    'contacts: import_contacts_csv.',
   input: {
     phone_number: phoneNumberField,
     name: nameField,
@@ -22,6 +21,7 @@ export const createContact = defineTool({
     custom_attributes: optional(customAttributesField),
   },
   output: ContactOutputSchema.shape,
+  // Not idempotent: the same call again is refused (the number is taken), not answered as the first.
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async run(args, { context: { client }, extra }) {
     const number = args.phone_number.e164;

@@ -24,7 +24,7 @@ import {
   nestedDeeperThan,
   type FieldProblem,
 } from '../vobiz/contact-rules.js';
-import { CONTACT_ID_PATTERN, E164_EXAMPLE } from '../vobiz/contract.js';
+import { E164_EXAMPLE } from '../vobiz/contract.js';
 
 // ---- Reading ---------------------------------------------------------------------------------------
 
@@ -93,6 +93,12 @@ export function objectField<T extends z.ZodType>(schema: T) {
   return z.preprocess(readObject, schema);
 }
 
+/**
+ * A list of strings as a schema advertises it where every byte is read by every model (`where`, the
+ * columns of an import): the type alone; the field it pipes into checks the rest.
+ */
+export const listOfText = z.unknown().meta({ type: 'array', items: { type: 'string' } });
+
 /** A list of strings, read from a list, JSON text or a comma-separated string. */
 export function stringListField(maxItems: number) {
   return z.preprocess(readList, z.array(z.string().min(1)).min(1).max(maxItems));
@@ -122,13 +128,10 @@ function byRule<T>(
 
 // ---- Fields ----------------------------------------------------------------------------------------
 
-export const contactIdField = byRule(
-  z.string().meta({ pattern: CONTACT_ID_PATTERN.source }),
-  readText,
-  checkContactId,
-  'id',
-).describe(
-  'The contact id, as returned by list_contacts or create_contact (a UUID such as "3f1c2a9e-8b7d-4c1e-9f0a-2b6d8e4c7a51").',
+// Contact ids are advertised as plain strings: a model copies them from a result, and the pattern (checked
+// here) would cost every tool list 35 bytes an id field for nothing it helps the model with.
+export const contactIdField = byRule(z.string(), readText, checkContactId, 'id').describe(
+  'The contact id, from list_contacts or create_contact.',
 );
 
 /** A phone number as a tool gets it: E.164, and what was dropped to get there, for a warning. */
@@ -158,10 +161,10 @@ export const phoneNumberField = z
         return z.NEVER;
       }),
   )
-  .describe(`Phone number in E.164 format: "+", country code, number, no spaces, e.g. "${E164_EXAMPLE}".`);
+  .describe(`E.164: "+", country code, number, e.g. "${E164_EXAMPLE}".`);
 
 export const nameField = byRule(z.string().meta({ minLength: 1 }), readText, checkName, 'name').describe(
-  'The contact\'s display name, e.g. "Rahul Sharma".',
+  'Display name, e.g. "Rahul Sharma".',
 );
 
 /** A list of tags, e.g. `add` of tag_contacts: trimmed, de-duplicated, none empty. */
@@ -170,7 +173,7 @@ export function tagListField(field: string) {
 }
 
 export const tagsField = tagListField('tags').describe(
-  'Tags for campaign targeting, e.g. ["vip", "newsletter"]. Duplicates are dropped.',
+  'Tags for campaign targeting, e.g. ["vip", "newsletter"].',
 );
 
 /** One tag, as a filter: contacts carrying exactly this tag. Empty means no filter, as for the API. */
@@ -192,7 +195,7 @@ export const searchField = byRule(
 /** A list of contact ids. */
 export function contactIdListField(maxItems: number) {
   return byRule(
-    z.array(z.string().meta({ pattern: CONTACT_ID_PATTERN.source })).meta({ minItems: 1, maxItems }),
+    z.array(z.string()).meta({ minItems: 1, maxItems }),
     readList,
     (value, problems, field) => {
       if (!Array.isArray(value) || value.length === 0 || value.length > maxItems) {
@@ -229,4 +232,4 @@ export const customAttributesField = byRule(
     return checkCustomAttributes(value, problems, field);
   },
   'custom_attributes',
-).describe('Key/value metadata, e.g. {"city": "Mumbai", "plan": "pro"}.');
+).describe('Key/value data, e.g. {"city": "Mumbai", "plan": "pro"}.');

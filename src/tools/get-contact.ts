@@ -9,13 +9,13 @@ export const getContact = defineTool({
   name: 'get_contact',
   title: 'Get a contact',
   description:
-    'Get one WhatsApp contact on Vobiz by its id or by its exact phone number (E.164, e.g. ' +
-    `${E164_EXAMPLE}): name, tags, custom attributes and timestamps. Use list_contacts to search by ` +
-    'part of a name or number.',
+    'Get one WhatsApp contact by id or by exact phone number (E.164, e.g. ' +
+    `${E164_EXAMPLE}): name, tags, custom attributes, last activity. list_contacts searches by part of ` +
+    'a name or number.',
   input: {
     id: optional(contactIdField),
     phone_number: optional(phoneNumberField).describe(
-      `The exact phone number in E.164, e.g. "${E164_EXAMPLE}". Instead of id.`,
+      `Exact E.164 number, e.g. "${E164_EXAMPLE}"; instead of id.`,
     ),
   },
   output: ContactOutputSchema.shape,

@@ -8,7 +8,7 @@ import { errorResult } from './results.js';
 import { defineTool, type ToolCall } from './tool.js';
 
 export const jobIdInput = {
-  id: z.string().min(1).max(100).describe('The job id a long call answered with, e.g. "1f0c…".'),
+  id: z.string().min(1).max(100).describe('The job id a long call answered with.'),
 };
 
 export const jobResultOutput = {
@@ -23,10 +23,9 @@ export const getJob = defineTool({
   name: 'get_job',
   title: 'Follow a background job',
   description:
-    'Follow work that went on in the background because it outlasted one call (tag_contacts, ' +
-    'import_contacts_csv, list_tags answer with a job id then). Waits for the job to end, up to the ' +
-    'call budget, then answers its state and, once it has ended, the full result the original call ' +
-    'would have given. Call it again while the state is "running".',
+    'The state of a background job (tag_contacts, import_contacts_csv and list_tags answer with one ' +
+    'when their work outlasts a call). Waits up to the call budget for it to end, then answers the ' +
+    'original call\'s result; while the state is "running", call again.',
   input: jobIdInput,
   output: jobResultOutput,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

@@ -8,7 +8,15 @@ import { stopReason, type UploadOutcome } from '../import/upload-outcome.js';
 import { logInfo } from '../log.js';
 import { CSV_TAG_SEPARATOR, E164_EXAMPLE, MAX_CSV_RECORD_BYTES } from '../vobiz/contract.js';
 import { DEFAULT_IMPORT_CONCURRENCY } from '../settings.js';
-import { booleanField, objectField, optional, stringListField, tagListField, withDefault } from './fields.js';
+import {
+  booleanField,
+  listOfText,
+  objectField,
+  optional,
+  stringListField,
+  tagListField,
+  withDefault,
+} from './fields.js';
 import {
   attributeFailures,
   dryRunResult,
@@ -28,16 +36,16 @@ import { defineTool, type ToolCall } from './tool.js';
 export const ROOTS_TIMEOUT_MS = 3_000;
 
 /** Header names for one field; one name may come as a plain string (read as a list of one). */
-const columnList = stringListField(10);
+const columnList = listOfText.pipe(stringListField(10));
 /** Most columns attributes_from names: a bound on the request, not an account limit. */
 const MAX_ATTRIBUTE_COLUMNS = 100;
 
 const input = {
   file_path: optional(z.string().min(1).max(4096)).describe(
-    'Absolute path of a CSV file on this machine, e.g. "/home/me/contacts.csv". Give this or `csv`.',
+    'Absolute path of a CSV file on this machine; or give csv.',
   ),
   csv: optional(z.string().min(1)).describe(
-    'The CSV text itself, header line first, for small lists. Give this or `file_path`.',
+    'The CSV text, header line first, for small lists; or give file_path.',
   ),
   columns: optional(
     objectField(
@@ -48,7 +56,7 @@ const input = {
       }),
     ),
   ).describe(
-    'Which columns feed which field when the header is not recognised, e.g. {"phone_number": "Phone 1 - Value", "name": ["First Name", "Last Name"], "tags": "Labels"}. Phone columns are tried in order; name columns are joined.',
+    'Columns for each field when the header is not recognised, e.g. {"phone_number": ["Phone 1 - Value"], "name": ["First Name", "Last Name"], "tags": ["Labels"]}.',
   ),
   add_tags: optional(
     // Every uploaded row carries them: past one CSV record of the API, every row would be refused, and a
@@ -57,9 +65,9 @@ const input = {
       (tags) => Buffer.byteLength(tags.join(CSV_TAG_SEPARATOR)) < MAX_CSV_RECORD_BYTES,
       `add_tags is longer than one CSV record the API reads (${MAX_CSV_RECORD_BYTES / 1024} kB): every row would be refused`,
     ),
-  ).describe('Tags added to every imported row, e.g. ["expo-2026"].'),
+  ).describe('Tags added to every row, e.g. ["expo-2026"].'),
   attributes_from: optional(stringListField(MAX_ATTRIBUTE_COLUMNS)).describe(
-    'Columns kept as custom attributes, e.g. ["City", "Lifecycle Stage"] → city, lifecycle_stage; written after the upload, one request per contact that changes.',
+    'Columns kept as custom attributes, e.g. ["City"] → city; written after the upload.',
   ),
   default_country: optional(
     z
@@ -69,14 +77,12 @@ const input = {
       .regex(/^[A-Z]{2}$/, {
         error: 'default_country must be an ISO 3166 country code such as "IN" or "US"',
       }),
-  ).describe(
-    'ISO country code (e.g. "IN") used to read local numbers without a country code, such as "098765 43210" → +919876543210. Leave it out when every number is already E.164.',
-  ),
+  ).describe('ISO country (e.g. "IN") for local numbers such as "098765 43210" → +919876543210.'),
   delimiter: optional(z.enum(['comma', 'semicolon', 'tab'])).describe(
-    'Column separator; detected from the header line when left out (spreadsheets often export with semicolons).',
+    'Column separator; detected when left out.',
   ),
   dry_run: withDefault(booleanField, false).describe(
-    'Check the file and report what would be imported, without uploading anything. Do this first for a large or unfamiliar file.',
+    'Check the file and report what would be imported; upload nothing.',
   ),
 };
 type ImportArgs = z.output<z.ZodObject<typeof input>>;
@@ -86,23 +92,24 @@ export const importContactsCsv = defineTool({
   name: 'import_contacts_csv',
   title: 'Import contacts from CSV',
   description:
-    "Bulk-create or update WhatsApp contacts on Vobiz from a CSV: the API's columns (phone_number, name, tags) " +
-    'or an export from another tool (Shopify, HubSpot, Google, Outlook…), whose phone, name (or first + last) and ' +
-    `labels columns are recognised. Numbers must be E.164 (e.g. ${E164_EXAMPLE}), or local with default_country. ` +
-    'A number that exists updates that contact, so re-running is safe. A file that is not CSV or has no ' +
-    'phone or name column is refused before anything is uploaded; bad rows are reported, never uploaded. ' +
-    'Run with dry_run first: it shows which column fed which field and the first rows as they would be sent. ' +
-    'Returns counts of created, updated and failed rows, with the row and reason of each failure (first 50). ' +
-    'Sends progress notifications.',
+    "Create or update contacts in bulk from a CSV: the API's columns (phone_number, name, tags) or an " +
+    'export from a CRM or address book, whose phone, name and label columns are recognised. ' +
+    `Numbers in E.164 (e.g. ${E164_EXAMPLE}), or local with default_country. A number that exists updates ` +
+    'that contact, so a re-run is safe. Bad rows are reported and not uploaded. dry_run shows which ' +
+    'column fed which field and the first rows as they would be sent. Returns counts of created, updated ' +
+    'and failed rows, with the first 50 failures.',
   input,
   output: ImportOutputShape,
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  // Destructive: a row for a number that exists overwrites that contact's name. Idempotent: it upserts by
+  // phone number, tags add up and attributes are written only where they differ, so the same import
+  // again changes nothing more, and answers as the first did (its rows counted as updated).
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   mayRunLong: true,
   localArguments: ['file_path'],
   confirmArgument: ({ bulkThreshold }) =>
-    `Set true only once the user has said yes to this import. Needed when it would overwrite the names of, ` +
-    `or add tags to, more than ${bulkThreshold} existing contacts (the dry run counts them); without it such ` +
-    'an import uploads nothing, and the answer says how many would change.',
+    `true once the user has agreed to this import; needed when it would overwrite the names of, or add ` +
+    `tags to, more than ${bulkThreshold} existing contacts (the dry run counts them). Without it such an ` +
+    'import uploads nothing.',
   async run(args, call) {
     if ((args.file_path === undefined) === (args.csv === undefined)) {
       return errorResult(
@@ -208,10 +215,7 @@ async function dryRun(
   const ask = needsYes
     ? `\nThe upload changes more than ${context.confirm.bulkThreshold} existing contacts (or cannot tell): it will need the user's yes.`
     : '';
-  return successResult(
-    result,
-    `${formatCounts(result, shape)}${countryHint(tally, args.default_country)}${ask}`,
-  );
+  return successResult(result, `${formatCounts(result)}${countryHint(tally, args.default_country)}${ask}`);
 }
 
 /**
@@ -327,7 +331,7 @@ async function reportUpload(
         .catch(() => undefined);
     }
     // An error, so that the model notices the job is not done; with everything known of what was.
-    return { ...successResult(result, `${formatCounts(result, shape)}${hint}`), isError: true };
+    return { ...successResult(result, `${formatCounts(result)}${hint}`), isError: true };
   }
 
   let attributes: AttributeOutcome | undefined;
@@ -354,7 +358,7 @@ async function reportUpload(
         describeFailure(error, { action: 'write the attributes', writes: true, repeatable: true }),
       )
     : '';
-  return successResult(result, `${formatCounts(result, shape)}${hint}${failures}`);
+  return successResult(result, `${formatCounts(result)}${hint}${failures}`);
 }
 
 /** Whether the import may change more existing contacts than `threshold`, counting what is not known. */

@@ -11,18 +11,31 @@ import type { RowTally } from '../import/tally.js';
 import { stopReason, type UploadOutcome } from '../import/upload-outcome.js';
 import { counted, renderJson, renderTags, renderText } from '../render.js';
 import { describeCause, describeFailure } from './results.js';
+import { fromTable, tableSchema, toTable } from './table.js';
 
 /** Failed rows listed in a result: a model needs examples and a count, not fifty thousand lines. */
 const MAX_LISTED_ERRORS = 50;
 
 const RowErrorOutput = z.object({ row: z.number().int(), phone_number: z.string(), reason: z.string() });
+const SampleRowOutput = z.object({
+  row: z.number().int(),
+  phone_number: z.string(),
+  name: z.string(),
+  tags: z.array(z.string()),
+  attributes: z.record(z.string(), z.string()),
+});
+type SampleRow = z.infer<typeof SampleRowOutput>;
 
 export const ImportOutputShape = {
   dry_run: z.boolean(),
   total: z.number().int().describe('Data rows in the file (header excluded).'),
-  valid: z.number().int().describe('Rows that passed the checks and were (or would be) sent.'),
-  created: z.number().int(),
-  updated: z.number().int().describe('Rows whose phone number existed: that contact was updated.'),
+  valid: z.number().int().optional().describe('Dry run: rows that passed the checks and would be sent.'),
+  created: z.number().int().optional().describe('Not in a dry run.'),
+  updated: z
+    .number()
+    .int()
+    .optional()
+    .describe('Rows whose phone number existed: that contact was updated. Not in a dry run.'),
   created_or_updated: z
     .number()
     .int()
@@ -36,37 +49,41 @@ export const ImportOutputShape = {
     .describe(
       "Rows sent that Vobiz's summary did not account for (not counted as created, updated or failed): whether they were imported is unknown.",
     ),
-  errors: z
-    .array(RowErrorOutput)
-    .describe(`Failed rows, first ${MAX_LISTED_ERRORS}; \`row\` counts data rows from 1, header excluded.`),
-  errors_omitted: z.number().int().describe('Failed rows not listed in `errors`.'),
+  errors: tableSchema(RowErrorOutput, [z.number().int(), z.string()], 'failed row')
+    .optional()
+    .describe(
+      `Failed rows, first ${MAX_LISTED_ERRORS}; \`row\` counts data rows from 1, header excluded. Absent: none.`,
+    ),
+  errors_omitted: z.number().int().optional().describe('Failed rows not listed in `errors`.'),
   phone_numbers_normalised: z
     .number()
     .int()
-    .describe('Valid rows whose phone number was rewritten to E.164.'),
+    .optional()
+    .describe('Valid rows whose phone number was rewritten to E.164. Absent: none.'),
   repeated_numbers: z
     .number()
     .int()
-    .describe('Rows whose phone number came earlier in the file: sent too, the later row wins.'),
+    .optional()
+    .describe(
+      'Rows whose phone number came earlier in the file: sent too, the later row wins. Absent: none.',
+    ),
   columns: z
     .object({
       phone_number: z.array(z.string()),
       name: z.array(z.string()),
-      tags: z.array(z.string()),
-      attributes: z.record(z.string(), z.string()).describe('Column → custom attribute key.'),
+      tags: z.array(z.string()).optional(),
+      attributes: z.record(z.string(), z.string()).optional().describe('Column → custom attribute key.'),
     })
-    .describe('Which columns of the file fed which field.'),
+    .optional()
+    .describe(
+      "Which columns of the file fed which field: in a dry run, and for a file without the API's own header.",
+    ),
   tag_counts: z.record(z.string(), z.number().int()).optional().describe('Dry run: rows per tag (top 20).'),
-  sample: z
-    .array(
-      z.object({
-        row: z.number().int(),
-        phone_number: z.string(),
-        name: z.string(),
-        tags: z.array(z.string()),
-        attributes: z.record(z.string(), z.string()).optional(),
-      }),
-    )
+  sample: tableSchema(
+    SampleRowOutput,
+    [z.number().int(), z.string(), z.array(z.string()), z.record(z.string(), z.string())],
+    'row',
+  )
     .optional()
     .describe('Dry run: the first rows as they would be sent.'),
   attribute_requests: z
@@ -130,25 +147,25 @@ export function dryRunResult(
           `${tally.outOfRange} numbers are in no range known to be allocated (they are sent all the same), e.g. ${tally.rangeWarnings.join('; ')}.`,
         ]
       : [];
+  const sample: SampleRow[] = tally.sample.map(({ row, phone_number, name, tags, attributes }) => ({
+    row,
+    phone_number,
+    name,
+    tags,
+    attributes: attributes ?? {},
+  }));
   return {
     dry_run: true,
     total: tally.total,
     valid: tally.valid,
-    created: 0,
-    updated: 0,
     failed: tally.invalid,
     ...listErrors(tally.errors, tally.invalid),
-    phone_numbers_normalised: tally.normalised,
-    repeated_numbers: tally.repeatCount,
-    columns: shape.plan.used,
-    tag_counts: Object.fromEntries(topTags),
-    sample: tally.sample.map(({ row, phone_number, name, tags, attributes }) => ({
-      row,
-      phone_number,
-      name,
-      tags,
-      ...(attributes && { attributes }),
-    })),
+    ...rowNotes(tally),
+    columns: columnsOf(shape),
+    ...(topTags.length > 0 && { tag_counts: Object.fromEntries(topTags) }),
+    ...(sample.length > 0 && {
+      sample: toTable(['row', 'phone_number', 'name', 'tags', 'attributes'], sample),
+    }),
     ...(existing && {
       existing_contacts: {
         changed: existing.changed,
@@ -175,16 +192,15 @@ export function importResult(
   return {
     dry_run: false,
     total: tally.total,
-    valid: tally.valid,
     created: outcome.created,
     updated: outcome.updated,
     ...(outcome.uncertain.length > 0 && { created_or_updated: uncertain }),
     failed: tally.invalid + outcome.failed,
     ...(unaccounted > 0 && { unaccounted }),
     ...listErrors([...tally.errors, ...outcome.errors], tally.invalid + outcome.failed),
-    phone_numbers_normalised: tally.normalised,
-    repeated_numbers: tally.repeatCount,
-    columns: shape.plan.used,
+    ...rowNotes(tally),
+    // The API's own header needs no explaining after a real run: the text leaves it out too.
+    ...(!isApiHeader(shape) && { columns: columnsOf(shape) }),
     ...(attributes && {
       attributes_written: attributes.written,
       attributes_unchanged: attributes.unchanged,
@@ -300,17 +316,40 @@ function listErrors(errors: RowError[], failed: number): Pick<ImportOutput, 'err
     .sort((a, b) => a.row - b.row)
     .slice(0, MAX_LISTED_ERRORS)
     .map(({ row, phone_number, reason }) => ({ row, phone_number, reason }));
-  return { errors: listed, errors_omitted: Math.max(0, failed - listed.length) };
+  const omitted = failed - listed.length;
+  return {
+    ...(listed.length > 0 && { errors: toTable(['row', 'phone_number', 'reason'], listed) }),
+    ...(omitted > 0 && { errors_omitted: omitted }),
+  };
+}
+
+/** The counts of rewritten and repeated numbers, when there are any. */
+function rowNotes(tally: RowTally): Pick<ImportOutput, 'phone_numbers_normalised' | 'repeated_numbers'> {
+  return {
+    ...(tally.normalised > 0 && { phone_numbers_normalised: tally.normalised }),
+    ...(tally.repeatCount > 0 && { repeated_numbers: tally.repeatCount }),
+  };
+}
+
+/** Which columns fed which field, the empty ones left out. */
+function columnsOf(shape: CsvShape): NonNullable<ImportOutput['columns']> {
+  const { phone_number, name, tags, attributes } = shape.plan.used;
+  return {
+    phone_number,
+    name,
+    ...(tags.length > 0 && { tags }),
+    ...(Object.keys(attributes).length > 0 && { attributes }),
+  };
 }
 
 /** The text a model reads: counts, then the columns used, tags, sample rows and failed rows, one per line. */
-export function formatCounts(r: ImportOutput, shape: CsvShape): string {
+export function formatCounts(r: ImportOutput): string {
   const counts =
-    `${r.created} created, ${r.updated} updated, ` +
+    `${r.created ?? 0} created, ${r.updated ?? 0} updated, ` +
     `${r.created_or_updated ? `${r.created_or_updated} created or updated (uncertain which), ` : ''}${r.failed} failed` +
     (r.unaccounted ? `, ${r.unaccounted} unknown (not in Vobiz's summary)` : '');
   const head = r.dry_run
-    ? `Dry run, nothing uploaded: ${counted(r.total, 'row')}, ${r.valid} would be sent, ${r.failed} invalid.`
+    ? `Dry run, nothing uploaded: ${counted(r.total, 'row')}, ${r.valid ?? 0} would be sent, ${r.failed} invalid.`
     : r.stopped
       ? formatStopped(r.stopped, `Of ${counted(r.total, 'row')} read: ${counts}.`)
       : r.unaccounted
@@ -320,7 +359,7 @@ export function formatCounts(r: ImportOutput, shape: CsvShape): string {
     ? ` ${counted(r.phone_numbers_normalised, 'phone number')} rewritten to E.164.`
     : '';
   const lines = [`${head}${normalised}`];
-  if (r.dry_run || !isApiHeader(shape)) lines.push(`Columns: ${formatColumns(r.columns)}`);
+  if (r.columns) lines.push(`Columns: ${formatColumns(r.columns)}`);
   if (r.tag_counts && Object.keys(r.tag_counts).length > 0) {
     lines.push(
       `Tags: ${Object.entries(r.tag_counts)
@@ -328,10 +367,10 @@ export function formatCounts(r: ImportOutput, shape: CsvShape): string {
         .join(', ')}`,
     );
   }
-  for (const s of r.sample ?? []) {
+  for (const s of r.sample ? fromTable<Partial<SampleRow>>(r.sample) : []) {
     const attributes = s.attributes ? ` attributes ${renderJson(s.attributes)}` : '';
     lines.push(
-      `Row ${s.row} as sent: ${s.phone_number} ${renderText(s.name)} tags ${renderTags(s.tags)}${attributes}`,
+      `Row ${s.row} as sent: ${s.phone_number} ${renderText(s.name ?? '')} tags ${renderTags(s.tags ?? [])}${attributes}`,
     );
   }
   if (r.existing_contacts) {
@@ -351,7 +390,7 @@ export function formatCounts(r: ImportOutput, shape: CsvShape): string {
       `Attributes: ${r.attributes_written} contacts written, ${r.attributes_unchanged ?? 0} already had them, ${r.attributes_failed ?? 0} failed${notFound}.`,
     );
   }
-  if (r.failed) lines.push(formatErrors(r.errors, r.failed));
+  if (r.failed) lines.push(formatErrors(r.errors ? fromTable<RowError>(r.errors) : [], r.failed));
   return lines.join('\n');
 }
 
@@ -385,16 +424,16 @@ function isApiHeader(shape: CsvShape): boolean {
   );
 }
 
-function formatColumns(columns: ImportOutput['columns']): string {
+function formatColumns(columns: NonNullable<ImportOutput['columns']>): string {
   const list = (names: string[]) => names.map((name) => renderText(name, { max: 60 })).join(' + ') || 'none';
   const phones = columns.phone_number.map((name) => renderText(name, { max: 60 })).join(', else ');
-  const attributes = Object.entries(columns.attributes).map(
+  const attributes = Object.entries(columns.attributes ?? {}).map(
     ([column, key]) => `${renderText(column, { max: 60 })} → ${renderText(key, { quote: 'unless-plain' })}`,
   );
   return [
     `phone_number ← ${phones}`,
     `name ← ${list(columns.name)}`,
-    `tags ← ${list(columns.tags)}`,
+    `tags ← ${list(columns.tags ?? [])}`,
     ...(attributes.length > 0 ? [`attributes ← ${attributes.join(', ')}`] : []),
   ].join('; ');
 }

@@ -1,9 +1,15 @@
 import { z } from 'zod';
 import { scanSegment } from '../bulk/segment-scan.js';
 import { isEmptySegment } from '../bulk/segment.js';
-import { DEFAULT_PAGE_SIZE, E164_EXAMPLE, MAX_PAGE_SIZE } from '../vobiz/contract.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../vobiz/contract.js';
 import type { Contact } from '../vobiz/schemas.js';
-import { ContactOutputSchema, formatContactLine, toContactOutput } from './contact-output.js';
+import {
+  ContactTableSchema,
+  formatContactLine,
+  toContactOutput,
+  toContactTable,
+  type ContactOutput,
+} from './contact-output.js';
 import { integerField, optional, searchField, tagFilterField } from './fields.js';
 import {
   cursorNeedsFilters,
@@ -27,24 +33,24 @@ import { maxScanField, whereField } from './segment-field.js';
 import { defineTool, type ToolCall } from './tool.js';
 
 const input = {
-  page: optional(integerField(1, Number.MAX_SAFE_INTEGER)).describe('Page number, from 1 (default 1).'),
+  page: optional(integerField(1, Number.MAX_SAFE_INTEGER)).describe('Page, from 1.'),
   limit: optional(integerField(1, MAX_PAGE_SIZE)).describe(
-    `Contacts per page, 1–${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).`,
+    `Contacts per page (default ${DEFAULT_PAGE_SIZE}).`,
   ),
   search: optional(searchField).describe(
-    `Text to find in the name (case-insensitive) or the phone number (digits), e.g. "rahul" or "98765".`,
+    'Text in the name (any case) or phone number (digits), e.g. "rahul" or "98765".',
   ),
-  tag: optional(tagFilterField).describe('Only contacts carrying this exact tag, e.g. "vip".'),
+  tag: optional(tagFilterField).describe('Only contacts with this exact tag, e.g. "vip".'),
   where: optional(whereField),
   cursor: optional(z.string().max(MAX_CURSOR_LENGTH)).describe(
-    'next_cursor of the previous call, to go on; it carries the filters.',
+    'next_cursor of the previous call; it carries the filters.',
   ),
-  max_scan: maxScanField('With where: most contacts to read per call (default 20000).'),
+  max_scan: maxScanField('With where: most contacts read per call.'),
 };
 type ListContactsArgs = z.output<z.ZodObject<typeof input>>;
 
 const output = {
-  items: z.array(ContactOutputSchema),
+  contacts: ContactTableSchema,
   total: z
     .number()
     .int()
@@ -68,11 +74,9 @@ export const listContacts = defineTool({
   name: 'list_contacts',
   title: 'List or search contacts',
   description:
-    'List WhatsApp contacts on Vobiz, a page at a time, optionally filtered by a search text (name or ' +
-    "phone number) and/or a tag. Use it to find a contact's id before get/update/delete, to check " +
-    `whether a phone number (E.164, e.g. ${E164_EXAMPLE}) already exists before creating it, and to see ` +
-    'who is in a campaign segment. Returns the contacts with total, has_more and next_page; with `where` ' +
-    '(attributes, dates, tags), the matches `limit` at a time and next_cursor.',
+    'List WhatsApp contacts a page at a time, filtered by search (name or number), tag and/or `where` ' +
+    '(attributes, dates, tags): to find ids, or to see who is in a segment. Returns a table of contacts ' +
+    'with total and next_page; with `where`, the matches and next_cursor.',
   input,
   output,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
@@ -90,28 +94,29 @@ async function listPage(args: ListContactsArgs, { context: { client }, extra }: 
       { page: pageNumber, limit, search, tag },
       { signal: extra.signal },
     );
+    const contacts = page.items.map(toContactOutput);
     const result: ListContactsOutput = {
-      items: page.items.map(toContactOutput),
+      contacts: toContactTable(contacts),
       total: page.total,
       page: page.page,
       limit: page.limit,
       has_more: page.has_more,
       ...(page.has_more && { next_page: page.page + 1 }),
     };
-    return successResult(result, formatPage(result, page.total));
+    return successResult(result, formatPage(result, contacts, page.total));
   } catch (error) {
     return failureResult(error, { action: 'list contacts', writes: false });
   }
 }
 
-function formatPage(page: ListContactsOutput, total: number): string {
+function formatPage(page: ListContactsOutput, contacts: ContactOutput[], total: number): string {
   const first = (page.page - 1) * page.limit + 1;
   const head =
-    page.items.length === 0
+    contacts.length === 0
       ? `No contacts on page ${page.page} (total ${total}).`
-      : `Contacts ${first}–${first + page.items.length - 1} of ${total} (page ${page.page}):`;
+      : `Contacts ${first}–${first + contacts.length - 1} of ${total} (page ${page.page}):`;
   const more = page.next_page ? `More: call list_contacts with page ${page.next_page}.` : '';
-  return [head, ...page.items.map(formatContactLine), more].filter(Boolean).join('\n');
+  return [head, ...contacts.map(formatContactLine), more].filter(Boolean).join('\n');
 }
 
 /** A page of a segment's matches: the contacts read until `limit` match, and a cursor to go on. */
@@ -158,8 +163,9 @@ async function listMatches(args: ListContactsArgs, { context: { client }, extra 
         before: query.before + matches.length,
       }
     : undefined;
+  const contacts = matches.map(toContactOutput);
   const result: ListContactsOutput = {
-    items: matches.map(toContactOutput),
+    contacts: toContactTable(contacts),
     page: query.page,
     limit,
     has_more: hasMore,
@@ -184,7 +190,7 @@ async function listMatches(args: ListContactsArgs, { context: { client }, extra 
       : `More: call list_contacts with cursor "${result.next_cursor}".`;
   return successResult(
     result,
-    [`${head}; ${scanSummary(report)}:`, ...result.items.map(formatContactLine), stopped, more]
+    [`${head}; ${scanSummary(report)}:`, ...contacts.map(formatContactLine), stopped, more]
       .filter(Boolean)
       .join('\n'),
   );

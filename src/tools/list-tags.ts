@@ -15,18 +15,19 @@ import { defineTool } from './tool.js';
 export const MAX_LISTED_TAGS = 1_000;
 
 const output = {
+  // Pairs as arrays, not tuples: a tuple's schema (2020-12 `prefixItems`, `items: false`) fails every
+  // pair in a draft-07 validator, which 1.x SDK clients use.
   tags: z
-    .array(z.object({ tag: z.string(), contacts: z.number().int() }))
-    .describe(`Tags in use, most used first; at most ${MAX_LISTED_TAGS}.`),
-  distinct_tags: z.number().int().describe('Distinct tags counted.'),
+    .array(z.array(z.union([z.string(), z.number().int()])))
+    .describe(`[tag, contacts carrying it] pairs, most used first; at most ${MAX_LISTED_TAGS}.`),
   tags_omitted: z
     .number()
     .int()
     .optional()
     .describe(`Tags counted but not listed (each carried by no more contacts than the last listed).`),
   untagged: z.number().int().describe('Contacts seen without any tag.'),
-  contacts_scanned: z.number().int(),
-  total_contacts: z.number().int(),
+  scanned: z.number().int().describe('Contacts read.'),
+  total: z.number().int().describe('Contacts on the account: what a whole scan reads.'),
   complete: z.boolean().describe('Whether every contact was read; if not, counts are lower bounds.'),
   matched: z
     .number()
@@ -42,13 +43,12 @@ export const listTags = defineTool({
   name: 'list_tags',
   title: 'List tags in use',
   description:
-    'List the tags in use on the account with how many contacts carry each — the campaign segments ' +
-    'that exist. Use it before targeting a campaign or tagging, to reuse an existing tag rather than ' +
-    'invent a near-duplicate. With `where`, counts within that segment. Reads up to max_scan contacts ' +
-    'and says when counts are partial.',
+    'The tags in use with how many contacts carry each: the campaign segments that exist. Check it ' +
+    'before tagging, to reuse a tag rather than invent a near-duplicate. With `where`, counts within ' +
+    'that segment. Reads up to max_scan contacts and says when counts are partial.',
   input: {
     where: optional(whereField),
-    max_scan: maxScanField('Most contacts to read (default 20000).'),
+    max_scan: maxScanField('Most contacts to read.'),
   },
   output,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
@@ -80,12 +80,11 @@ export const listTags = defineTool({
     const listed = mostUsed(counts, MAX_LISTED_TAGS);
     const omitted = counts.size - listed.length;
     const out: ListTagsOutput = {
-      tags: listed.map(([tag, contacts]) => ({ tag, contacts })),
-      distinct_tags: counts.size,
+      tags: listed,
       ...(omitted > 0 && { tags_omitted: omitted }),
       untagged,
-      contacts_scanned: report.scanned,
-      total_contacts: report.total,
+      scanned: report.scanned,
+      total: report.total,
       complete: report.complete,
       ...(where && { matched: report.matched }),
       ...(stopped && { stopped, reason }),
@@ -94,8 +93,9 @@ export const listTags = defineTool({
     const counted = where ? `the ${report.matched} contacts of the segment` : `${report.scanned} contacts`;
     const head = `${counts.size} tags on ${counted}; ${scanSummary(report)}:`;
     const body =
-      out.tags.map((t) => `${renderText(t.tag, { quote: 'unless-plain' })} ${t.contacts}`).join(', ') ||
-      '(none)';
+      listed
+        .map(([tag, contacts]) => `${renderText(tag, { quote: 'unless-plain' })} ${contacts}`)
+        .join(', ') || '(none)';
     const cut =
       omitted > 0
         ? `… and ${omitted} less used tags, not listed (the ${listed.length} most used are); narrow with where to count a segment's tags.`

@@ -31,8 +31,8 @@ export const scanOutput = z.object({
   reason: z.string().optional().describe('The same, in words.'),
   api_filter: z
     .object({ search: z.string().optional(), tag: z.string().optional() })
-    .describe('What the API filtered by before the scan.'),
-  requests: z.number().int().describe('List requests sent.'),
+    .optional()
+    .describe('What the API filtered by before the scan; absent: nothing, every contact was read.'),
 });
 export type ScanOutput = z.infer<typeof scanOutput>;
 
@@ -105,8 +105,7 @@ export function scanOutputOf(report: SegmentScanReport): ScanOutput {
     complete: report.complete,
     ...(isEarly(report.stop) && { stopped: report.stop }),
     ...(reason !== undefined && { reason }),
-    api_filter: report.apiFilter,
-    requests: report.requests + report.probes,
+    ...(Object.keys(report.apiFilter).length > 0 && { api_filter: report.apiFilter }),
   };
 }
 

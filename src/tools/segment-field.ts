@@ -16,6 +16,7 @@ import { clipValue } from '../vobiz/contact-rules.js';
 import {
   booleanField,
   integerField,
+  listOfText,
   objectField,
   optional,
   stringListField,
@@ -109,9 +110,6 @@ const attributesField = objectField(
     }),
 );
 
-/** A list as the schema advertises it in `where`: short, since `where` travels in three tools' schemas. */
-const listOfText = z.unknown().meta({ type: 'array', items: { type: 'string' } });
-
 const attributeKeysField = listOfText.pipe(
   stringListField(MAX_FILTER_ATTRIBUTES).superRefine((keys, ctx) => {
     for (const key of keys) {
@@ -138,9 +136,9 @@ const segmentShape = {
 } satisfies Record<(typeof SEGMENT_FIELDS)[number], z.ZodType>;
 
 export const WHERE_DESCRIPTION =
-  'Segment filter; all must hold. attributes: {"city":"Mumbai"} or {"city":["Mumbai","Pune"]}, ' +
-  'case-insensitive. created_*, active_within, inactive_for: an age ("7d","2w","12h") or ISO date; ' +
-  'inactive_for also matches never active. untagged: true for no tags.';
+  'Segment filter, all must hold. attributes: {"city":"Mumbai"} or {"city":["Mumbai","Pune"]}, any ' +
+  'case. created_*, active_within, inactive_for (also matches no activity): an age ("7d", "2w", ' +
+  '"12h") or ISO date.';
 
 /** `where`: a Segment as read, its conditions checked together (a filter that can match nothing is refused). */
 export const whereField = objectField(

@@ -26,6 +26,7 @@ import { progressReporter, scanProgress } from './progress.js';
 import { describeFailure, errorResult, failureResult, successResult } from './results.js';
 import { earlyStopText, scanOutput, scanOutputOf, scanSummary, withScanWarnings } from './scan-result.js';
 import { maxScanField, whereField } from './segment-field.js';
+import { tableSchema, toTable } from './table.js';
 import { defineTool } from './tool.js';
 
 const MAX_LISTED_FAILURES = 20;
@@ -35,23 +36,31 @@ const NARROW = 'search or tag';
 
 const input = {
   ids: optional(contactIdListField(10_000)).describe(
-    'The contacts to change, by id. Give this or filters (search, tag, where), not both.',
+    'Contact ids; give these or filters (search, tag, where), not both.',
   ),
-  search: optional(searchField).describe(
-    'Filter: contacts whose name or phone contains this text (as list_contacts search).',
-  ),
-  tag: optional(tagFilterField).describe('Filter: contacts that carry this tag, e.g. "expo-2026".'),
+  search: optional(searchField).describe('Filter: name or phone number contains this text.'),
+  tag: optional(tagFilterField).describe('Filter: contacts with this tag.'),
   where: optional(whereField),
-  add: optional(tagListField('add')).describe('Tags to add, e.g. ["expo-2026"]. Tags a contact has stay.'),
-  remove: optional(tagListField('remove')).describe('Tags to remove, e.g. ["newsletter"]. Other tags stay.'),
+  add: optional(tagListField('add')).describe('Tags to add, e.g. ["expo-2026"].'),
+  remove: optional(tagListField('remove')).describe('Tags to remove, e.g. ["newsletter"].'),
   dry_run: withDefault(booleanField, false).describe(
-    'Report how many contacts would change, with examples, without changing any.',
+    'Count what would change, with examples; change nothing.',
   ),
   max_contacts: withDefault(integerField(1, 100_000), 1_000).describe(
-    'Refuse when the selection holds more contacts than this (default 1000); raise it deliberately.',
+    'Refuse when more contacts than this match.',
   ),
-  max_scan: maxScanField('Most contacts to read to find them (default 20000).'),
+  max_scan: maxScanField('Most contacts to read to find them.'),
 };
+
+const FailureSchema = z.object({ id: z.string(), reason: z.string() });
+const ExampleSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  tags_before: z.array(z.string()),
+  tags_after: z.array(z.string()),
+});
+type Failure = z.infer<typeof FailureSchema>;
+type Example = z.infer<typeof ExampleSchema>;
 
 const output = {
   dry_run: z.boolean(),
@@ -59,43 +68,36 @@ const output = {
   changed: z.number().int().describe('Contacts whose tags were (or, in a dry run, would be) changed.'),
   unchanged: z.number().int().describe('Contacts that already had the result: not written.'),
   failed: z.number().int(),
-  failures: z
-    .array(z.object({ id: z.string(), reason: z.string() }))
-    .describe(`First ${MAX_LISTED_FAILURES} failures.`),
-  examples: z
-    .array(
-      z.object({
-        id: z.string(),
-        name: z.string(),
-        tags_before: z.array(z.string()),
-        tags_after: z.array(z.string()),
-      }),
-    )
-    .describe(`Up to ${MAX_EXAMPLES} changed contacts, before and after.`),
+  failures: tableSchema(FailureSchema, [z.string()], 'failure')
+    .optional()
+    .describe(`The first ${MAX_LISTED_FAILURES} failures, when there were any.`),
+  examples: tableSchema(ExampleSchema, [z.string(), z.array(z.string())], 'changed contact')
+    .optional()
+    .describe(`Up to ${MAX_EXAMPLES} changed contacts, their tags before and after.`),
   scan: scanOutput
     .optional()
     .describe('How the filters were evaluated: contacts read, matched, and whether all.'),
 };
 type TagOutput = z.infer<z.ZodObject<typeof output>> & { warnings?: string[] };
+type TagCounts = Pick<TagOutput, 'dry_run' | 'matched' | 'changed' | 'unchanged' | 'failed'>;
 
 export const tagContacts = defineTool({
   name: 'tag_contacts',
   title: 'Add or remove tags on many contacts',
   description:
-    'Add and/or remove tags on many contacts in one call — the way to build a campaign segment. Choose ' +
-    'the contacts by `ids` or by filters (`search`, `tag`, `where`: attributes, dates, tags), e.g. ' +
-    '{"where":{"attributes":{"city":"Mumbai"}},"add":["mumbai"]} or {"where":{"inactive_for":"90d"},' +
-    '"add":["win-back"]}. Each contact keeps its other tags; contacts that already have the result are ' +
-    'not written, so repeating a call is safe. Use dry_run first to see how many would change. Refuses ' +
-    'when more than max_contacts (default 1000) match. Returns counts of matched, changed, unchanged ' +
-    'and failed contacts, with the failures.',
+    'Add and/or remove tags on many contacts at once, to build a campaign segment. Choose them by ' +
+    '`ids` or by filters (`search`, `tag`, `where`), e.g. {"where":{"attributes":{"city":"Mumbai"}},' +
+    '"add":["mumbai"]}. Other tags stay; contacts already as asked are not written, so a repeat is safe. ' +
+    'dry_run counts what would change. Refuses when more than max_contacts match. Returns counts of ' +
+    'matched, changed, unchanged and failed.',
   input,
   output,
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  // Destructive: `remove` takes tags off, and a campaign segment with them.
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   mayRunLong: true,
   confirmArgument: ({ bulkThreshold }) =>
-    `Set true only once the user has said yes to this change. Needed when more than ${bulkThreshold} ` +
-    'contacts would change; without it such a change is not made, and the answer says how many would.',
+    `true once the user has agreed to this change; needed above ${bulkThreshold} contacts. Without it ` +
+    'such a change is not made, and the answer says what to ask.',
   async run(args, { server, extra, context }) {
     const { client } = context;
     const add = args.add ?? [];
@@ -166,16 +168,15 @@ export const tagContacts = defineTool({
       if (gate !== 'go') return gate;
     }
 
-    const result: TagOutput = {
+    const counts: TagCounts = {
       dry_run: args.dry_run,
       matched: targets.length,
       changed: 0,
       unchanged: 0,
       failed: 0,
-      failures: [],
-      examples: [],
-      ...(scan && { scan: scanOutputOf(scan), ...withScanWarnings(scan) }),
     };
+    const failures: Failure[] = [];
+    const examples: Example[] = [];
     // Progress counts on from the contacts the scan read.
     const base = scan?.scanned ?? 0;
     let done = 0;
@@ -183,10 +184,10 @@ export const tagContacts = defineTool({
     const progressStep = Math.max(1, Math.floor(targets.length / 100));
     const record = async (outcome: TargetOutcome) => {
       if (outcome.kind === 'changed') {
-        result.changed++;
-        if (result.examples.length < MAX_EXAMPLES) {
+        counts.changed++;
+        if (examples.length < MAX_EXAMPLES) {
           const { contact, before, after } = outcome;
-          result.examples.push({
+          examples.push({
             id: contact.id,
             name: contact.name,
             tags_before: before,
@@ -194,15 +195,15 @@ export const tagContacts = defineTool({
           });
         }
       } else if (outcome.kind === 'unchanged') {
-        result.unchanged++;
+        counts.unchanged++;
       } else {
-        result.failed++;
-        if (result.failures.length < MAX_LISTED_FAILURES) {
+        counts.failed++;
+        if (failures.length < MAX_LISTED_FAILURES) {
           const reason =
             outcome.kind === 'failed'
               ? failureReason(outcome.error)
               : `Vobiz accepted the write, but answered with tags ${renderTags(outcome.tags)}, without the change: check it with get_contact`;
-          result.failures.push({ id: outcome.id, reason });
+          failures.push({ id: outcome.id, reason });
         }
       }
       done++;
@@ -220,18 +221,27 @@ export const tagContacts = defineTool({
       shouldStop: () => extra.signal.aborted,
       onOutcome: record,
     });
+    const result: TagOutput = {
+      ...counts,
+      ...(failures.length > 0 && { failures: toTable(['id', 'reason'], failures) }),
+      ...(examples.length > 0 && {
+        examples: toTable(['id', 'name', 'tags_before', 'tags_after'], examples),
+      }),
+      ...(scan && { scan: scanOutputOf(scan), ...withScanWarnings(scan) }),
+    };
+    const lines = { failures, examples };
     if (extra.signal.aborted) {
-      const message = `tag_contacts cancelled after ${done} of ${targets.length} contacts: ${result.changed} changed.`;
+      const message = `tag_contacts cancelled after ${done} of ${targets.length} contacts: ${counts.changed} changed.`;
       logInfo(message);
       // A job's call may have ended (remote mode closes its server): the log line is then for stderr only.
       await server
         .sendLoggingMessage({ level: 'warning', logger: 'tag_contacts', data: message })
         .catch(() => undefined);
       // What was changed before the cancel, exactly: a job's result is all that tells a model.
-      const report = formatResult(result, summary, scan, 'Cancelled');
+      const report = formatResult(result, lines, summary, scan, 'Cancelled');
       return { ...errorResult(`${message}\n${report}`), structuredContent: result };
     }
-    return successResult(result, formatResult(result, summary, scan));
+    return successResult(result, formatResult(result, lines, summary, scan));
   },
 });
 
@@ -263,6 +273,7 @@ function failureReason(error: unknown): string {
 
 function formatResult(
   r: TagOutput,
+  { failures, examples }: { failures: Failure[]; examples: Example[] },
   summary: string,
   scan: SegmentScanReport | undefined,
   verb = r.dry_run ? 'Dry run, nothing changed' : 'Done',
@@ -275,12 +286,11 @@ function formatResult(
     const stopped = earlyStopText(scan, 'counts cover only the contacts read', NARROW);
     if (stopped) lines.push(stopped);
   }
-  for (const e of r.examples) {
+  for (const e of examples) {
     const id = renderText(e.id, { quote: 'unless-plain' });
     lines.push(`${id} ${renderText(e.name)}: ${renderTags(e.tags_before)} → ${renderTags(e.tags_after)}`);
   }
-  for (const f of r.failures)
-    lines.push(`failed ${renderText(f.id, { quote: 'unless-plain' })}: ${f.reason}`);
-  if (r.failed > r.failures.length) lines.push(`… and ${r.failed - r.failures.length} more failures.`);
+  for (const f of failures) lines.push(`failed ${renderText(f.id, { quote: 'unless-plain' })}: ${f.reason}`);
+  if (r.failed > failures.length) lines.push(`… and ${r.failed - failures.length} more failures.`);
   return lines.join('\n');
 }

@@ -51,7 +51,12 @@ export interface ToolDefinition<
   description: string;
   input: Input;
   output: Output;
-  /** All four, always: the protocol's defaults (destructive, not idempotent) fit none of ours. */
+  /**
+   * All four, always, as the connector directories ask: the protocol's defaults (destructive, not
+   * idempotent) fit few of ours. destructiveHint: the tool may remove or overwrite what the account
+   * holds, not only add. idempotentHint: the same call again changes nothing more and answers success
+   * with the same outcome (a repeated delete_contact answers `deleted: false`, not an error).
+   */
   annotations: ToolAnnotations;
   /**
    * For a tool that asks the user before it changes anything (confirm.ts): what its `confirm` argument,
@@ -102,14 +107,17 @@ export function registerTool(server: McpServer, tool: ToolDefinition, context: T
     {
       title: tool.title,
       description: tool.description,
-      // Loose, so that arguments the tool does not have reach this wrapper and can be named.
-      inputSchema: z.looseObject(tool.input),
+      // Loose, so that arguments the tool does not have reach this wrapper and can be named. Without
+      // `$schema`: every model reads the input schema, and the dialect it names (2020-12) is MCP's
+      // default anyway; 60 bytes a tool. Output schemas, which clients read, keep theirs.
+      inputSchema: z.looseObject(tool.input).meta({ $schema: undefined }),
       outputSchema: z.object(
         tool.mayRunLong
           ? { ...optionalFields(tool.output), job: jobOutput.optional(), warnings: warningsOutput }
           : { ...tool.output, warnings: warningsOutput },
       ),
-      annotations: tool.annotations,
+      // The title in annotations too: clients of the 2025-03-26 protocol look for it there.
+      annotations: { title: tool.title, ...tool.annotations },
     },
     async (parsed: Record<string, unknown>, ctx: ServerContext) => {
       const args: Record<string, unknown> = {};

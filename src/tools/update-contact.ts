@@ -7,20 +7,20 @@ export const updateContact = defineTool({
   name: 'update_contact',
   title: 'Update a contact',
   description:
-    "Change a contact's name, tags and/or custom attributes; fields left out stay as they are. " +
-    '`tags` REPLACES the whole tag list and `custom_attributes` the whole map; to add or remove a tag ' +
-    'while keeping the others, use tag_contacts instead. The phone number cannot be changed (create a ' +
-    'new contact instead). Returns the updated contact.',
+    "Change a contact's name, tags and/or custom attributes; fields left out stay. `tags` replaces the " +
+    'whole tag list and `custom_attributes` the whole map: to add or remove one tag and keep the rest, ' +
+    'use tag_contacts. The phone number cannot change. Returns the updated contact.',
   input: {
     id: contactIdField,
     name: optional(nameField),
-    tags: optional(tagsField).describe('The complete new tag list (replaces the current one), e.g. ["vip"].'),
+    tags: optional(tagsField).describe('The new complete tag list, e.g. ["vip"].'),
     custom_attributes: optional(customAttributesField).describe(
-      'The complete new attribute map (replaces the current one), e.g. {"city": "Pune"}.',
+      'The new complete attribute map, e.g. {"city": "Pune"}.',
     ),
   },
   output: ContactOutputSchema.shape,
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  // Destructive: it replaces the name, the tag list and the attribute map, and what they held is lost.
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   async run({ id, name, tags, custom_attributes }, { context: { client }, extra }) {
     const patch = {
       ...(name !== undefined && { name }),

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateContacts, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { fromTable } from '../../src/tools/table.js';
 import { requestMark, requestsSince, textOf } from './harness.js';
 import { startMemoryStack, type MemoryStack } from './memory.js';
 import { call, connect, operatorEnv, startRemote, stopRemote, structured } from './remote-harness.js';
@@ -16,11 +17,7 @@ interface TagResult {
   changed: number;
   unchanged: number;
   failed: number;
-  failures: { id: string; reason: string }[];
-}
-interface TagCount {
-  tag: string;
-  contacts: number;
+  failures: Parameters<typeof fromTable>[0];
 }
 
 let stack: MemoryStack;
@@ -53,9 +50,9 @@ describe('scans read pages side by side', () => {
     stack.sandbox.setNetwork({ latencyMs: 20 });
     stack.sandbox.resetStats();
     const result = await stack.call('list_tags', { max_scan: 100_000 });
-    const out = result.structuredContent as { tags: TagCount[]; complete: boolean; contacts_scanned: number };
-    expect(out).toMatchObject({ complete: true, contacts_scanned: 2_500 });
-    expect(new Map(out.tags.map((t) => [t.tag, t.contacts]))).toEqual(countedInStore(stack.sandbox));
+    const out = result.structuredContent as { tags: [string, number][]; complete: boolean; scanned: number };
+    expect(out).toMatchObject({ complete: true, scanned: 2_500 });
+    expect(new Map(out.tags)).toEqual(countedInStore(stack.sandbox));
     const stats = stack.sandbox.stats();
     expect(stats.byRoute.list).toBe(25);
     expect(stats.maxInFlight).toBeGreaterThan(1);
@@ -96,7 +93,7 @@ describe('scans read pages side by side', () => {
     const result = await stack.call('tag_contacts', { ids: [first!.id], add: ['lost-on-the-way'] });
     expect(result.structuredContent).toMatchObject({ changed: 0, failed: 1 });
     const out = result.structuredContent as unknown as TagResult;
-    expect(out.failures[0]?.reason).toMatch(
+    expect(fromTable<{ reason: string }>(out.failures)[0]?.reason).toMatch(
       /accepted the write, but answered with tags .* without the change/,
     );
   });

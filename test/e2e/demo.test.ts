@@ -45,7 +45,7 @@ it('walks through the main job against the sandbox and exits 0', { timeout: 60_0
 
   // A segment the API cannot filter by: every contact read, the dry run's count then tagged for real.
   const segment =
-    /dry run: (\d+) untagged contacts would get "unsorted" — read (\d+) of (\d+) contacts .*, every one\n.*for real: (\d+) changed/.exec(
+    /dry run: (\d+) untagged contacts would get "unsorted" — read (\d+) of (\d+) contacts, every one\n.*for real: (\d+) changed/.exec(
       stdout,
     );
   expect(segment, stdout).not.toBeNull();

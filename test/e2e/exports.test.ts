@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { textOf } from './harness.js';
+import { importOutOf, textOf } from './harness.js';
 import { startMemoryStack, type MemoryStack } from './memory.js';
 
 let stack: MemoryStack;
@@ -34,7 +34,7 @@ async function importFile(name: string, content: string, args: Record<string, un
   const file_path = path.join(dir, name);
   await writeFile(file_path, content);
   const result = await stack.call('import_contacts_csv', { file_path, ...args });
-  return { result, out: result.structuredContent as Record<string, unknown> };
+  return { result, out: importOutOf(result.structuredContent) };
 }
 
 const stored = (phone: string) => stack.sandbox.contacts().find((c) => c.phone_number === phone);

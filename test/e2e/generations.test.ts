@@ -13,6 +13,7 @@ import { StreamableHTTPClientTransport as StreamableHTTPClientTransportV1 } from
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { TOOLS } from '../../src/tools/index.js';
+import { fromTable } from '../../src/tools/table.js';
 import { CLI, textOf } from './harness.js';
 import { operatorEnv, startRemote, stopRemote, type Remote } from './remote-harness.js';
 
@@ -133,7 +134,7 @@ async function callEveryTool(client: AnyClient, run: number): Promise<string[]> 
   const imported = `+9198000078${String(run).padStart(2, '0')}`;
 
   const page = await call('list_contacts', { limit: 5 });
-  const first = (page['items'] as { id: string }[])[0]!;
+  const first = fromTable<{ id: string }>(page['contacts'] as Parameters<typeof fromTable>[0])[0]!;
   expect(await call('get_contact', { id: first.id })).toMatchObject({ id: first.id });
   expect(await call('list_tags', {})).toBeDefined();
   const created = await call('create_contact', { phone_number: phone, name: `Generation ${run}` });

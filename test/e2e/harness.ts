@@ -7,6 +7,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client, type CallToolResult } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import type { ContactOutput } from '../../src/tools/contact-output.js';
+import { fromTable } from '../../src/tools/table.js';
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
 
@@ -162,4 +164,39 @@ export async function waitFor(condition: () => boolean, what: string, ms = 10_00
     if (Date.now() > until) throw new Error(`not in ${ms} ms: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** A contact as a list_contacts result gives it: its empty fields (tags, attributes, activity) left out. */
+export type ListedContact = ContactOutput;
+
+/** The contacts of a list_contacts result, whose structured content holds them as a table. */
+export function contactsOf(result: CallToolResult): ListedContact[] {
+  const structured = result.structuredContent as { contacts?: Parameters<typeof fromTable>[0] } | undefined;
+  if (!structured?.contacts) throw new Error(`not a page of contacts: ${textOf(result).slice(0, 300)}`);
+  return fromTable<ListedContact>(structured.contacts);
+}
+
+/**
+ * The structured content of an import_contacts_csv result with its tables (errors, sample) read as
+ * lists, an empty list where the result leaves a table out, and 0 for a count it leaves out (none).
+ */
+export function importOutOf(structured: unknown): Record<string, unknown> & {
+  errors: { row: number; phone_number: string; reason: string }[];
+  sample: { row: number; phone_number: string; name: string; tags?: string[]; attributes?: object }[];
+  errors_omitted: number;
+  phone_numbers_normalised: number;
+  repeated_numbers: number;
+} {
+  const out = structured as Record<string, unknown>;
+  type Table = Parameters<typeof fromTable>[0];
+  // An error result has none: left as it is, for the test to find nothing in it.
+  if (out === undefined) return out as unknown as ReturnType<typeof importOutOf>;
+  return {
+    ...out,
+    errors: out['errors'] ? fromTable(out['errors'] as Table) : [],
+    sample: out['sample'] ? fromTable(out['sample'] as Table) : [],
+    errors_omitted: (out['errors_omitted'] as number | undefined) ?? 0,
+    phone_numbers_normalised: (out['phone_numbers_normalised'] as number | undefined) ?? 0,
+    repeated_numbers: (out['repeated_numbers'] as number | undefined) ?? 0,
+  };
 }

@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { Client, CallToolResult } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { CLI, requestMark, requestsSince, textOf } from './harness.js';
+import { CLI, contactsOf, requestMark, requestsSince, textOf } from './harness.js';
 import {
   call,
   connect,
@@ -93,7 +93,8 @@ describe('callers bringing their own Vobiz credentials (no account configured)',
     for (let round = 0; round < 3; round++) {
       const lists = await Promise.all([a, b, a, b].map((caller) => call(caller, 'list_contacts')));
       lists.forEach((result, i) => {
-        const names = structured<ListOutput>(result).items.map((item) => item.name);
+        structured<ListOutput>(result);
+        const names = contactsOf(result).map((item) => item.name);
         expect(names).toEqual([i % 2 === 0 ? 'Only Alpha' : 'Only Bravo']);
       });
     }
@@ -408,7 +409,7 @@ describe('start-up and shutdown', () => {
       expect(remote.child.exitCode).toBeNull(); // still draining
 
       const result = await inFlight;
-      expect(structured<ListOutput>(result).items.length).toBeGreaterThan(0);
+      expect(structured<ListOutput>(result).contacts.rows.length).toBeGreaterThan(0);
       expect(await remote.exit).toBe(0);
       expect(remote.stderr()).toMatch(/stopped: every request finished/);
     } finally {

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImportOutput } from '../../src/tools/import-result.js';
 import { MAX_CSV_RECORD_BYTES, SANDBOX_FIELD_LIMITS } from '../../src/vobiz/contract.js';
-import { textOf } from './harness.js';
+import { importOutOf, textOf } from './harness.js';
 import { linkServer, startMemoryStack, type MemoryLink, type MemoryStack } from './memory.js';
 import { apiError, json, startLoopbackApi, uploadedNumbers } from '../unit/scripted-api.js';
 
@@ -53,7 +53,7 @@ describe('a chunk refused while others are in flight', () => {
     const result = await link.call('import_contacts_csv', { csv, attributes_from: ['City'] });
     expect(imports).toHaveLength(CHUNKS);
     expect(result.isError).toBe(true);
-    const out = result.structuredContent as ImportOutput;
+    const out = importOutOf(result.structuredContent) as unknown as ImportOutput;
     expect(out).toMatchObject({
       total: 16,
       created: 12,
@@ -96,7 +96,7 @@ describe('against the sandbox', () => {
     const csv = ['phone_number,name', ...rows(9, 101), huge, ...rows(3, 201)].join('\n');
     const result = await stack.call('import_contacts_csv', { csv });
     expect(result.isError).toBe(true);
-    const out = result.structuredContent as ImportOutput;
+    const out = importOutOf(result.structuredContent) as unknown as ImportOutput;
     // The parser reads ahead of the rows done, so it may meet row 10 before the chunk of rows 5–8 went:
     // either way, what the result says was sent is exactly what the API holds.
     const sent = out.stopped?.last_row_sent ?? -1;

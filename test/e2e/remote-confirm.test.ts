@@ -65,11 +65,11 @@ describe('with the default VOBIZ_CONFIRM=auto, against the operator account', ()
     for (const tool of withConfirm) {
       const field = tool.inputSchema.properties?.['confirm'] as { type: string; description: string };
       expect(field.type).toBe('boolean');
-      expect(field.description).toMatch(/^Set true only once the user has said yes/);
+      expect(field.description).toMatch(/^true once the user has agreed/);
       expect(tool.inputSchema.required ?? []).not.toContain('confirm');
     }
     // The threshold the model is told is the one this server applies, not the build's default.
-    expect(confirmText(tools, 'tag_contacts')).toContain('Needed when more than 2 contacts would change');
+    expect(confirmText(tools, 'tag_contacts')).toContain('needed above 2 contacts');
     expect(confirmText(tools, 'import_contacts_csv')).toContain(
       'or add tags to, more than 2 existing contacts',
     );
@@ -160,7 +160,7 @@ describe('with the default threshold', () => {
     try {
       const { tools } = await client.listTools();
       expect(tools).toEqual(await listAllTools(true));
-      expect(confirmText(tools, 'tag_contacts')).toContain('Needed when more than 50 contacts would change');
+      expect(confirmText(tools, 'tag_contacts')).toContain('needed above 50 contacts');
     } finally {
       await client.close();
       await stopRemote(remote);

@@ -242,4 +242,5 @@ export function structured<T>(result: CallToolResult): T {
   return result.structuredContent as T;
 }
 
-export type ListOutput = { items: { id: string; name: string; phone_number: string }[]; total: number };
+/** A list_contacts result (its contacts a table: contactsOf in harness.ts reads them as records). */
+export type ListOutput = { contacts: { columns: string[]; rows: unknown[][] }; total: number };

@@ -69,7 +69,7 @@ describe('slow bodies', () => {
       const genuine = await connect(remote.url);
       try {
         const page = structured<ListOutput>(await call(genuine, 'list_contacts', { limit: 3 }));
-        expect(page.items.length).toBeGreaterThan(0);
+        expect(page.contacts.rows.length).toBeGreaterThan(0);
       } finally {
         await genuine.close();
       }

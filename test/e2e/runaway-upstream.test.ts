@@ -8,7 +8,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { textOf } from './harness.js';
+import { contactsOf, textOf } from './harness.js';
 import { linkServer, type MemoryLink } from './memory.js';
 
 type Mode =
@@ -132,8 +132,8 @@ describe.each([
     const result = await stack.call('list_tags', {});
     expect(result.isError, textOf(result)).toBeFalsy();
     expect(result.structuredContent).toMatchObject({
-      tags: [{ tag: 'vip', contacts: 3 }],
-      contacts_scanned: 3,
+      tags: [['vip', 3]],
+      scanned: 3,
       complete: false,
       stopped: upstream === 'ignores_page' ? 'past_total' : 'not_advancing',
       reason: expect.stringMatching(reason),
@@ -167,13 +167,8 @@ describe.each([
     mode = upstream;
     const result = await stack.call('list_contacts', { where: { tags_all: ['vip'] } });
     expect(result.isError, textOf(result)).toBeFalsy();
-    const out = result.structuredContent as {
-      items: unknown[];
-      has_more: boolean;
-      next_cursor?: string;
-      scan: Scan;
-    };
-    expect(out.items).toHaveLength(3);
+    const out = result.structuredContent as { has_more: boolean; next_cursor?: string; scan: Scan };
+    expect(contactsOf(result)).toHaveLength(3);
     expect(out).toMatchObject({
       has_more: false,
       scan: { complete: false, reason: expect.stringMatching(reason) },
@@ -229,7 +224,7 @@ describe('an upstream whose pages never end', () => {
     mode = 'endless';
     const result = await stack.call('list_tags', { max_scan: 250 });
     expect(result.structuredContent).toMatchObject({
-      contacts_scanned: 250,
+      scanned: 250,
       complete: false,
       stopped: 'max_scan',
     });

@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { generateContacts, type Sandbox } from '../../src/sandbox/index.js';
-import { textOf } from './harness.js';
+import { contactsOf, textOf, type ListedContact } from './harness.js';
 import { startMemoryStack, type MemoryStack } from './memory.js';
 
 let sandbox: Sandbox;
@@ -23,7 +23,7 @@ afterEach(async () => {
 });
 
 interface Page {
-  items: { id: string }[];
+  items: ListedContact[];
   next_cursor?: string;
   warnings?: string[];
 }
@@ -47,7 +47,7 @@ async function remove(id: string): Promise<void> {
 async function page(args: Record<string, unknown>): Promise<Page> {
   const result = await stack.call('list_contacts', args);
   expect(result.isError, textOf(result)).toBeFalsy();
-  return result.structuredContent as unknown as Page;
+  return { ...(result.structuredContent as unknown as Page), items: contactsOf(result) };
 }
 
 it('finds its place again after contacts before it were deleted: nothing skipped, nothing twice', async () => {

@@ -3,10 +3,13 @@
  * one place the tools' names, schemas and annotations are pinned; other tests read them from the registry),
  * how configuration narrows it, and the prompts, resources and confirmations around the tools.
  */
+import type { Tool } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { TOOL_LIST_BUDGET_BYTES, toolListModelBytes } from '../../src/docs/model-reading.js';
 import { listAllTools } from '../../src/docs/tool-reference.js';
 import { TOOLS } from '../../src/tools/index.js';
 import { startStack, textOf, type Stack, type StackOptions } from './harness.js';
+import { connect, operatorEnv, startRemote, stopRemote } from './remote-harness.js';
 
 type Answer = 'accept' | 'decline' | 'fail';
 /** What the user answers the next question with, in the stacks that are asked (`asked`). */
@@ -72,6 +75,108 @@ describe('tools/list', () => {
       /Tool delete_contact not found/,
     );
     expect(stack.sandbox.contacts()).toHaveLength(before);
+  });
+});
+
+/** tools/list as a remote server (the CLI with --http) answers it to a real client. */
+async function remoteTools(): Promise<Tool[]> {
+  const { sandbox } = await server();
+  const remote = await startRemote(operatorEnv(sandbox));
+  try {
+    const client = await connect(remote.url);
+    const { tools } = await client.listTools();
+    await client.close();
+    return tools;
+  } finally {
+    await stopRemote(remote);
+  }
+}
+
+/** Every property key of a JSON Schema, nested ones included (properties of properties, items, …). */
+function propertyKeys(schema: unknown, keys: string[] = []): string[] {
+  if (Array.isArray(schema)) for (const item of schema) propertyKeys(item, keys);
+  else if (schema && typeof schema === 'object') {
+    for (const [key, value] of Object.entries(schema)) {
+      if (key === 'properties' && value && typeof value === 'object') keys.push(...Object.keys(value));
+      propertyKeys(value, keys);
+    }
+  }
+  return keys;
+}
+
+/** Every `description` in a tool: its own and those of its input and output schemas. */
+function descriptions(tool: Tool): string[] {
+  const found: string[] = [tool.description ?? ''];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'description' && typeof value === 'string') found.push(value);
+        else walk(value);
+      }
+    }
+  };
+  walk(tool.inputSchema);
+  walk(tool.outputSchema);
+  return found;
+}
+
+/** Words that instruct the model rather than describe the tool (what the directories refuse). */
+const INSTRUCTION_LIKE = /\b(you must|you should|always|never|ignore|disregard|important|do not|don't)\b/i;
+
+describe('the directories (Claude, OpenAI): every tool as they require it', () => {
+  it('in the stdio and the remote tools/list', async () => {
+    const stdio = (await (await server()).client.listTools()).tools;
+    const remote = await remoteTools();
+    expect(remote.map((t) => t.name)).toEqual(stdio.map((t) => t.name));
+    for (const tools of [stdio, remote]) {
+      for (const tool of tools) {
+        expect(tool.name).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
+        expect(tool.title, tool.name).toMatch(/\S/);
+        expect(tool.annotations?.title).toBe(tool.title);
+        for (const hint of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const) {
+          expect(typeof tool.annotations?.[hint], `${tool.name} ${hint}`).toBe('boolean');
+        }
+        const keys = [...propertyKeys(tool.inputSchema), ...propertyKeys(tool.outputSchema)];
+        expect(keys.length).toBeGreaterThan(0);
+        for (const key of keys) expect(key, tool.name).toMatch(/^[a-zA-Z0-9_.-]{1,64}$/);
+        for (const text of descriptions(tool)) expect(text, tool.name).not.toMatch(INSTRUCTION_LIKE);
+        // A tuple (2020-12 `prefixItems` with `items: false`) fails every result in the draft-07
+        // validators of 1.x SDK clients (LangChain's adapters among them).
+        expect(JSON.stringify(tool.outputSchema), tool.name).not.toContain('prefixItems');
+      }
+    }
+    // The hints, pinned (the snapshot holds them too, with everything else): a change here is a decision.
+    const hints = Object.fromEntries(
+      stdio.map(({ name, annotations: a }) => [
+        name,
+        [a?.readOnlyHint, a?.destructiveHint, a?.idempotentHint, a?.openWorldHint]
+          .map((hint, i) => (hint ? ['read-only', 'destructive', 'idempotent', 'open-world'][i] : '-'))
+          .join(' '),
+      ]),
+    );
+    expect(hints).toEqual({
+      list_contacts: 'read-only - idempotent open-world',
+      get_contact: 'read-only - idempotent open-world',
+      list_tags: 'read-only - idempotent open-world',
+      create_contact: '- - - open-world',
+      update_contact: '- destructive idempotent open-world',
+      tag_contacts: '- destructive idempotent open-world',
+      delete_contact: '- destructive idempotent open-world',
+      import_contacts_csv: '- destructive idempotent open-world',
+      get_job: 'read-only - idempotent -',
+      cancel_job: '- - idempotent -',
+    });
+  });
+
+  it(`what a model reads of tools/list stays within ${TOOL_LIST_BUDGET_BYTES} bytes, stdio and remote`, async () => {
+    const stdio = (await (await server()).client.listTools()).tools;
+    const remote = await remoteTools();
+    expect(stdio).toHaveLength(TOOLS.length);
+    expect(toolListModelBytes(stdio)).toBeLessThanOrEqual(TOOL_LIST_BUDGET_BYTES);
+    // Remote mode adds `confirm` to the tools that ask the user: the larger list.
+    expect(toolListModelBytes(remote)).toBeGreaterThan(toolListModelBytes(stdio));
+    expect(toolListModelBytes(remote)).toBeLessThanOrEqual(TOOL_LIST_BUDGET_BYTES);
   });
 });
 

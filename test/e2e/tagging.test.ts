@@ -2,6 +2,7 @@
  * tag_contacts, list_tags and get_contact by phone, as an agent building a campaign segment uses them.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fromTable } from '../../src/tools/table.js';
 import { requestMark, requestsSince, textOf, waitFor } from './harness.js';
 import { startMemoryStack, type MemoryStack } from './memory.js';
 
@@ -11,9 +12,11 @@ interface TagResult {
   changed: number;
   unchanged: number;
   failed: number;
-  failures: { id: string; reason: string }[];
-  examples: { id: string; tags_before: string[]; tags_after: string[] }[];
+  /** Tables (columns and rows): read with fromTable. */
+  failures?: Table;
+  examples?: Table;
 }
+type Table = Parameters<typeof fromTable>[0];
 
 let stack: MemoryStack;
 
@@ -102,7 +105,7 @@ describe('tag_contacts', () => {
     const result = await stack.call('tag_contacts', { tag: 'a', add: ['b'], dry_run: true });
     const out = result.structuredContent as unknown as TagResult;
     expect(out).toMatchObject({ dry_run: true, matched: 2, changed: 1, unchanged: 1 });
-    expect(out.examples).toEqual([
+    expect(fromTable(out.examples!)).toEqual([
       expect.objectContaining({ id: ids['+919800000301'], tags_before: ['a'], tags_after: ['a', 'b'] }),
     ]);
     expect(updatesSince(before)).toEqual([]);
@@ -153,7 +156,7 @@ describe('tag_contacts', () => {
     expect(result.isError, textOf(result)).toBeFalsy();
     const out = result.structuredContent as unknown as TagResult;
     expect(out).toMatchObject({ matched: 6, changed: 5, failed: 1 });
-    expect(out.failures).toEqual([{ id: victim, reason: expect.stringMatching(/not found/) }]);
+    expect(fromTable(out.failures!)).toEqual([{ id: victim, reason: expect.stringMatching(/not found/) }]);
   });
 
   it('stops starting contacts when the client cancels', async () => {
@@ -196,13 +199,12 @@ describe('list_tags and get_contact by phone', () => {
     const result = await stack.call('list_tags', {});
     expect(result.structuredContent).toEqual({
       tags: [
-        { tag: 'news', contacts: 2 },
-        { tag: 'vip', contacts: 1 },
+        ['news', 2],
+        ['vip', 1],
       ],
-      distinct_tags: 2,
       untagged: 1,
-      contacts_scanned: 3,
-      total_contacts: 3,
+      scanned: 3,
+      total: 3,
       complete: true,
     });
   });

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOOL_NAMES } from '../../src/tools/index.js';
-import { textOf } from './harness.js';
+import { fromTable } from '../../src/tools/table.js';
+import { contactsOf, textOf } from './harness.js';
 import { startMemoryStack, type MemoryStack } from './memory.js';
 
 let stack: MemoryStack;
@@ -79,14 +80,9 @@ describe('list_contacts', () => {
     while (page !== undefined) {
       const result = await stack.call('list_contacts', { page, limit: 3 });
       expect(result.isError).toBeFalsy();
-      const out = result.structuredContent as {
-        items: { id: string }[];
-        total: number;
-        has_more: boolean;
-        next_page?: number;
-      };
+      const out = result.structuredContent as { total: number; has_more: boolean; next_page?: number };
       expect(out.total).toBe(total);
-      out.items.forEach((c) => seen.add(c.id));
+      contactsOf(result).forEach((c) => seen.add(c.id));
       expect(out.has_more).toBe(out.next_page !== undefined);
       if (out.has_more) expect(textOf(result)).toContain(`page ${out.next_page}`);
       page = out.next_page;
@@ -114,27 +110,28 @@ describe('list_contacts', () => {
   it('finds contacts by name, by phone digits and by tag', async () => {
     const someone = stack.sandbox.contacts()[0]!;
     const byName = await stack.call('list_contacts', { search: someone.name.toUpperCase().slice(0, 5) });
-    expect((byName.structuredContent as { items: { id: string }[] }).items.map((c) => c.id)).toContain(
-      someone.id,
-    );
+    expect(contactsOf(byName).map((c) => c.id)).toContain(someone.id);
 
     const digits = someone.phone_number.slice(-6);
     const byPhone = await stack.call('list_contacts', { search: digits });
-    const phoneItems = (byPhone.structuredContent as { items: { id: string; phone_number: string }[] }).items;
+    const phoneItems = contactsOf(byPhone);
     expect(phoneItems.map((c) => c.id)).toContain(someone.id);
     expect(phoneItems.every((c) => c.phone_number.includes(digits))).toBe(true);
 
     const vip = stack.sandbox.contacts().filter((c) => c.tags.includes('vip'));
     expect(vip.length).toBeGreaterThan(0);
     const byTag = await stack.call('list_contacts', { tag: 'vip', limit: 100 });
-    const tagged = byTag.structuredContent as { items: { id: string }[]; total: number };
-    expect(tagged.total).toBe(vip.length);
-    expect(tagged.items.map((c) => c.id).sort()).toEqual(vip.map((c) => c.id).sort());
+    expect(byTag.structuredContent).toMatchObject({ total: vip.length });
+    expect(
+      contactsOf(byTag)
+        .map((c) => c.id)
+        .sort(),
+    ).toEqual(vip.map((c) => c.id).sort());
   });
 
   it('puts ids, phones and names in the text a model reads', async () => {
     const result = await stack.call('list_contacts', { limit: 2 });
-    const items = (result.structuredContent as { items: { id: string; phone_number: string }[] }).items;
+    const items = contactsOf(result);
     for (const c of items) {
       expect(textOf(result)).toContain(c.id);
       expect(textOf(result)).toContain(c.phone_number);
@@ -206,10 +203,10 @@ describe('import_contacts_csv', () => {
     const summary = result.structuredContent as {
       created: number;
       updated: number;
-      errors: { row: number }[];
+      errors: Parameters<typeof fromTable>[0];
     };
     expect(summary.created + summary.updated).toBe(2);
-    expect(summary.errors.map((e) => e.row)).toEqual([2]);
+    expect(fromTable<{ row: number }>(summary.errors).map((e) => e.row)).toEqual([2]);
     expect(textOf(result)).toMatch(/row 2/);
     expect(stack.sandbox.contacts().find((c) => c.phone_number === '+447911123456')?.name).toBe(
       'Smith, Jane',

@@ -12,7 +12,7 @@ import type { CallToolResult } from '@modelcontextprotocol/client';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateContacts, type Sandbox } from '../../src/sandbox/index.js';
-import { requestMark, requestsSince, textOf } from '../e2e/harness.js';
+import { contactsOf, requestMark, requestsSince, textOf } from '../e2e/harness.js';
 import { startMemoryStack, type MemoryStack } from '../e2e/memory.js';
 import './seed.js';
 import { expectClearOutcome, expectPrototypeIntact, expectSafeRequests } from './after-call.js';
@@ -262,8 +262,8 @@ describe('valid where filters, generated', { timeout: 60_000 }, () => {
             expect(reference(where, now)).toEqual([]);
             return;
           }
-          const out = result.structuredContent as { items: { id: string }[]; next_cursor?: string };
-          listed.push(...out.items.map((c) => c.id));
+          const out = result.structuredContent as { next_cursor?: string };
+          listed.push(...contactsOf(result).map((c) => c.id));
           if (!out.next_cursor) break;
           args = { cursor: out.next_cursor, limit: 37 };
         }
@@ -300,8 +300,11 @@ describe('account text found by a segment', () => {
     }
     // The structured result keeps the true values.
     const listed = await stack.call('list_contacts', { where: { attributes: { city: HOSTILE_CITY } } });
-    expect(listed.structuredContent).toMatchObject({
-      items: [{ name: HOSTILE_NAME, custom_attributes: { city: HOSTILE_CITY } }],
-    });
+    expect(contactsOf(listed)).toEqual([
+      expect.objectContaining({
+        name: HOSTILE_NAME,
+        custom_attributes: expect.objectContaining({ city: HOSTILE_CITY }),
+      }),
+    ]);
   });
 });

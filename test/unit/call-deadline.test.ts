@@ -67,7 +67,7 @@ it('list_tags stops at the call deadline, says so, and reads no more pages', asy
   expect(result.structuredContent).toMatchObject({
     complete: false,
     stopped: 'deadline',
-    total_contacts: 1_000,
+    total: 1_000,
   });
   const text = result.content[0]?.type === 'text' ? result.content[0].text : '';
   expect(text).toMatch(/time budget \(VOBIZ_DEADLINE_MS\) ran out .* counts are lower bounds/);

@@ -43,11 +43,14 @@ const calls = () =>
   api.received.map((r) => `${r.method} ${r.url.replace('/api/v1/messaging', '').split('?')[0]}`);
 
 describe('delete_contact', () => {
-  it('an id that never existed is a 404, and no DELETE is sent — even if the read had to be retried', async () => {
+  it('an id no contact has: nothing to delete, no DELETE sent, and not an error (the contact is gone) — even if the read had to be retried', async () => {
     api.script = [unavailable, apiError(404, 'NOT_FOUND')];
     const result = await tools.call('delete_contact', { id: 'never' });
-    expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/^Not found/);
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toEqual({ id: 'never', deleted: false });
+    expect(textOf(result)).toMatch(
+      /^No contact has the id never: nothing to delete, and nothing was changed/,
+    );
     expect(textOf(result)).not.toMatch(/Deleted/);
     expect(calls()).toEqual(['GET /contacts/never', 'GET /contacts/never']);
   });
@@ -71,7 +74,8 @@ describe('delete_contact', () => {
   it('seen before, then a plain 404: someone else deleted it meanwhile — not claimed as ours', async () => {
     api.script = [json(200, contact), apiError(404, 'NOT_FOUND')];
     const result = await tools.call('delete_contact', { id: 'c1' });
-    expect(result.isError).toBe(true);
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toEqual({ id: 'c1', deleted: false });
     expect(textOf(result)).toMatch(/someone else deleted it meanwhile/);
   });
 });
@@ -177,7 +181,7 @@ describe('a token the upstream echoes', () => {
     expect(JSON.stringify(result)).not.toContain(TEST_TOKEN);
     expect(result.structuredContent).toMatchObject({
       failed: 1,
-      failures: [{ id: 'c1', reason: expect.stringContaining('[redacted]') }],
+      failures: { columns: ['id', 'reason'], rows: [['c1', expect.stringContaining('[redacted]')]] },
     });
   });
 
@@ -200,7 +204,10 @@ describe('a token the upstream echoes', () => {
     expect(JSON.stringify(result)).not.toContain(TEST_TOKEN);
     expect(result.structuredContent).toMatchObject({
       failed: 1,
-      errors: [{ row: 1, reason: 'refused for key [redacted]' }],
+      errors: {
+        columns: ['row', 'phone_number', 'reason'],
+        rows: [[1, '+919812340000', 'refused for key [redacted]']],
+      },
     });
   });
 });
