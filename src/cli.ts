@@ -4,7 +4,7 @@
  * `--sandbox` serves the tools against an in-process sandbox; `sandbox` runs the sandbox alone.
  */
 import { parseArgs } from 'node:util';
-import { serveStdio } from './mcp-sdk.js';
+import { serveStdio } from './mcp/sdk.js';
 import {
   ConfigError,
   loadConfig,
@@ -14,9 +14,9 @@ import {
 } from './config.js';
 import { logError, logInfo, registerSecret, setDebugLogging } from './log.js';
 import type { Sandbox } from './sandbox/index.js';
-import { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
-import { confirmFor } from './tools/confirm.js';
-import { jobSettingsFrom, toolSettingsFrom, vobizClientFrom } from './tools/context.js';
+import { createServer, SERVER_NAME, SERVER_VERSION } from './mcp/create-server.js';
+import { confirmFor } from './mcp/confirm.js';
+import { jobSettingsFrom, toolSettingsFrom, vobizClientFrom } from './mcp/context.js';
 import { JobRegistry } from './jobs/registry.js';
 
 const HELP = `${SERVER_NAME} ${SERVER_VERSION} — MCP server for Vobiz WhatsApp contacts (stdio or Streamable HTTP)
@@ -57,7 +57,7 @@ function settingsHelp(): string {
 // The sandbox, remote mode and doctor are loaded only when asked for: a stdio server, started anew by
 // the MCP client for every session, should not parse what it will not run.
 async function main(argv: string[]): Promise<void> {
-  if (argv[0] === 'sandbox') return (await import('./sandbox/main.js')).runSandboxCli(argv.slice(1));
+  if (argv[0] === 'sandbox') return (await import('./sandbox/run-sandbox.js')).runSandboxCli(argv.slice(1));
   if (argv[0] === 'doctor') {
     process.exitCode = await (await import('./doctor.js')).runDoctor(process.env);
     return;
@@ -81,7 +81,7 @@ async function main(argv: string[]): Promise<void> {
   // VOBIZ_SANDBOX is the flag for hosts that can set variables but not arguments (the .mcpb bundle).
   const sandboxMode = values.sandbox || sandboxRequested(process.env);
   if (values.http) {
-    const { runHttpCli } = await import('./http/main.js');
+    const { runHttpCli } = await import('./http/run-remote.js');
     return runHttpCli({ sandbox: sandboxMode, port: values.port, host: values.host });
   }
   if (values.port !== undefined || values.host !== undefined) {

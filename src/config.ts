@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import { EnvSchema, type Settings } from './settings.js';
-import type { ConfirmMode } from './tools/confirm.js';
-import { TOOL_NAMES } from './tools/index.js';
+import type { ConfirmMode } from './mcp/confirm.js';
+import { TOOL_NAMES } from './tools/all-tools.js';
 import type { VobizCredentials } from './vobiz/client.js';
 
 export { settingsReference, splitCommaList, type SettingGroup } from './settings.js';

@@ -10,7 +10,7 @@
  */
 import { ConfigError, loadConfig, type ConfigWithAccount } from './config.js';
 import { redact, registerSecret } from './log.js';
-import { SERVER_NAME, SERVER_VERSION } from './server.js';
+import { SERVER_NAME, SERVER_VERSION } from './mcp/create-server.js';
 import { VobizClient } from './vobiz/client.js';
 import { DEFAULT_BASE_URL } from './vobiz/contract.js';
 import { failureKind, VobizHttpError, VobizNetworkError } from './vobiz/errors.js';

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, sandboxRequested } from '../src/config.js';
-import { TOOL_NAMES } from '../src/tools/index.js';
+import { TOOL_NAMES } from '../src/tools/all-tools.js';
 
 const readJson = async <T>(file: string): Promise<T> =>
   JSON.parse(await readFile(new URL(`../${file}`, import.meta.url), 'utf8')) as T;

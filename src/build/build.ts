@@ -28,7 +28,7 @@ const ENTRIES = [
 ];
 
 await rm('dist', { recursive: true, force: true });
-// tools/list, computed once from the sources being bundled (see src/tool-list.ts).
+// tools/list, computed once from the sources being bundled (see src/mcp/tool-list.ts).
 const toolList = { stdio: await listAllTools(), remote: await listAllTools(true) };
 const { metafile } = await build({
   entryPoints: ENTRIES,

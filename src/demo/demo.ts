@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { Client, type CallToolResult } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { SingleBar, Presets } from 'cli-progress';
-import type { ContactOutput } from '../tools/contact-output.js';
-import { fromTable } from '../tools/table.js';
+import type { ContactOutput } from '../mcp/contact-output.js';
+import { fromTable } from '../mcp/table.js';
 import { generateContactsCsv } from './sample-csv.js';
 import { DEFAULT_SANDBOX_AUTH_ID, generateContacts, startSandbox } from '../sandbox/index.js';
 

@@ -3,7 +3,7 @@
  * drift from the code: `npm run docs` writes it, and a test fails when the page is stale.
  */
 import { Client, InMemoryTransport, type Tool } from '@modelcontextprotocol/client';
-import { createServer } from '../server.js';
+import { createServer } from '../mcp/create-server.js';
 import { DEFAULT_CONFIRM_THRESHOLD } from '../settings.js';
 import { VobizClient } from '../vobiz/client.js';
 

@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { splitCommaList } from '../config.js';
-import type { ServerOptions } from '../server.js';
-import { TOOL_NAMES } from '../tools/index.js';
+import type { ServerOptions } from '../mcp/create-server.js';
+import { TOOL_NAMES } from '../tools/all-tools.js';
 import type { VobizCredentials } from '../vobiz/client.js';
 import { AUTH_ID_PATTERN } from '../vobiz/contract.js';
 

@@ -8,7 +8,7 @@
  * guess. A cancel for a request that is not running here (finished, or on another instance behind a
  * balancer) changes nothing, as the spec allows; the call's own deadline bounds it.
  */
-import type { RequestId } from '../mcp-sdk.js';
+import type { RequestId } from '../mcp/sdk.js';
 
 export type CancelOutcome = 'cancelled' | 'not_running' | 'ambiguous';
 

@@ -27,10 +27,10 @@ import {
   type JSONRPCRequest,
   type McpServer,
   type Transport,
-} from '../mcp-sdk.js';
-import { createServer, type ServerOptions } from '../server.js';
-import { confirmFor } from '../tools/confirm.js';
-import { jobSettingsFrom, vobizClientFrom, type ToolSettings } from '../tools/context.js';
+} from '../mcp/sdk.js';
+import { createServer, type ServerOptions } from '../mcp/create-server.js';
+import { confirmFor } from '../mcp/confirm.js';
+import { jobSettingsFrom, vobizClientFrom, type ToolSettings } from '../mcp/context.js';
 import type { JobRegistry } from '../jobs/registry.js';
 import type { AccountPaces } from '../vobiz/pace.js';
 import type { VobizCredentials } from '../vobiz/client.js';

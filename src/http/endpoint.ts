@@ -9,12 +9,12 @@
  * wait for one → dispatch.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isSpecType, type JSONRPCRequest } from '../mcp-sdk.js';
+import { isSpecType, type JSONRPCRequest } from '../mcp/sdk.js';
 import { logInfo, withRequestSecrets } from '../log.js';
-import { SERVER_NAME, type ServerOptions } from '../server.js';
+import { SERVER_NAME, type ServerOptions } from '../mcp/create-server.js';
 import type { VobizCredentials } from '../vobiz/client.js';
 import type { Admission, Admissions } from './admission.js';
-import { readBody, type BodyBudget } from './body.js';
+import { readBody, type BodyBudget } from './request-body.js';
 import {
   callerKey,
   credentialMaterial,

@@ -2,7 +2,7 @@
  * What an import would change on contacts that exist already: the API's import upserts by phone number,
  * so a row whose number exists overwrites that contact's name and adds its tags (contract.ts). The
  * dry run reports these numbers, and an upload that would change more contacts than the confirmation
- * threshold asks the user first, as tag_contacts does (tools/confirm.ts).
+ * threshold asks the user first, as tag_contacts does (mcp/confirm.ts).
  *
  * The plan keeps, per phone number, what its rows would leave: a 53-bit hash of the last row's name (a
  * later row wins) and the set of tags its rows add, interned (most rows share a few sets). So its memory

@@ -48,7 +48,7 @@ export interface UploadOutcome {
 }
 
 /** Why the upload ended before the end of the file, if it did: a failed chunk first, then the file, then a cancel. */
-export function stopReason(
+export function uploadStopReason(
   outcome: UploadOutcome,
 ): 'chunk_failed' | 'file_unreadable' | 'cancelled' | undefined {
   if (outcome.failures.length > 0) return 'chunk_failed';

@@ -18,7 +18,7 @@ import { forEachRecord, RowChecker, type RowOptions } from './csv-rows.js';
 import type { CsvShape, CsvSource } from './csv-source.js';
 import { MAX_KEPT_ERRORS, RowTally } from './tally.js';
 import { UploadChunk } from './upload-chunk.js';
-import { stopReason, type UploadOutcome } from './upload-outcome.js';
+import { uploadStopReason, type UploadOutcome } from './upload-outcome.js';
 import { AttributeSpill } from './attribute-spill.js';
 
 /**
@@ -136,7 +136,7 @@ export async function uploadCsvInChunks(
     ).catch(() => undefined);
   };
 
-  const stopped = () => stopReason(outcome) !== undefined;
+  const stopped = () => uploadStopReason(outcome) !== undefined;
   /** Sends `chunk` once a slot is free and the chunks it must follow are done; false once stopped. */
   const dispatch = async (chunk: UploadChunk, waitFor: readonly Promise<void>[]): Promise<boolean> => {
     while (inFlight.size >= concurrency) await Promise.race(inFlight);

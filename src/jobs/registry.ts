@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import type { ToolAnswer } from '../mcp-sdk.js';
+import type { ToolAnswer } from '../mcp/sdk.js';
 
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
 

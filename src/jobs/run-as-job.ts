@@ -5,9 +5,9 @@
  * cancel_job. Until that answer the call is what it was: its progress notifications reach the caller,
  * and a cancel of the call cancels the work.
  */
-import { isSpecType, type CallToolResult, type ToolAnswer } from '../mcp-sdk.js';
+import { isSpecType, type CallToolResult, type ToolAnswer } from '../mcp/sdk.js';
 import { z } from 'zod';
-import type { ToolExtra } from '../tools/tool.js';
+import type { ToolExtra } from '../mcp/tool.js';
 import type { Job, JobRegistry } from './registry.js';
 import { declaresTasks, taskHandle } from './tasks.js';
 

@@ -14,9 +14,9 @@ import {
   type CallToolResult,
   type McpServer,
   type ToolAnswer,
-} from '../mcp-sdk.js';
+} from '../mcp/sdk.js';
 import { z } from 'zod';
-import type { ToolExtra } from '../tools/tool.js';
+import type { ToolExtra } from '../mcp/tool.js';
 import { describeJob, type JobSettings } from './run-as-job.js';
 import type { Job } from './registry.js';
 

@@ -5,7 +5,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ERROR_CODES } from '../vobiz/contract.js';
-import { HttpError } from './errors.js';
+import { HttpError } from './http-errors.js';
 
 export interface SandboxCredentials {
   authId: string;

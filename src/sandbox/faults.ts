@@ -8,7 +8,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { ERROR_CODES, RATE_LIMIT_STATUS, SERVER_ERROR_CODES } from '../vobiz/contract.js';
-import { HttpError } from './errors.js';
+import { HttpError } from './http-errors.js';
 import { MAX_LATENCY_MS } from './network.js';
 import type { SandboxResponse } from './responses.js';
 import type { SandboxRoute } from './routes.js';

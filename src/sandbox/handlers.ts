@@ -4,8 +4,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { DUPLICATE_CONTACT_CODE, DUPLICATE_CONTACT_STATUS } from '../vobiz/contract.js';
-import { readJsonObject } from './body.js';
-import { HttpError, notFound } from './errors.js';
+import { readJsonObject } from './read-body.js';
+import { HttpError, notFound } from './http-errors.js';
 import { faultedListPage, type ListFault } from './faults.js';
 import { jsonResponse, noContentResponse, type SandboxResponse } from './responses.js';
 import { DuplicatePhoneError, type ContactStore } from './store.js';

@@ -15,10 +15,10 @@ import {
   SANDBOX_FIELD_LIMITS,
   UNSUPPORTED_MEDIA_TYPE_STATUS,
 } from '../vobiz/contract.js';
-import { discardBody } from './body.js';
+import { discardBody } from './read-body.js';
 import { checkName, checkTags, splitTagCell, type FieldProblem } from '../vobiz/contact-rules.js';
 import { checkContactPhone } from '../vobiz/phone.js';
-import { badRequest, ClientGoneError, HttpError } from './errors.js';
+import { badRequest, ClientGoneError, HttpError } from './http-errors.js';
 import { jsonResponse, type SandboxResponse } from './responses.js';
 import type { ContactStore } from './store.js';
 

@@ -12,13 +12,18 @@ import { FaultQueue, type FaultController } from './faults.js';
 import { NetworkModel, type Clock, type NetworkOptions } from './network.js';
 import { loadPersistedState, StatePersister, type PersistedTokens } from './persist.js';
 import { sampleContacts } from './seed.js';
-import { createSandboxServer, RequestCounter, type RequestLogEntry, type SandboxStats } from './server.js';
+import {
+  createSandboxServer,
+  RequestCounter,
+  type RequestLogEntry,
+  type SandboxStats,
+} from './sandbox-server.js';
 import { ContactStore, type SandboxContact } from './store.js';
 
 export type { Fault, FaultController, FaultRule } from './faults.js';
 export type { SandboxRoute } from './routes.js';
 export type { Clock, NetworkOptions, RateLimit } from './network.js';
-export type { RequestLogEntry, SandboxStats } from './server.js';
+export type { RequestLogEntry, SandboxStats } from './sandbox-server.js';
 export type { SandboxContact } from './store.js';
 export type { SandboxCredentials } from './auth.js';
 export { generateContacts, type GenerateOptions } from './seed.js';

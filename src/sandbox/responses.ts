@@ -4,7 +4,7 @@
  * request was applied (`error_after_write`, `malformed_body`).
  */
 import type { ServerResponse } from 'node:http';
-import { errorBody, type HttpError } from './errors.js';
+import { errorBody, type HttpError } from './http-errors.js';
 
 export interface SandboxResponse {
   status: number;

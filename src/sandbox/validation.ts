@@ -14,8 +14,8 @@ import {
 } from '../vobiz/contact-rules.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SANDBOX_FIELD_LIMITS } from '../vobiz/contract.js';
 import { checkContactPhone } from '../vobiz/phone.js';
-import type { JsonObject } from './body.js';
-import { validationError } from './errors.js';
+import type { JsonObject } from './read-body.js';
+import { validationError } from './http-errors.js';
 
 export interface ValidContactInput {
   phone_number: string;

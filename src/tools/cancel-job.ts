@@ -1,6 +1,6 @@
 import { Job } from '../jobs/registry.js';
 import { findJob, jobAnswer, jobIdInput, jobResultOutput } from './get-job.js';
-import { defineTool } from './tool.js';
+import { defineTool } from '../mcp/tool.js';
 
 export const cancelJob = defineTool({
   name: 'cancel_job',

@@ -1,10 +1,10 @@
 import { E164_EXAMPLE } from '../vobiz/contract.js';
 import { createContactOnce } from '../vobiz/create-once.js';
 import { retryRecordOf } from '../vobiz/retry.js';
-import { ContactOutputSchema, formatContactLine, toContactOutput } from './contact-output.js';
-import { customAttributesField, nameField, optional, phoneNumberField, tagsField } from './fields.js';
-import { describeCause, errorResult, failureResult, successResult } from './results.js';
-import { defineTool } from './tool.js';
+import { ContactOutputSchema, formatContactLine, toContactOutput } from '../mcp/contact-output.js';
+import { customAttributesField, nameField, optional, phoneNumberField, tagsField } from '../mcp/fields.js';
+import { describeCause, errorResult, failureResult, successResult } from '../mcp/results.js';
+import { defineTool } from '../mcp/tool.js';
 
 export const createContact = defineTool({
   name: 'create_contact',

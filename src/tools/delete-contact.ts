@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { isNotFound } from '../bulk/retag.js';
 import { retryRecordOf } from '../vobiz/retry.js';
-import { confirmChange } from './confirm.js';
-import { contactIdField } from './fields.js';
+import { confirmChange } from '../mcp/confirm.js';
+import { contactIdField } from '../mcp/fields.js';
 import { renderText } from '../render.js';
-import { failureResult, successResult } from './results.js';
-import { defineTool } from './tool.js';
+import { failureResult, successResult } from '../mcp/results.js';
+import { defineTool } from '../mcp/tool.js';
 
 /** What a call found: whether it deleted the contact; either way, no contact has the id now. */
 const output = {

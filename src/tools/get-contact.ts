@@ -1,9 +1,9 @@
 import { E164_EXAMPLE } from '../vobiz/contract.js';
 import { findContactByPhone } from '../vobiz/find-contact.js';
-import { ContactOutputSchema, formatContactLine, toContactOutput } from './contact-output.js';
-import { contactIdField, optional, phoneNumberField } from './fields.js';
-import { errorResult, failureResult, successResult } from './results.js';
-import { defineTool } from './tool.js';
+import { ContactOutputSchema, formatContactLine, toContactOutput } from '../mcp/contact-output.js';
+import { contactIdField, optional, phoneNumberField } from '../mcp/fields.js';
+import { errorResult, failureResult, successResult } from '../mcp/results.js';
+import { defineTool } from '../mcp/tool.js';
 
 export const getContact = defineTool({
   name: 'get_contact',

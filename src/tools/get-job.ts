@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { isInputRequiredResult, type CallToolResult } from '../mcp-sdk.js';
+import { isInputRequiredResult, type CallToolResult } from '../mcp/sdk.js';
 import { describeJob, jobOutput } from '../jobs/run-as-job.js';
 import { Job } from '../jobs/registry.js';
 import { renderText } from '../render.js';
-import { progressReporter } from './progress.js';
-import { errorResult } from './results.js';
-import { defineTool, type ToolCall } from './tool.js';
+import { progressReporter } from '../mcp/progress.js';
+import { errorResult } from '../mcp/results.js';
+import { defineTool, type ToolCall } from '../mcp/tool.js';
 
 export const jobIdInput = {
   id: z.string().min(1).max(100).describe('The job id a long call answered with.'),

@@ -1,12 +1,18 @@
 import { z } from 'zod';
 import { scanSegment } from '../bulk/segment-scan.js';
 import { renderText } from '../render.js';
-import { failureResult, successResult } from './results.js';
-import { earlyStopText, scanOutput, scanOutputOf, scanSummary, withScanWarnings } from './scan-result.js';
-import { maxScanField, whereField } from './segment-field.js';
-import { optional } from './fields.js';
-import { progressReporter, scanProgress } from './progress.js';
-import { defineTool } from './tool.js';
+import { failureResult, successResult } from '../mcp/results.js';
+import {
+  earlyStopText,
+  scanOutput,
+  scanOutputOf,
+  scanSummary,
+  withScanWarnings,
+} from '../mcp/scan-result.js';
+import { maxScanField, whereField } from '../mcp/segment-field.js';
+import { optional } from '../mcp/fields.js';
+import { progressReporter, scanProgress } from '../mcp/progress.js';
+import { defineTool } from '../mcp/tool.js';
 
 /**
  * Most tags one result lists, the most used: an account with 20 tags per contact can hold millions of

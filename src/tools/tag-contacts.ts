@@ -10,7 +10,7 @@ import {
 import type { SegmentScanReport } from '../bulk/segment-scan.js';
 import { isEmptySegment } from '../bulk/segment.js';
 import { logInfo } from '../log.js';
-import { confirmChange } from './confirm.js';
+import { confirmChange } from '../mcp/confirm.js';
 import {
   booleanField,
   contactIdListField,
@@ -20,14 +20,20 @@ import {
   tagFilterField,
   tagListField,
   withDefault,
-} from './fields.js';
+} from '../mcp/fields.js';
 import { renderTags, renderText } from '../render.js';
-import { progressReporter, scanProgress } from './progress.js';
-import { describeFailure, errorResult, failureResult, successResult } from './results.js';
-import { earlyStopText, scanOutput, scanOutputOf, scanSummary, withScanWarnings } from './scan-result.js';
-import { maxScanField, whereField } from './segment-field.js';
-import { tableSchema, toTable } from './table.js';
-import { defineTool } from './tool.js';
+import { progressReporter, scanProgress } from '../mcp/progress.js';
+import { describeFailure, errorResult, failureResult, successResult } from '../mcp/results.js';
+import {
+  earlyStopText,
+  scanOutput,
+  scanOutputOf,
+  scanSummary,
+  withScanWarnings,
+} from '../mcp/scan-result.js';
+import { maxScanField, whereField } from '../mcp/segment-field.js';
+import { tableSchema, toTable } from '../mcp/table.js';
+import { defineTool } from '../mcp/tool.js';
 
 const MAX_LISTED_FAILURES = 20;
 const MAX_EXAMPLES = 5;

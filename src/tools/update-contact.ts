@@ -1,7 +1,7 @@
-import { ContactOutputSchema, formatContactLine, toContactOutput } from './contact-output.js';
-import { contactIdField, customAttributesField, nameField, optional, tagsField } from './fields.js';
-import { errorResult, failureResult, successResult } from './results.js';
-import { defineTool } from './tool.js';
+import { ContactOutputSchema, formatContactLine, toContactOutput } from '../mcp/contact-output.js';
+import { contactIdField, customAttributesField, nameField, optional, tagsField } from '../mcp/fields.js';
+import { errorResult, failureResult, successResult } from '../mcp/results.js';
+import { defineTool } from '../mcp/tool.js';
 
 export const updateContact = defineTool({
   name: 'update_contact',

@@ -1,6 +1,6 @@
 /**
  * The field rules of a contact — what the API accepts in each field — written once and used by all three
- * that need them: the tools (through tools/fields.ts, which adds argument reading and descriptions), the
+ * that need them: the tools (through mcp/fields.ts, which adds argument reading and descriptions), the
  * CSV checker (a row is refused here only if the API would refuse it), and the sandbox (which answers 422
  * with these messages and codes); phone numbers are phone.ts's. A check pushes what is wrong into
  * `problems` and returns the value as the API would store it, so one pass reports every problem at once.

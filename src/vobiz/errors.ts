@@ -67,7 +67,7 @@ export type VobizError = VobizHttpError | VobizNetworkError | VobizCancelledErro
 
 /**
  * What kind of failure an error is: the one classification both readers of failures word from — the
- * model (tools/results.ts, which also says whether anything changed) and a person at a terminal
+ * model (mcp/results.ts, which also says whether anything changed) and a person at a terminal
  * (doctor.ts, which names the setting to change).
  */
 export type FailureKind =

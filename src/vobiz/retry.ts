@@ -137,7 +137,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Why the last attempt was the last. */
-export type StopReason =
+export type RetryStopReason =
   /** The failure is not worth repeating for this request (or it was the only attempt and it worked). */
   | 'not_retryable'
   /** `maxRetries` retries were made. */
@@ -154,7 +154,7 @@ export interface RetryRecord {
   attempts: number;
   /** Time spent waiting between them. */
   waitedMs: number;
-  stoppedBecause: StopReason;
+  stoppedBecause: RetryStopReason;
   /**
    * Whether an attempt before the error that ended the call may have been applied (it failed with a 5xx,
    * a timeout, a dropped connection): a 404 on a DELETE retried after one means it was deleted.
@@ -219,7 +219,7 @@ export async function withRetries<T>(
   let settleLater = false;
   let verifiedNotApplied = false;
   for (let n = 1; ; n++) {
-    const stop = (error: unknown, stoppedBecause: StopReason) =>
+    const stop = (error: unknown, stoppedBecause: RetryStopReason) =>
       annotate(error, { attempts: n, waitedMs, stoppedBecause, earlierOutcomeUnknown, verifiedNotApplied });
     let failure: unknown;
     try {

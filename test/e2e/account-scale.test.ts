@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateContacts, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { fromTable } from '../../src/tools/table.js';
+import { fromTable } from '../../src/mcp/table.js';
 import { requestMark, requestsSince, textOf } from './harness.js';
 import { startMemoryStack, type MemoryStack } from './memory.js';
 import { call, connect, operatorEnv, startRemote, stopRemote, structured } from './remote-harness.js';

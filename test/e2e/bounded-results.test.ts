@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateContacts } from '../../src/sandbox/index.js';
 import { MAX_RENDERED_DEPTH, TOO_DEEP } from '../../src/render.js';
 import { MAX_LISTED_TAGS } from '../../src/tools/list-tags.js';
-import { MAX_CURSOR_LENGTH } from '../../src/tools/list-cursor.js';
+import { MAX_CURSOR_LENGTH } from '../../src/tools/list-contacts/list-cursor.js';
 import { SANDBOX_FIELD_LIMITS } from '../../src/vobiz/contract.js';
 import { startLoopbackApi } from '../unit/scripted-api.js';
 import { contactsOf, textOf } from './harness.js';

@@ -12,8 +12,8 @@ import { StdioClientTransport as StdioClientTransportV1 } from 'mcp-sdk-v1/clien
 import { StreamableHTTPClientTransport as StreamableHTTPClientTransportV1 } from 'mcp-sdk-v1/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { TOOLS } from '../../src/tools/index.js';
-import { fromTable } from '../../src/tools/table.js';
+import { TOOLS } from '../../src/tools/all-tools.js';
+import { fromTable } from '../../src/mcp/table.js';
 import { CLI, textOf } from './harness.js';
 import { operatorEnv, startRemote, stopRemote, type Remote } from './remote-harness.js';
 

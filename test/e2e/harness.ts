@@ -7,8 +7,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client, type CallToolResult } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
-import type { ContactOutput } from '../../src/tools/contact-output.js';
-import { fromTable } from '../../src/tools/table.js';
+import type { ContactOutput } from '../../src/mcp/contact-output.js';
+import { fromTable } from '../../src/mcp/table.js';
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
 

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ImportOutput } from '../../src/tools/import-result.js';
+import type { ImportOutput } from '../../src/tools/import-contacts-csv/import-result.js';
 import { SANDBOX_FIELD_LIMITS } from '../../src/vobiz/contract.js';
 import { json, startLoopbackApi, uploadedNumbers } from '../unit/scripted-api.js';
 import { importOutOf, textOf } from './harness.js';

@@ -5,7 +5,7 @@
  * ended. A dry run that cannot count the account still writes nothing and says so.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ImportOutput } from '../../src/tools/import-result.js';
+import type { ImportOutput } from '../../src/tools/import-contacts-csv/import-result.js';
 import { MAX_CSV_RECORD_BYTES, SANDBOX_FIELD_LIMITS } from '../../src/vobiz/contract.js';
 import { importOutOf, textOf } from './harness.js';
 import { linkServer, startMemoryStack, type MemoryLink, type MemoryStack } from './memory.js';

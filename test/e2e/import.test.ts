@@ -7,7 +7,7 @@ import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ImportSettings } from '../../src/tools/context.js';
+import type { ImportSettings } from '../../src/mcp/context.js';
 import { importOutOf, requestMark, requestsSince, textOf, waitFor } from './harness.js';
 import { startMemoryStack, type MemoryStack } from './memory.js';
 

@@ -4,8 +4,8 @@
  */
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { expect, it } from 'vitest';
-import { createServer, type ServerOptions } from '../../src/server.js';
-import { TOOL_NAMES } from '../../src/tools/index.js';
+import { createServer, type ServerOptions } from '../../src/mcp/create-server.js';
+import { TOOL_NAMES } from '../../src/tools/all-tools.js';
 import { VobizClient } from '../../src/vobiz/client.js';
 
 /** The instructions a client receives at initialize, and the tools it lists, for these options. */

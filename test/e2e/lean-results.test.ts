@@ -15,8 +15,8 @@ import {
   type TypicalAnswer,
 } from '../../src/docs/model-reading.js';
 import { DEFAULT_SANDBOX_AUTH_ID } from '../../src/sandbox/index.js';
-import { TOOL_NAMES } from '../../src/tools/index.js';
-import { fromTable } from '../../src/tools/table.js';
+import { TOOL_NAMES } from '../../src/tools/all-tools.js';
+import { fromTable } from '../../src/mcp/table.js';
 import { startStack, textOf, type Stack } from './harness.js';
 
 let stack: Stack;

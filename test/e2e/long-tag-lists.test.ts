@@ -9,7 +9,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { startRemoteServer, type RemoteServer } from '../../src/http/server.js';
+import { startRemoteServer, type RemoteServer } from '../../src/http/http-server.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { textOf } from './harness.js';
 import { call, connect, raw } from './remote-harness.js';

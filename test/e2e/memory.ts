@@ -8,8 +8,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Client, InMemoryTransport, type CallToolResult } from '@modelcontextprotocol/client';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
-import { createServer } from '../../src/server.js';
-import type { ToolContext } from '../../src/tools/context.js';
+import { createServer } from '../../src/mcp/create-server.js';
+import type { ToolContext } from '../../src/mcp/context.js';
 import { VobizClient, type VobizClientOptions, type VobizCredentials } from '../../src/vobiz/client.js';
 import { answerElicitations } from './harness.js';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Client, InMemoryTransport, type CallToolResult } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { createServer } from '../../src/server.js';
+import { createServer } from '../../src/mcp/create-server.js';
 import { VobizClient } from '../../src/vobiz/client.js';
 import { textOf } from './harness.js';
 

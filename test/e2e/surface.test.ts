@@ -7,7 +7,7 @@ import type { Tool } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TOOL_LIST_BUDGET_BYTES, toolListModelBytes } from '../../src/docs/model-reading.js';
 import { listAllTools } from '../../src/docs/tool-reference.js';
-import { TOOLS } from '../../src/tools/index.js';
+import { TOOLS } from '../../src/tools/all-tools.js';
 import { startStack, textOf, type Stack, type StackOptions } from './harness.js';
 import { connect, operatorEnv, startRemote, stopRemote } from './remote-harness.js';
 
@@ -46,7 +46,7 @@ describe('tools/list', () => {
     const stack = await server();
     const { tools } = await stack.client.listTools();
     expect(tools).toMatchSnapshot();
-    // The built server answers from the list the build computed (src/tool-list.ts): it must be exactly
+    // The built server answers from the list the build computed (src/mcp/tool-list.ts): it must be exactly
     // what the SDK makes of the sources, tool for tool.
     expect(tools).toEqual(await listAllTools());
   });

@@ -2,7 +2,7 @@
  * tag_contacts, list_tags and get_contact by phone, as an agent building a campaign segment uses them.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fromTable } from '../../src/tools/table.js';
+import { fromTable } from '../../src/mcp/table.js';
 import { requestMark, requestsSince, textOf, waitFor } from './harness.js';
 import { startMemoryStack, type MemoryStack } from './memory.js';
 

@@ -7,8 +7,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOOL_NAMES } from '../../src/tools/index.js';
-import { fromTable } from '../../src/tools/table.js';
+import { TOOL_NAMES } from '../../src/tools/all-tools.js';
+import { fromTable } from '../../src/mcp/table.js';
 import { contactsOf, textOf } from './harness.js';
 import { startMemoryStack, type MemoryStack } from './memory.js';
 

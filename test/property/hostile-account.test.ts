@@ -12,7 +12,7 @@ import { Client, InMemoryTransport, type CallToolResult } from '@modelcontextpro
 import fc from 'fast-check';
 import './seed.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer as createMcpServer } from '../../src/server.js';
+import { createServer as createMcpServer } from '../../src/mcp/create-server.js';
 import { VobizClient } from '../../src/vobiz/client.js';
 
 /** Marks where data begins, so a forged line is recognisable: any line starting with it is a failure. */

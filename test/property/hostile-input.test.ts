@@ -16,7 +16,7 @@ import fc from 'fast-check';
 import './seed.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { createServer } from '../../src/server.js';
+import { createServer } from '../../src/mcp/create-server.js';
 import { VobizClient } from '../../src/vobiz/client.js';
 import { SANDBOX_FIELD_LIMITS as LIMITS } from '../../src/vobiz/contract.js';
 import { requestMark, requestsSince, textOf } from '../e2e/harness.js';

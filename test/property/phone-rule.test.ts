@@ -18,7 +18,7 @@ import {
 import metadata from 'libphonenumber-js/min/metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { createServer } from '../../src/server.js';
+import { createServer } from '../../src/mcp/create-server.js';
 import { VobizClient } from '../../src/vobiz/client.js';
 import { checkPhoneNumber } from '../../src/vobiz/phone.js';
 import { json, startLoopbackApi, uploadedNumbers } from '../unit/scripted-api.js';

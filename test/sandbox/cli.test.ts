@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import { parseLatency, parseRate, runSandboxCli } from '../../src/sandbox/main.js';
+import { parseLatency, parseRate, runSandboxCli } from '../../src/sandbox/run-sandbox.js';
 import { ContactPageSchema, api } from './helpers.js';
 
 /** Runs the CLI until it is ready, then stops it with SIGTERM; returns its banner and the sandbox. */

@@ -6,7 +6,7 @@
  */
 import { Client, InMemoryTransport, type CallToolResult } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createServer } from '../../src/server.js';
+import { createServer } from '../../src/mcp/create-server.js';
 import { VobizClient } from '../../src/vobiz/client.js';
 import { startScriptedApi, type Responder, type ScriptedApi, clientFor } from './scripted-api.js';
 

@@ -4,7 +4,7 @@
  * the tools', so a 422 with field details is produced here by a scripted API.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { failureResult } from '../../src/tools/results.js';
+import { failureResult } from '../../src/mcp/results.js';
 import { VobizClient } from '../../src/vobiz/client.js';
 import { json, startScriptedApi, type ScriptedApi, clientFor } from './scripted-api.js';
 

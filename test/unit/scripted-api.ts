@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, InMemoryTransport, type CallToolResult } from '@modelcontextprotocol/client';
-import { createServer as createMcpServer } from '../../src/server.js';
+import { createServer as createMcpServer } from '../../src/mcp/create-server.js';
 import { VobizClient, type VobizClientOptions } from '../../src/vobiz/client.js';
 
 export type Responder = (req: IncomingMessage, res: ServerResponse, body: string) => void;

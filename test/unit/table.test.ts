@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromTable, toTable } from '../../src/tools/table.js';
+import { fromTable, toTable } from '../../src/mcp/table.js';
 
 type Row = { id: string; tags?: string[]; attrs?: Record<string, unknown>; seen?: string | null };
 const COLUMNS = ['id', 'tags', 'attrs', 'seen'] as const;

@@ -1,92 +1,27 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import type { AttributeOutcome } from '../import/attributes.js';
-import type { CsvShape, CsvSource } from '../import/csv-source.js';
-import type { ExistingChanges } from '../import/existing-changes.js';
-import type { RowTally } from '../import/tally.js';
-import { stopReason, type UploadOutcome } from '../import/upload-outcome.js';
-import { logInfo } from '../log.js';
-import { CSV_TAG_SEPARATOR, E164_EXAMPLE, MAX_CSV_RECORD_BYTES } from '../vobiz/contract.js';
-import { DEFAULT_IMPORT_CONCURRENCY } from '../settings.js';
-import {
-  booleanField,
-  listOfText,
-  objectField,
-  optional,
-  stringListField,
-  tagListField,
-  withDefault,
-} from './fields.js';
-import {
-  attributeFailures,
-  dryRunResult,
-  formatCounts,
-  formatErrors,
-  importResult,
-  ImportOutputShape,
-  type ImportOutput,
-} from './import-result.js';
-import { counted, renderTags, renderText } from '../render.js';
-import { canConfirm, confirmChange } from './confirm.js';
-import { describeCause, describeFailure, errorResult, successResult } from './results.js';
-import { progressReporter, type ProgressReporter } from './progress.js';
-import { defineTool, type ToolCall } from './tool.js';
+import type { AttributeOutcome } from '../../import/attributes.js';
+import type { CsvShape, CsvSource } from '../../import/csv-source.js';
+import type { ExistingChanges } from '../../import/existing-changes.js';
+import type { RowTally } from '../../import/tally.js';
+import { uploadStopReason, type UploadOutcome } from '../../import/upload-outcome.js';
+import { logInfo } from '../../log.js';
+import { CSV_TAG_SEPARATOR, E164_EXAMPLE } from '../../vobiz/contract.js';
+import { DEFAULT_IMPORT_CONCURRENCY } from '../../settings.js';
+import { dryRunResult, importResult, type ImportOutput } from './import-result.js';
+import { ImportInputShape, ImportOutputShape } from './import-schema.js';
+import { attributeFailures, formatCounts, formatErrors } from './import-text.js';
+import { counted, renderTags, renderText } from '../../render.js';
+import { canConfirm, confirmChange } from '../../mcp/confirm.js';
+import { describeCause, describeFailure, errorResult, successResult } from '../../mcp/results.js';
+import { progressReporter, type ProgressReporter } from '../../mcp/progress.js';
+import { defineTool, type ToolCall } from '../../mcp/tool.js';
 
 /** How long the client has to answer roots/list before the configured directories apply. */
 export const ROOTS_TIMEOUT_MS = 3_000;
 
-/** Header names for one field; one name may come as a plain string (read as a list of one). */
-const columnList = listOfText.pipe(stringListField(10));
-/** Most columns attributes_from names: a bound on the request, not an account limit. */
-const MAX_ATTRIBUTE_COLUMNS = 100;
-
-const input = {
-  file_path: optional(z.string().min(1).max(4096)).describe(
-    'Absolute path of a CSV file on this machine; or give csv.',
-  ),
-  csv: optional(z.string().min(1)).describe(
-    'The CSV text, header line first, for small lists; or give file_path.',
-  ),
-  columns: optional(
-    objectField(
-      z.strictObject({
-        phone_number: columnList.optional(),
-        name: columnList.optional(),
-        tags: columnList.optional(),
-      }),
-    ),
-  ).describe(
-    'Columns for each field when the header is not recognised, e.g. {"phone_number": ["Phone 1 - Value"], "name": ["First Name", "Last Name"], "tags": ["Labels"]}.',
-  ),
-  add_tags: optional(
-    // Every uploaded row carries them: past one CSV record of the API, every row would be refused, and a
-    // chunk of 5,000 rows would hold them 5,000 times over.
-    tagListField('add_tags').refine(
-      (tags) => Buffer.byteLength(tags.join(CSV_TAG_SEPARATOR)) < MAX_CSV_RECORD_BYTES,
-      `add_tags is longer than one CSV record the API reads (${MAX_CSV_RECORD_BYTES / 1024} kB): every row would be refused`,
-    ),
-  ).describe('Tags added to every row, e.g. ["expo-2026"].'),
-  attributes_from: optional(stringListField(MAX_ATTRIBUTE_COLUMNS)).describe(
-    'Columns kept as custom attributes, e.g. ["City"] → city; written after the upload.',
-  ),
-  default_country: optional(
-    z
-      .string()
-      .trim()
-      .toUpperCase()
-      .regex(/^[A-Z]{2}$/, {
-        error: 'default_country must be an ISO 3166 country code such as "IN" or "US"',
-      }),
-  ).describe('ISO country (e.g. "IN") for local numbers such as "098765 43210" → +919876543210.'),
-  delimiter: optional(z.enum(['comma', 'semicolon', 'tab'])).describe(
-    'Column separator; detected when left out.',
-  ),
-  dry_run: withDefault(booleanField, false).describe(
-    'Check the file and report what would be imported; upload nothing.',
-  ),
-};
-type ImportArgs = z.output<z.ZodObject<typeof input>>;
-type Pipeline = typeof import('../import/import-csv.js');
+type ImportArgs = z.output<z.ZodObject<typeof ImportInputShape>>;
+type Pipeline = typeof import('../../import/import-csv.js');
 
 export const importContactsCsv = defineTool({
   name: 'import_contacts_csv',
@@ -98,7 +33,7 @@ export const importContactsCsv = defineTool({
     'that contact, so a re-run is safe. Bad rows are reported and not uploaded. dry_run shows which ' +
     'column fed which field and the first rows as they would be sent. Returns counts of created, updated ' +
     'and failed rows, with the first 50 failures.',
-  input,
+  input: ImportInputShape,
   output: ImportOutputShape,
   // Destructive: a row for a number that exists overwrites that contact's name. Idempotent: it upserts by
   // phone number, tags add up and attributes are written only where they differ, so the same import
@@ -127,8 +62,8 @@ export const importContactsCsv = defineTool({
       );
     }
     // The import code (csv-parse, the phone rules) loads with the first import, not at start-up.
-    const pipeline = await import('../import/import-csv.js');
-    const { isKnownRegion } = await import('../vobiz/phone.js');
+    const pipeline = await import('../../import/import-csv.js');
+    const { isKnownRegion } = await import('../../vobiz/phone.js');
     const country = args.default_country;
     if (country !== undefined && !isKnownRegion(country)) {
       return errorResult(
@@ -312,7 +247,7 @@ async function reportUpload(
 ) {
   const { tally } = outcome;
   const hint = countryHint(tally, args.default_country);
-  const stopped = stopReason(outcome) !== undefined;
+  const stopped = uploadStopReason(outcome) !== undefined;
   if (tally.total === 0 && !stopped) return errorResult(`${source.label} has a header but no data rows.`);
   if (tally.valid === 0 && !stopped) {
     return errorResult(

@@ -8,9 +8,9 @@
  * The remote list describes `confirm` with the default threshold: a server set to another one converts
  * as usual too, so that what the model reads is what the server does.
  */
-import type { McpServer, Tool } from './mcp-sdk.js';
-import { DEFAULT_CONFIRM_THRESHOLD } from './settings.js';
-import type { ConfirmSettings } from './tools/confirm.js';
+import type { McpServer, Tool } from './sdk.js';
+import { DEFAULT_CONFIRM_THRESHOLD } from '../settings.js';
+import type { ConfirmSettings } from './confirm.js';
 
 /** Replaced by the build with the JSON of `{ stdio: Tool[], remote: Tool[] }`. */
 declare const __BUILT_TOOL_LIST__: string | undefined;

@@ -12,13 +12,13 @@ import {
   ResourceNotFoundError,
   ResourceTemplate,
   type McpServer,
-} from './mcp-sdk.js';
-import { renderText } from './render.js';
-import { CONTACT_ID_PATTERN } from './vobiz/contract.js';
-import type { VobizClient } from './vobiz/client.js';
-import { VobizHttpError } from './vobiz/errors.js';
-import { toContactRecord } from './tools/contact-output.js';
-import { describeFailure } from './tools/results.js';
+} from './sdk.js';
+import { renderText } from '../render.js';
+import { CONTACT_ID_PATTERN } from '../vobiz/contract.js';
+import type { VobizClient } from '../vobiz/client.js';
+import { VobizHttpError } from '../vobiz/errors.js';
+import { toContactRecord } from './contact-output.js';
+import { describeFailure } from './results.js';
 
 /** How many contacts the resource list offers to pick from: the first page, newest last. */
 const LISTED_CONTACTS = 50;

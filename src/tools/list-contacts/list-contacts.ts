@@ -1,16 +1,16 @@
 import { z } from 'zod';
-import { scanSegment } from '../bulk/segment-scan.js';
-import { isEmptySegment } from '../bulk/segment.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../vobiz/contract.js';
-import type { Contact } from '../vobiz/schemas.js';
+import { scanSegment } from '../../bulk/segment-scan.js';
+import { isEmptySegment } from '../../bulk/segment.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../vobiz/contract.js';
+import type { Contact } from '../../vobiz/schemas.js';
 import {
   ContactTableSchema,
   formatContactLine,
   toContactOutput,
   toContactTable,
   type ContactOutput,
-} from './contact-output.js';
-import { integerField, optional, searchField, tagFilterField } from './fields.js';
+} from '../../mcp/contact-output.js';
+import { integerField, optional, searchField, tagFilterField } from '../../mcp/fields.js';
 import {
   cursorNeedsFilters,
   decodeCursor,
@@ -19,18 +19,18 @@ import {
   MAX_QUERY_CURSOR_LENGTH,
   type ListCursor,
 } from './list-cursor.js';
-import { progressReporter, scanProgress } from './progress.js';
-import { errorResult, failureResult, successResult } from './results.js';
+import { progressReporter, scanProgress } from '../../mcp/progress.js';
+import { errorResult, failureResult, successResult } from '../../mcp/results.js';
 import {
   earlyStopText,
   scanOutput,
   scanOutputOf,
   scanSummary,
-  stopReason,
+  scanStopReason,
   withScanWarnings,
-} from './scan-result.js';
-import { maxScanField, whereField } from './segment-field.js';
-import { defineTool, type ToolCall } from './tool.js';
+} from '../../mcp/scan-result.js';
+import { maxScanField, whereField } from '../../mcp/segment-field.js';
+import { defineTool, type ToolCall } from '../../mcp/tool.js';
 
 const input = {
   page: optional(integerField(1, Number.MAX_SAFE_INTEGER)).describe('Page, from 1.'),
@@ -179,7 +179,7 @@ async function listMatches(args: ListContactsArgs, { context: { client }, extra 
       ? `No matches on page ${query.page}`
       : `Matches ${first}–${query.before + matches.length} (page ${query.page})`;
   // A scan that can go on is paused, not cut short: next_cursor reads on.
-  const reason = stopReason(report);
+  const reason = scanStopReason(report);
   const stopped = hasMore
     ? reason && `Paused: ${reason}.`
     : earlyStopText(report, 'matches after these may be missing', 'search or tag');

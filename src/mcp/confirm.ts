@@ -21,7 +21,7 @@ import {
   type InputRequiredResult,
   type McpServer,
   type RequestStateCodec,
-} from '../mcp-sdk.js';
+} from './sdk.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { logError } from '../log.js';

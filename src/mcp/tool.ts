@@ -14,7 +14,7 @@ import {
   type McpServer,
   type ServerContext,
   type ToolAnswer,
-} from '../mcp-sdk.js';
+} from './sdk.js';
 import { z } from 'zod';
 import type { ConfirmSettings } from './confirm.js';
 import type { ToolContext } from './context.js';

@@ -3,7 +3,7 @@
  * result that says what happened, whether anything changed, and what to do next. One mapping serves
  * every tool, so the same upstream failure always reads the same way.
  */
-import type { CallToolResult } from '../mcp-sdk.js';
+import type { CallToolResult } from './sdk.js';
 import { InvalidContactIdError } from '../vobiz/client.js';
 import { LookupIncompleteError } from '../vobiz/find-contact.js';
 import { failureKind, VobizHttpError } from '../vobiz/errors.js';

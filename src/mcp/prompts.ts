@@ -2,9 +2,9 @@
  * Prompts for the common jobs, so a user can start one from the client's prompt menu and the model
  * follows the safe order: look, dry-run, confirm, then change (and, for a segment, list what it made).
  */
-import type { McpServer } from './mcp-sdk.js';
+import type { McpServer } from './sdk.js';
 import { z } from 'zod';
-import { importContactsCsv, listContacts, listTags, tagContacts } from './tools/index.js';
+import { importContactsCsv, listContacts, listTags, tagContacts } from '../tools/all-tools.js';
 
 export function registerPrompts(server: McpServer, tools: ReadonlySet<string>): void {
   if (tools.has(tagContacts.name) && tools.has(listContacts.name)) {

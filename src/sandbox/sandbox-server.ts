@@ -7,8 +7,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ERROR_CODES, METHOD_NOT_ALLOWED_CODE, RATE_LIMIT_STATUS } from '../vobiz/contract.js';
 import { assertAuthenticated, type SandboxCredentials } from './auth.js';
-import { discardBody } from './body.js';
-import { ClientGoneError, HttpError, newRequestId, notFound } from './errors.js';
+import { discardBody } from './read-body.js';
+import { ClientGoneError, HttpError, newRequestId, notFound } from './http-errors.js';
 import {
   htmlErrorPage,
   isListFault,

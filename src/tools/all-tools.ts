@@ -7,11 +7,11 @@ import { createContact } from './create-contact.js';
 import { deleteContact } from './delete-contact.js';
 import { getContact } from './get-contact.js';
 import { getJob } from './get-job.js';
-import { importContactsCsv } from './import-contacts-csv.js';
-import { listContacts } from './list-contacts.js';
+import { importContactsCsv } from './import-contacts-csv/import-contacts-csv.js';
+import { listContacts } from './list-contacts/list-contacts.js';
 import { listTags } from './list-tags.js';
 import { tagContacts } from './tag-contacts.js';
-import type { ToolDefinition } from './tool.js';
+import type { ToolDefinition } from '../mcp/tool.js';
 import { updateContact } from './update-contact.js';
 
 export {

@@ -41,7 +41,7 @@ function isEarly(stop: string): stop is EarlyStop {
 }
 
 /** Why the scan stopped before the last page, as a clause; undefined when it did not. */
-export function stopReason(report: SegmentScanReport): string | undefined {
+export function scanStopReason(report: SegmentScanReport): string | undefined {
   const read = `${report.scanned} of ${report.total} contacts`;
   switch (report.stop) {
     case 'end':
@@ -90,14 +90,14 @@ function stopAdvice(report: SegmentScanReport, narrow: string): string {
 
 /** "Stopped early: <why> — <consequence>. <what to do>", or '' when the scan read everything it meant to. */
 export function earlyStopText(report: SegmentScanReport, consequence: string, narrow: string): string {
-  const reason = stopReason(report);
+  const reason = scanStopReason(report);
   return reason
     ? `Stopped early: ${reason}${consequence ? ` — ${consequence}` : ''}. ${stopAdvice(report, narrow)}`.trim()
     : '';
 }
 
 export function scanOutputOf(report: SegmentScanReport): ScanOutput {
-  const reason = stopReason(report);
+  const reason = scanStopReason(report);
   return {
     scanned: report.scanned,
     total: report.total,

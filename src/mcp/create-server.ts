@@ -1,16 +1,16 @@
 /**
  * Builds the MCP server: the tools the configuration selects, wired to one Vobiz client.
  */
-import { serveTasks } from './jobs/tasks.js';
-import { McpServer, type ServerContext } from './mcp-sdk.js';
-import packageJson from '../package.json' with { type: 'json' };
+import { serveTasks } from '../jobs/tasks.js';
+import { McpServer, type ServerContext } from './sdk.js';
+import packageJson from '../../package.json' with { type: 'json' };
 import { instructionsFor } from './instructions.js';
 import { registerPrompts } from './prompts.js';
 import { registerContactResource } from './resources.js';
-import { withConfirmArgument } from './tools/confirm.js';
-import type { ToolContext } from './tools/context.js';
-import { getContact, TOOLS } from './tools/index.js';
-import { forRemote, registerTool } from './tools/tool.js';
+import { withConfirmArgument } from './confirm.js';
+import type { ToolContext } from './context.js';
+import { getContact, TOOLS } from '../tools/all-tools.js';
+import { forRemote, registerTool } from './tool.js';
 import { answerToolListFromBuild } from './tool-list.js';
 
 export const SERVER_NAME = packageJson.name;

@@ -7,11 +7,11 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { ApiFilter, ScanPosition } from '../bulk/scan.js';
-import { requiredTags, type Segment } from '../bulk/segment.js';
-import { CONTACT_ID_PATTERN, MAX_PAGE_SIZE } from '../vobiz/contract.js';
-import { searchField, tagFilterField } from './fields.js';
-import { whereField } from './segment-field.js';
+import type { ApiFilter, ScanPosition } from '../../bulk/scan.js';
+import { requiredTags, type Segment } from '../../bulk/segment.js';
+import { CONTACT_ID_PATTERN, MAX_PAGE_SIZE } from '../../vobiz/contract.js';
+import { searchField, tagFilterField } from '../../mcp/fields.js';
+import { whereField } from '../../mcp/segment-field.js';
 
 /** Longest cursor accepted. */
 export const MAX_CURSOR_LENGTH = 64 * 1024;

@@ -8,7 +8,7 @@ import {
   PAYLOAD_TOO_LARGE_CODE,
   UNSUPPORTED_MEDIA_TYPE_STATUS,
 } from '../vobiz/contract.js';
-import { badRequest, ClientGoneError, HttpError } from './errors.js';
+import { badRequest, ClientGoneError, HttpError } from './http-errors.js';
 
 export type JsonObject = Record<string, unknown>;
 

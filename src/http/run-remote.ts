@@ -5,8 +5,8 @@
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { logInfo } from '../log.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
-import { SERVER_NAME, SERVER_VERSION } from '../server.js';
-import { startRemoteServer } from './server.js';
+import { SERVER_NAME, SERVER_VERSION } from '../mcp/create-server.js';
+import { startRemoteServer } from './http-server.js';
 
 export interface HttpCliOptions {
   sandbox: boolean;
