@@ -50,6 +50,8 @@ export class Job {
     readonly tool: string,
     work: (job: Job) => Promise<ToolAnswer>,
     now: () => number,
+    /** The id of the request that started it, for the logs. */
+    readonly origin?: string,
   ) {
     this.startedAt = now();
     this.updatedAt = this.startedAt;
@@ -145,6 +147,8 @@ export interface JobRegistryOptions {
   /** How long an ended job can still be asked for. */
   keepMs?: number;
   now?: () => number;
+  /** Told as each job ends (remote mode's metrics and job logs, ops/). */
+  onEnded?: (job: Job) => void;
 }
 
 export const DEFAULT_MAX_JOBS = 100;
@@ -155,15 +159,22 @@ export class JobRegistry {
   private readonly maxJobs: number;
   readonly keepMs: number;
   private readonly now: () => number;
+  private readonly onEnded: ((job: Job) => void) | undefined;
 
   constructor(options: JobRegistryOptions = {}) {
     this.maxJobs = options.maxJobs ?? DEFAULT_MAX_JOBS;
     this.keepMs = options.keepMs ?? DEFAULT_JOB_KEEP_MS;
     this.now = options.now ?? Date.now;
+    this.onEnded = options.onEnded;
   }
 
   /** A new job running `work`, or why none can start (every place is taken by a running job). */
-  start(owner: string, tool: string, work: (job: Job) => Promise<ToolAnswer>): Job | { refused: string } {
+  start(
+    owner: string,
+    tool: string,
+    work: (job: Job) => Promise<ToolAnswer>,
+    origin?: string,
+  ): Job | { refused: string } {
     this.prune();
     if (this.jobs.size >= this.maxJobs) {
       return {
@@ -172,8 +183,10 @@ export class JobRegistry {
           'Wait for one to end (get_job) or cancel one (cancel_job), then call again.',
       };
     }
-    const job = new Job(owner, tool, work, this.now);
+    const job = new Job(owner, tool, work, this.now, origin);
     this.jobs.set(job.id, job);
+    const onEnded = this.onEnded;
+    if (onEnded) void job.settled.then(() => onEnded(job));
     return job;
   }
 
@@ -198,6 +211,13 @@ export class JobRegistry {
 
   get size(): number {
     return this.jobs.size;
+  }
+
+  /** The jobs kept, by state (metrics). */
+  countByState(): Record<JobState, number> {
+    const counts: Record<JobState, number> = { running: 0, done: 0, failed: 0, cancelled: 0 };
+    for (const job of this.jobs.values()) counts[job.state] += 1;
+    return counts;
   }
 
   /** Drops jobs ended more than keepMs ago and, when full, the ended ones that ended first. */

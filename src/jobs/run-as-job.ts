@@ -19,6 +19,8 @@ export interface JobSettings {
   budgetMs: number;
   /** Told of a job that outlives its call: remote mode keeps the call's client open until it settles. */
   retain?: (settled: Promise<unknown>) => void;
+  /** The id of the request whose calls start jobs here, for the logs. */
+  origin?: string;
 }
 
 export const jobOutput = z
@@ -46,29 +48,33 @@ export async function runAsJob(
 ): Promise<ToolAnswer> {
   const callerToken = extra._meta?.progressToken;
   let attached = true;
-  const started = jobs.registry.start(jobs.owner, tool, (job) =>
-    work({
-      ...extra,
-      signal: job.signal,
-      _meta: { ...extra._meta, progressToken: callerToken ?? UNASKED },
-      notify: async (notification) => {
-        if (isSpecType.ProgressNotification(notification)) {
-          const { progress, total, message } = notification.params;
-          job.reportProgress({
-            done: progress,
-            ...(total !== undefined && { total }),
-            ...(message !== undefined && { message }),
-          });
-          if (!attached || callerToken === undefined) return;
-          return extra.notify({
-            ...notification,
-            params: { ...notification.params, progressToken: callerToken },
-          });
-        }
-        // Once the call has answered, nothing more can be sent on its behalf.
-        if (attached) return extra.notify(notification);
-      },
-    }),
+  const started = jobs.registry.start(
+    jobs.owner,
+    tool,
+    (job) =>
+      work({
+        ...extra,
+        signal: job.signal,
+        _meta: { ...extra._meta, progressToken: callerToken ?? UNASKED },
+        notify: async (notification) => {
+          if (isSpecType.ProgressNotification(notification)) {
+            const { progress, total, message } = notification.params;
+            job.reportProgress({
+              done: progress,
+              ...(total !== undefined && { total }),
+              ...(message !== undefined && { message }),
+            });
+            if (!attached || callerToken === undefined) return;
+            return extra.notify({
+              ...notification,
+              params: { ...notification.params, progressToken: callerToken },
+            });
+          }
+          // Once the call has answered, nothing more can be sent on its behalf.
+          if (attached) return extra.notify(notification);
+        },
+      }),
+    jobs.origin,
   );
   if ('refused' in started) return { isError: true, content: [{ type: 'text', text: started.refused }] };
   const job = started;

@@ -8,7 +8,7 @@ import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { linkedController } from './abort.js';
 import { IMPORT_FILE_FIELD, IMPORT_UPSERTS_BY_PHONE } from './contract.js';
-import { contactPath } from './paths.js';
+import { contactPath, routeOf } from './paths.js';
 import {
   deadlineError,
   parseErrorResponse,
@@ -18,7 +18,7 @@ import {
   toNetworkError,
   tooLargeError,
 } from './answers.js';
-import { VobizCancelledError, VobizHttpError } from './errors.js';
+import { VobizCancelledError, VobizHttpError, VobizNetworkError } from './errors.js';
 import { AccountPace, INTERACTIVE_PRIORITY, type PaceSignal } from './pace.js';
 import {
   DEFAULT_RETRY_POLICY,
@@ -68,6 +68,31 @@ export interface VobizClientOptions {
   pace?: AccountPace;
   /** The most requests in flight at once when the client makes its own pace (VOBIZ_CONCURRENCY). */
   concurrency?: number;
+  /** Told of every attempt's answer and every retry: remote mode's metrics and request logs (ops/). */
+  observer?: UpstreamObserver;
+  /**
+   * Headers sent with every request besides the client's own (`x-request-id`, `traceparent`): they
+   * cannot replace an auth header or the content type.
+   */
+  headers?: Readonly<Record<string, string>>;
+}
+
+/** What an attempt came to, for an UpstreamObserver: never a body, a header value or a credential. */
+export interface UpstreamAnswer {
+  method: string;
+  /** The route, ids replaced by `:id` (routeOf): one label per route, not per contact. */
+  route: string;
+  /** The HTTP status, or how the attempt failed without one. */
+  status: number | 'network' | 'timeout' | 'cancelled';
+  seconds: number;
+  /** The API's id of the request (`x-request-id` header, or `requestId` in an error body). */
+  requestId?: string;
+}
+
+export interface UpstreamObserver {
+  answered(answer: UpstreamAnswer): void;
+  /** A failed attempt is about to be retried after `delayMs`. */
+  retrying(retry: { method: string; route: string; status: UpstreamAnswer['status']; delayMs: number }): void;
 }
 
 export interface CallOptions {
@@ -135,6 +160,8 @@ export class VobizClient {
   /** The `Date` of the latest answer and when it arrived: how far the API's clock is from ours. */
   private lastDate: { header: string; receivedAt: number } | undefined;
   readonly pace: AccountPace;
+  private readonly observer: UpstreamObserver | undefined;
+  private readonly extraHeaders: Readonly<Record<string, string>>;
 
   constructor(options: VobizClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -149,6 +176,8 @@ export class VobizClient {
     this.dispatcher = options.dispatcher;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.pace = options.pace ?? new AccountPace({ ceiling: options.concurrency ?? DEFAULT_CONCURRENCY });
+    this.observer = options.observer;
+    this.extraHeaders = options.headers ?? {};
     // Every request in flight listens to it (abort.ts): a bulk tool's 16 or 32 at once is the design,
     // not the leak Node warns of on stderr past 10.
     setMaxListeners(0, this.closing.signal);
@@ -269,12 +298,25 @@ export class VobizClient {
               ? new VobizCancelledError()
               : error;
           });
+      const observer = this.observer;
+      const onRetry =
+        observer === undefined
+          ? options.onRetry
+          : (event: RetryEvent) => {
+              observer.retrying({
+                method,
+                route: routeOf(path),
+                status: statusOf(event.error),
+                delayMs: event.delayMs,
+              });
+              options.onRetry?.(event);
+            };
       return await withRetries(paced, {
         policy: this.retryPolicy,
         safety: requestSafety(method, options.repeatable),
         signal: call.signal,
         deadline,
-        ...(options.onRetry && { onRetry: options.onRetry }),
+        ...(onRetry && { onRetry }),
         ...(settle && { settle: settle as Settle<T | undefined> }),
       });
     } finally {
@@ -307,10 +349,20 @@ export class VobizClient {
       Math.min(this.timeoutMs, remainingMs),
     );
     const headers: Record<string, string> = {
+      ...this.extraHeaders,
       accept: 'application/json',
       'user-agent': USER_AGENT,
       ...this.authHeaders,
     };
+    const started = performance.now();
+    const report = (status: UpstreamAnswer['status'], requestId?: string) =>
+      this.observer?.answered({
+        method,
+        route: routeOf(path),
+        status,
+        seconds: (performance.now() - started) / 1000,
+        ...(requestId !== undefined && { requestId }),
+      });
     const undici = await loadUndici();
     // One keep-alive pool per client: an agent calling tools in a loop reuses warm connections.
     // As many connections as the pace lets requests fly at once, so that none waits for a socket.
@@ -341,7 +393,11 @@ export class VobizClient {
       if (typeof date === 'string') this.lastDate = { header: date, receivedAt: Date.now() };
       text = await readBounded(response.body, responseHeaders['content-length'], this.maxResponseBytes);
     } catch (error) {
-      if (error instanceof ResponseTooLargeError) throw tooLargeError(status!, method, path, error.limit);
+      if (error instanceof ResponseTooLargeError) {
+        report(status!, headerRequestId(responseHeaders!));
+        throw tooLargeError(status!, method, path, error.limit);
+      }
+      report(cancel.aborted ? 'cancelled' : timedOut ? 'timeout' : 'network');
       if (cancel.aborted) throw new VobizCancelledError();
       if (timedOut && cutByDeadline) throw deadlineError();
       settle({ kind: 'other' });
@@ -352,11 +408,13 @@ export class VobizClient {
     }
 
     if (status >= 200 && status < 300) {
+      report(status, headerRequestId(responseHeaders));
       settle({ kind: 'clean' });
       if (schema === null) return undefined;
       return parseSuccess(schema, status, text, method, path);
     }
     const error = parseErrorResponse(status, responseHeaders, text);
+    report(status, plainRequestId(error.details.requestId) ?? headerRequestId(responseHeaders));
     settle(paceSignalOf(error, this.retryPolicy.maxDelayMs));
     throw error;
   }
@@ -374,6 +432,23 @@ function paceSignalOf(error: VobizHttpError, maxHoldMs: number): PaceSignal {
     return { kind: 'rate_limited', retryAfterMs: asked > maxHoldMs ? 0 : asked };
   }
   return error.status >= 500 ? { kind: 'other' } : { kind: 'clean' };
+}
+
+/** The API's id of a request, from its answer's `x-request-id` header. */
+function headerRequestId(headers: Record<string, string | string[] | undefined>): string | undefined {
+  return plainRequestId(headers['x-request-id']);
+}
+
+/** A request id the API sent, when it is a plain short token: anything else is not logged as one. */
+function plainRequestId(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[\w.:-]{1,128}$/.test(value) ? value : undefined;
+}
+
+/** How a failed attempt is labelled in metrics: its status, or the kind of failure without one. */
+function statusOf(error: unknown): UpstreamAnswer['status'] {
+  if (error instanceof VobizHttpError) return error.status;
+  if (error instanceof VobizNetworkError) return error.kind === 'timeout' ? 'timeout' : 'network';
+  return 'cancelled';
 }
 
 /**

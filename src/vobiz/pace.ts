@@ -173,6 +173,18 @@ export class AccountPaces {
     private readonly maxAccounts = 1_000,
   ) {}
 
+  /** Requests of all accounts waiting for room and in flight, and how many accounts are known (metrics). */
+  load(): { waiting: number; inFlight: number; accounts: number } {
+    let waiting = 0;
+    let inFlight = 0;
+    for (const pace of this.paces.values()) {
+      const load = pace.load;
+      waiting += load.waiting;
+      inFlight += load.inFlight;
+    }
+    return { waiting, inFlight, accounts: this.paces.size };
+  }
+
   for(key: string): AccountPace {
     const known = this.paces.get(key);
     if (known) {
