@@ -21,7 +21,7 @@ import { BodyBudget } from './body.js';
 import { RunningRequests } from './calls.js';
 import { credentialSecret } from './caller.js';
 import { toolSettingsFrom } from '../tools/context.js';
-import { JobRegistry } from '../jobs/registry.js';
+import { DEFAULT_JOB_KEEP_MS, JobRegistry } from '../jobs/registry.js';
 import { AccountPaces } from '../vobiz/pace.js';
 import { handleMcp, type EndpointContext } from './endpoint.js';
 import { checkEndpointToken, HostGuard, isLoopbackAddress } from './guard.js';
@@ -95,14 +95,33 @@ export async function startRemoteServer({ config }: RemoteServerOptions): Promis
     queueLength: settings.queueLength,
     queueWaitMs: settings.queueWaitMs,
   });
-  const paces = new AccountPaces({ ceiling: config.bulkConcurrency });
+  // Several instances as one: loaded only when asked for.
+  const cluster =
+    settings.redisUrl === undefined
+      ? undefined
+      : await (
+          await import('../cluster/cluster.js')
+        ).startCluster({
+          redisUrl: settings.redisUrl,
+          keepJobsMs: DEFAULT_JOB_KEEP_MS,
+          requestTimeoutMs: config.timeoutMs,
+        });
+  const paces = new AccountPaces(
+    { ceiling: config.bulkConcurrency },
+    undefined,
+    cluster && ((account, options) => cluster.pace(account, options)),
+  );
   // Jobs end long after start-up: `ops` is there by then.
-  const jobs = new JobRegistry({ onEnded: (job) => ops.jobEnded(job) });
+  const jobs = new JobRegistry({
+    onEnded: (job) => ops.jobEnded(job),
+    ...(cluster && { store: cluster.jobs }),
+  });
   const ops = new Operations({
     sources: {
       requests: () => ({ running: admissions.running, waiting: admissions.waiting }),
       upstream: () => paces.load(),
       jobs,
+      ...(cluster && { redisUp: () => cluster.link.up }),
     },
     ...(logger && { logger }),
   });
@@ -129,7 +148,8 @@ export async function startRemoteServer({ config }: RemoteServerOptions): Promis
     paces,
     jobs,
     ops,
-    salt: randomBytes(16).toString('hex'),
+    // Shared by the instances with Redis, so that they name an account alike (its pace, its jobs).
+    salt: cluster?.salt ?? randomBytes(16).toString('hex'),
     jsonResponse: settings.jsonResponse,
     draining: () => draining,
     onRequestEnd: () => {
@@ -215,6 +235,7 @@ export async function startRemoteServer({ config }: RemoteServerOptions): Promis
     await stopped;
     // Past the grace period, writes still in flight to the API are cut too.
     await (drained ? agent.close() : agent.destroy()).catch(() => undefined);
+    await cluster?.close();
     return { drained };
   };
 

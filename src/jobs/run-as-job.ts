@@ -8,7 +8,7 @@
 import { isSpecType, type CallToolResult, type ToolAnswer } from '../mcp-sdk.js';
 import { z } from 'zod';
 import type { ToolExtra } from '../tools/tool.js';
-import type { Job, JobRegistry } from './registry.js';
+import type { Job, JobRegistry, JobView } from './registry.js';
 import { declaresTasks, taskHandle } from './tasks.js';
 
 export interface JobSettings {
@@ -109,7 +109,7 @@ export function runningResult(job: Job, budgetMs: number): CallToolResult {
  * which count what it is doing now (a scan's pages, then the writes); `done`/`total` of the structured
  * status count both phases together.
  */
-export function describeJob(job: Job): string {
+export function describeJob(job: JobView): string {
   const { done, total, message } = job.progress;
   const where = message ?? (total !== undefined ? `${done} of ${total} done` : `${done} done`);
   return `Job ${job.id} (${job.tool}) is ${job.state}: ${where}.`;

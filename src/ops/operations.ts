@@ -15,7 +15,7 @@
  * reveals nothing. No argument, result, contact field, CSV cell or credential is ever a field.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCRequest } from '../mcp-sdk.js';
 import type { Job } from '../jobs/registry.js';
 import { logInfo } from '../log.js';
 import type { ToolObserver } from '../tools/context.js';

@@ -19,7 +19,7 @@ import {
   tooLargeError,
 } from './answers.js';
 import { VobizCancelledError, VobizHttpError, VobizNetworkError } from './errors.js';
-import { AccountPace, INTERACTIVE_PRIORITY, type PaceSignal } from './pace.js';
+import { AccountPace, INTERACTIVE_PRIORITY, type Pace, type PaceSignal } from './pace.js';
 import {
   DEFAULT_RETRY_POLICY,
   requestSafety,
@@ -65,7 +65,7 @@ export interface VobizClientOptions {
    * The account's pace (pace.ts), shared by every client of the account in the process; by default the
    * client makes its own, with `concurrency` as its ceiling.
    */
-  pace?: AccountPace;
+  pace?: Pace;
   /** The most requests in flight at once when the client makes its own pace (VOBIZ_CONCURRENCY). */
   concurrency?: number;
   /** Told of every attempt's answer and every retry: remote mode's metrics and request logs (ops/). */
@@ -159,7 +159,7 @@ export class VobizClient {
   private readonly maxResponseBytes: number;
   /** The `Date` of the latest answer and when it arrived: how far the API's clock is from ours. */
   private lastDate: { header: string; receivedAt: number } | undefined;
-  readonly pace: AccountPace;
+  readonly pace: Pace;
   private readonly observer: UpstreamObserver | undefined;
   private readonly extraHeaders: Readonly<Record<string, string>>;
 
