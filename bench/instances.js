@@ -23,10 +23,10 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { startSandbox } from '../dist/sandbox/index.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
-const RATE = Number(process.env.BENCH_RATE ?? 200);
-const BURST = Number(process.env.BENCH_BURST ?? 50);
+const RATE = Number(process.env.BENCH_RATE ?? 100);
+const BURST = Number(process.env.BENCH_BURST ?? 25);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
-const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 400);
+const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 300);
 /** The floors: the shared set-up keeps 429s under this share of its requests ... */
 const MAX_RATE_LIMITED_SHARE = 0.1;
 /** ... and serves at least this share of what one instance doing all the work serves. */

@@ -10,7 +10,8 @@
  *   account's order of sending.
  * - Release (one script): the lease dropped and the answer applied to the window, as AccountPace does:
  *   slow start until the first 429; a 429 of a request sent after the last cut halves the window and
- *   holds the account; clean answers grow it by one per window.
+ *   holds the account; clean answers grow it by one per window, no more often than once per the longest
+ *   Retry-After asked for. (Keep the two in step: pace.ts is the reference.)
  * - A lease expires after the longest a request can take (VOBIZ_TIMEOUT_MS and a margin): an instance
  *   that died holding leases gives them back by itself.
  *
@@ -60,16 +61,26 @@ return {1, sent, window}
 /** KEYS: state hash, leases zset. ARGV: lease id, kind, retry-after ms, request number, ceiling, initial. */
 const RELEASE = `
 redis.call('ZREM', KEYS[2], ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local kind = ARGV[2]
 local window = tonumber(redis.call('HGET', KEYS[1], 'window')) or tonumber(ARGV[6])
 local ceiling = tonumber(ARGV[5])
 if kind == 'clean' then
   if window < ceiling then
-    if redis.call('HGET', KEYS[1], 'slowStart') == '1' then
+    local grow = true
+    if redis.call('HGET', KEYS[1], 'slowStart') ~= '1' then
+      if redis.call('HINCRBY', KEYS[1], 'cleanSinceGrowth', 1) < window then
+        grow = false
+      else
+        local grownAt = tonumber(redis.call('HGET', KEYS[1], 'grownAt')) or 0
+        local probe = tonumber(redis.call('HGET', KEYS[1], 'probeIntervalMs')) or 0
+        if now - grownAt < probe then grow = false end
+      end
+    end
+    if grow then
       window = window + 1
-    elseif redis.call('HINCRBY', KEYS[1], 'cleanSinceGrowth', 1) >= window then
-      window = window + 1
-      redis.call('HSET', KEYS[1], 'cleanSinceGrowth', 0)
+      redis.call('HSET', KEYS[1], 'cleanSinceGrowth', 0, 'grownAt', now)
     end
   end
 elseif kind == 'rate_limited' then
@@ -82,9 +93,9 @@ elseif kind == 'rate_limited' then
     window = math.max(1, math.floor(window / 2))
   end
   local ms = tonumber(ARGV[3])
+  local probe = tonumber(redis.call('HGET', KEYS[1], 'probeIntervalMs')) or 0
+  redis.call('HSET', KEYS[1], 'probeIntervalMs', math.max(probe, ms), 'grownAt', now)
   if ms > 0 then
-    local t = redis.call('TIME')
-    local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
     local hold = tonumber(redis.call('HGET', KEYS[1], 'holdUntil')) or 0
     if now + ms > hold then redis.call('HSET', KEYS[1], 'holdUntil', now + ms) end
   end

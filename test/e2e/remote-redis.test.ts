@@ -149,11 +149,12 @@ describe.skipIf(!redisAvailable())('several instances on Redis', () => {
   });
 
   it('two instances on one account stay under its rate limit together', async () => {
-    // The figures of bench/instances.js: alone, each instance would find the rate by itself (~14% 429).
-    const PER_INSTANCE = 400;
+    // bench/instances.js's set-up: there two instances each on its own had ~14% answered 429 (and
+    // writes failed after their retries); one instance doing all the work ~7%.
+    const PER_INSTANCE = 300;
     await seed('rate-a', PER_INSTANCE);
     await seed('rate-b', PER_INSTANCE);
-    sandbox.setNetwork({ latencyMs: 50, rateLimit: { perSecond: 200, burst: 50 } });
+    sandbox.setNetwork({ latencyMs: 50, rateLimit: { perSecond: 100, burst: 25 } });
     const a = await instance({ VOBIZ_CONCURRENCY: '32' });
     const b = await instance({ VOBIZ_CONCURRENCY: '32' });
     sandbox.resetStats();
