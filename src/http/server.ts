@@ -26,7 +26,7 @@ import { AccountPaces } from '../vobiz/pace.js';
 import { handleMcp, type EndpointContext } from './endpoint.js';
 import { checkEndpointToken, HostGuard, isLoopbackAddress } from './guard.js';
 import { METRICS_PATH, Operations } from '../ops/operations.js';
-import { startJsonLogging } from '../ops/json-log.js';
+import { jsonLogger } from '../ops/json-log.js';
 import { JSON_HEADERS, sendError } from './reply.js';
 import { SessionIds } from './session.js';
 
@@ -79,7 +79,7 @@ export async function startRemoteServer({ config }: RemoteServerOptions): Promis
   registerSecret(settings.token);
   registerSecret(settings.sessionSecret);
   setDebugLogging(config.debug);
-  const logger = config.logFormat === 'text' ? undefined : startJsonLogging();
+  const logger = config.logFormat === 'text' ? undefined : jsonLogger();
   const operator = config.credentials;
   if (operator) registerSecret(credentialSecret(operator));
 

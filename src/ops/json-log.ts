@@ -10,19 +10,26 @@ import { SERVER_NAME } from '../server.js';
 
 export type JsonLogger = Logger;
 
-let started: JsonLogger | undefined;
+let logger: JsonLogger | undefined;
 
-/** A logger writing JSON lines to stderr, and log.ts's messages turned into such lines too; once a process. */
-export function startJsonLogging(): JsonLogger {
-  if (started) return started;
-  const logger = pino(
+/** The process's logger writing JSON lines to stderr (remote mode's request and job lines). */
+export function jsonLogger(): JsonLogger {
+  logger ??= pino(
     { base: { name: SERVER_NAME }, messageKey: 'msg' },
     { write: (line: string) => void process.stderr.write(redact(line)) },
   );
-  setLogSink({
-    info: (message) => logger.info(message),
-    error: (message, detail) => logger.error(detail === undefined ? {} : { error: detail }, message),
-  });
-  started = logger;
   return logger;
+}
+
+/**
+ * log.ts's messages as JSON lines too, for the rest of the process: the CLI's choice (VOBIZ_LOG_FORMAT),
+ * not a server's, so that a server started inside another program leaves its logging alone.
+ */
+export function startJsonLogging(): JsonLogger {
+  const json = jsonLogger();
+  setLogSink({
+    info: (message) => json.info(message),
+    error: (message, detail) => json.error(detail === undefined ? {} : { error: detail }, message),
+  });
+  return json;
 }
