@@ -123,6 +123,8 @@ export class SharedPace implements Pace {
   private readonly keys: [string, string];
   private readonly initial: number;
   private inFlight = 0;
+  /** Answers being written to Redis. */
+  private releasing = 0;
   private lastWindow: number;
   private wake: (() => void) | undefined;
   private readonly counts = { sent: 0, rateLimited: 0 };
@@ -168,7 +170,8 @@ export class SharedPace implements Pace {
   }
 
   get idle(): boolean {
-    return this.gate.size === 0 && this.gate.pending === 0 && this.inFlight === 0 && this.own.idle;
+    const shared = this.gate.size === 0 && this.gate.pending === 0 && this.inFlight === 0;
+    return shared && this.releasing === 0 && this.own.idle;
   }
 
   /** The shared window as last seen, and this instance's own counts. */
@@ -209,6 +212,7 @@ export class SharedPace implements Pace {
 
   private async release(lease: Lease, answer: PaceSignal): Promise<void> {
     const retryAfterMs = answer.kind === 'rate_limited' ? Math.round(answer.retryAfterMs) : 0;
+    this.releasing += 1;
     const window = await this.link.attempt(
       (redis) =>
         redis.eval(
@@ -223,6 +227,7 @@ export class SharedPace implements Pace {
           this.initial,
         ) as Promise<number>,
     );
+    this.releasing -= 1;
     if (window !== undefined) this.lastWindow = window;
     this.wake?.();
   }

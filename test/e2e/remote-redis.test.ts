@@ -7,7 +7,7 @@
 import type { Client, CallToolResult } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { textOf } from './harness.js';
+import { textOf, type JobStatus, type TagResult } from './harness.js';
 import { redisAvailable, startRedis, type RedisServer } from './redis-harness.js';
 import {
   call,
@@ -23,19 +23,6 @@ const CONTACTS = 120;
 /** Requests of the account in flight at most: 120 writes take 30 round trips, past the budget. */
 const CEILING = 4;
 const ROUND_TRIP_MS = 100;
-
-interface JobStatus {
-  id: string;
-  state: string;
-  done: number;
-  total?: number;
-}
-interface TagResult {
-  matched: number;
-  changed: number;
-  unchanged: number;
-  failed: number;
-}
 
 const jobOf = (result: CallToolResult) => (result.structuredContent as { job?: JobStatus }).job;
 
