@@ -36,6 +36,10 @@ export interface HttpSettings {
   jsonResponse: boolean;
   /** How long SIGTERM waits for in-flight calls before closing their connections. */
   shutdownGraceMs: number;
+  /** Serve `GET /metrics` (ops/metrics.ts). */
+  metrics: boolean;
+  /** The store shared by the instances (jobs, paces); undefined: each instance on its own. */
+  redisUrl: string | undefined;
 }
 
 export interface Config {
@@ -61,6 +65,8 @@ export interface Config {
   importChunkRows: number;
   importConcurrency: number;
   debug: boolean;
+  /** VOBIZ_LOG_FORMAT; undefined: the mode's default (json with --http, text over stdio). */
+  logFormat: 'json' | 'text' | undefined;
   http: HttpSettings;
 }
 
@@ -130,6 +136,7 @@ export function loadConfig(
     importChunkRows: vars.VOBIZ_IMPORT_CHUNK_ROWS,
     importConcurrency: vars.VOBIZ_IMPORT_CONCURRENCY,
     debug: vars.VOBIZ_DEBUG,
+    logFormat: vars.VOBIZ_LOG_FORMAT,
     http: {
       port: vars.MCP_HTTP_PORT,
       host: vars.MCP_HTTP_HOST,
@@ -145,6 +152,8 @@ export function loadConfig(
       sessionSecret: vars.MCP_HTTP_SESSION_SECRET,
       jsonResponse: vars.MCP_HTTP_JSON_RESPONSE,
       shutdownGraceMs: vars.MCP_HTTP_SHUTDOWN_GRACE_MS,
+      metrics: vars.MCP_HTTP_METRICS,
+      redisUrl: vars.REDIS_URL,
     },
   };
 }

@@ -108,7 +108,19 @@ function holdsSecret(value: unknown, active: readonly string[]): boolean {
   return false;
 }
 
+/** Where logInfo and logError write instead of plain lines: JSON lines (ops/json-log.ts, VOBIZ_LOG_FORMAT). */
+export interface LogSink {
+  info(message: string): void;
+  error(message: string, detail?: string): void;
+}
+let sink: LogSink | undefined;
+
+export function setLogSink(next: LogSink | undefined): void {
+  sink = next;
+}
+
 export function logInfo(message: string): void {
+  if (sink) return sink.info(message);
   process.stderr.write(`${redact(`[vobiz-contacts-mcp] ${message}`)}\n`);
 }
 
@@ -120,6 +132,8 @@ export function setDebugLogging(on: boolean): void {
 }
 
 export function logError(message: string, error?: unknown): void {
-  const detail = error instanceof Error ? `: ${debug ? (error.stack ?? error.message) : error.message}` : '';
+  const text = error instanceof Error ? (debug ? (error.stack ?? error.message) : error.message) : undefined;
+  if (sink) return sink.error(message, text);
+  const detail = text === undefined ? '' : `: ${text}`;
   process.stderr.write(`${redact(`[vobiz-contacts-mcp] error: ${message}${detail}`)}\n`);
 }

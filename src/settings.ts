@@ -224,6 +224,14 @@ export const EnvSchema = z.object({
     group: 'account',
     doc: '`true`: log the stack trace with each unexpected error (on stderr, redacted)',
   }),
+  VOBIZ_LOG_FORMAT: documented(
+    z.enum(['json', 'text'], { error: 'VOBIZ_LOG_FORMAT must be json or text' }).optional(),
+    {
+      group: 'account',
+      doc: 'what goes to stderr: `json`, one JSON object per line (pino; in remote mode one line per request and per background job, with its request id); `text`, lines for a person to read',
+      default: '`json` with `--http`, `text` over stdio',
+    },
+  ),
   MCP_HTTP_PORT: documented(intVar('MCP_HTTP_PORT (or --port)', 0, 65_535, 3000), {
     group: 'remote',
     doc: 'as `--port` (the flag wins)',
@@ -290,6 +298,25 @@ export const EnvSchema = z.object({
     group: 'remote',
     doc: 'how long SIGTERM waits for in-flight calls',
   }),
+  MCP_HTTP_METRICS: documented(
+    z
+      .enum(['true', 'false', '1', '0'], { error: 'MCP_HTTP_METRICS must be true or false' })
+      .default('true')
+      .transform((value) => value === 'true' || value === '1'),
+    {
+      group: 'remote',
+      doc: '`GET /metrics` on the same port, in the Prometheus text format: behind `MCP_HTTP_TOKEN` when it is set (scrape with `Authorization: Bearer <token>`), not behind the `Host` check (scrapers use the address); `false` turns it off',
+      default: 'true',
+    },
+  ),
+  REDIS_URL: documented(
+    z.url({ protocol: /^rediss?$/, error: 'REDIS_URL must be a redis:// or rediss:// URL' }).optional(),
+    {
+      group: 'remote',
+      doc: 'run several instances as one: background jobs (`get_job`/`cancel_job` through any instance) and each account’s request pace are shared through this Redis; without it each instance keeps its own. Losing Redis degrades to the instance’s own state, with one log line',
+      default: '—',
+    },
+  ),
 });
 
 /** Every setting with its documentation, in the order of the table, for the generated docs. */

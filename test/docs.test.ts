@@ -19,7 +19,9 @@ describe.each(GENERATED_PAGES.map((page) => [page.path, page] as const))('%s', (
 
 it('documents every variable the loader reads, and the loader reads every one it documents', async () => {
   const source = await readFile(new URL('../src/settings.ts', import.meta.url), 'utf8');
-  const read = [...new Set(source.match(/\b(?:VOBIZ|MCP_HTTP)_[A-Z_]+(?=: documented)/g))].sort();
+  const read = [
+    ...new Set(source.match(/\b(?:(?:VOBIZ|MCP_HTTP)_[A-Z_]+|REDIS_URL)(?=: documented)/g)),
+  ].sort();
   expect(
     settingsReference()
       .map((s) => s.name)
@@ -38,7 +40,9 @@ it('shows each setting with the default the loader really applies', () => {
     if (!schema) throw new Error(`${setting.name} is not in the table`);
     const value = defaultOf(schema);
     if (value === undefined) {
-      expect(setting.default, setting.name).toMatch(/^(—|all|the working directory.*|random per process)$/);
+      expect(setting.default, setting.name).toMatch(
+        /^(—|all|the working directory.*|random per process|`json` with `--http`, `text` over stdio)$/,
+      );
     } else if (Array.isArray(value)) {
       expect(value, setting.name).toEqual([]);
     } else {

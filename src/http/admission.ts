@@ -87,6 +87,13 @@ export class Admissions {
     return this.total;
   }
 
+  /** Requests waiting for a slot of their caller's (metrics). */
+  get waiting(): number {
+    let waiting = 0;
+    for (const state of this.callers.values()) waiting += state.waiting.length;
+    return waiting;
+  }
+
   private releaser(key: string, state: CallerState): () => void {
     return once(() => {
       const next = state.waiting.shift();

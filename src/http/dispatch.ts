@@ -38,6 +38,7 @@ import type { RunningRequests } from './calls.js';
 import { credentialSecret } from './caller.js';
 import type { Config } from '../config.js';
 import { writeResponse } from './reply.js';
+import type { Operations } from '../ops/operations.js';
 
 export interface DispatchContext {
   config: Config;
@@ -51,6 +52,8 @@ export interface DispatchContext {
   paces: AccountPaces;
   /** Jobs of every account, each found only by its own (jobs/registry.ts). */
   jobs: JobRegistry;
+  /** Metrics and request logs (ops/operations.ts). */
+  ops?: Operations;
 }
 
 export interface Caller {
@@ -72,10 +75,18 @@ export async function dispatch(
 ): Promise<void> {
   const { config } = context;
   const pace = context.paces.for(caller.account);
-  const client = vobizClientFrom(config, caller.credentials, { dispatcher: context.agent, pace });
+  const hooks = context.ops?.forRequest(req, message, caller.account);
+  const client = vobizClientFrom(config, caller.credentials, {
+    dispatcher: context.agent,
+    pace,
+    ...hooks?.client,
+  });
   // A job that outlives this request keeps its client: the client is closed once the last one settles.
   const retained: Promise<unknown>[] = [];
-  const jobs = jobSettingsFrom(config, context.jobs, caller.account, (settled) => retained.push(settled));
+  const jobs = {
+    ...jobSettingsFrom(config, context.jobs, caller.account, (settled) => retained.push(settled)),
+    ...(hooks && { origin: hooks.origin }),
+  };
   const own = [credentialSecret(caller.credentials)];
 
   let server: McpServer | undefined;
@@ -84,7 +95,7 @@ export async function dispatch(
   const build = (era: 'legacy' | 'modern'): McpServer => {
     const confirm = confirmFor(era, context.toolContext.confirm);
     server = createServer(
-      { ...context.toolContext, era, confirm, client, jobs },
+      { ...context.toolContext, era, confirm, client, jobs, ...(hooks && { observe: hooks.observe }) },
       caller.selection,
       (settled) => {
         let cancelled = false;

@@ -10,21 +10,23 @@
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { ConfigError, type Config, type HttpSettings } from '../config.js';
 import { logError, registerSecret, setDebugLogging } from '../log.js';
-import type { ServerOptions } from '../mcp/create-server.js';
+import { SERVER_NAME, type ServerOptions } from '../mcp/create-server.js';
 import { Admissions } from './admission.js';
 import { BodyBudget } from './request-body.js';
 import { RunningRequests } from './calls.js';
 import { credentialSecret } from './caller.js';
 import { toolSettingsFrom } from '../mcp/context.js';
-import { JobRegistry } from '../jobs/registry.js';
+import { DEFAULT_JOB_KEEP_MS, JobRegistry } from '../jobs/registry.js';
 import { AccountPaces } from '../vobiz/pace.js';
 import { handleMcp, type EndpointContext } from './endpoint.js';
-import { HostGuard, isLoopbackAddress } from './guard.js';
+import { checkEndpointToken, HostGuard, isLoopbackAddress } from './guard.js';
+import { METRICS_PATH, Operations } from '../ops/operations.js';
+import { jsonLogger } from '../ops/json-log.js';
 import { JSON_HEADERS, sendError } from './reply.js';
 import { SessionIds } from './session.js';
 
@@ -77,6 +79,7 @@ export async function startRemoteServer({ config }: RemoteServerOptions): Promis
   registerSecret(settings.token);
   registerSecret(settings.sessionSecret);
   setDebugLogging(config.debug);
+  const logger = config.logFormat === 'text' ? undefined : jsonLogger();
   const operator = config.credentials;
   if (operator) registerSecret(credentialSecret(operator));
 
@@ -86,12 +89,41 @@ export async function startRemoteServer({ config }: RemoteServerOptions): Promis
   };
   // One pool of keep-alive connections to the API for every request of the process.
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 128 });
-  const jobs = new JobRegistry();
   const admissions = new Admissions({
     perCaller: settings.maxConcurrentPerCaller,
     total: settings.maxConcurrent,
     queueLength: settings.queueLength,
     queueWaitMs: settings.queueWaitMs,
+  });
+  // Several instances as one: loaded only when asked for.
+  const cluster =
+    settings.redisUrl === undefined
+      ? undefined
+      : await (
+          await import('../cluster/cluster.js')
+        ).startCluster({
+          redisUrl: settings.redisUrl,
+          keepJobsMs: DEFAULT_JOB_KEEP_MS,
+          requestTimeoutMs: config.timeoutMs,
+        });
+  const paces = new AccountPaces(
+    { ceiling: config.bulkConcurrency },
+    undefined,
+    cluster && ((account, options) => cluster.pace(account, options)),
+  );
+  // Jobs end long after start-up: `ops` is there by then.
+  const jobs = new JobRegistry({
+    onEnded: (job) => ops.jobEnded(job),
+    ...(cluster && { store: cluster.jobs }),
+  });
+  const ops = new Operations({
+    sources: {
+      requests: () => ({ running: admissions.running, waiting: admissions.waiting }),
+      upstream: () => paces.load(),
+      jobs,
+      ...(cluster && { redisUp: () => cluster.link.up }),
+    },
+    ...(logger && { logger }),
   });
   let draining = false;
   let onIdle: (() => void) | undefined;
@@ -113,9 +145,11 @@ export async function startRemoteServer({ config }: RemoteServerOptions): Promis
     bodies: new BodyBudget(PENDING_BODIES_FACTOR * settings.maxBodyBytes),
     sessions: new SessionIds(settings.sessionSecret),
     running: new RunningRequests(),
-    paces: new AccountPaces({ ceiling: config.bulkConcurrency }),
+    paces,
     jobs,
-    salt: randomBytes(16).toString('hex'),
+    ops,
+    // Shared by the instances with Redis, so that they name an account alike (its pace, its jobs).
+    salt: cluster?.salt ?? randomBytes(16).toString('hex'),
     jsonResponse: settings.jsonResponse,
     draining: () => draining,
     onRequestEnd: () => {
@@ -135,13 +169,32 @@ export async function startRemoteServer({ config }: RemoteServerOptions): Promis
         method === 'HEAD' ? undefined : JSON.stringify({ status: draining ? 'draining' : 'ok' }),
       );
     }
+    if (path === METRICS_PATH && settings.metrics) return serveMetrics(req, res);
     if (path !== MCP_PATH) return sendError(res, 404, `Not found: the MCP endpoint is ${MCP_PATH}.`);
+    ops.begin(req, res);
     handleMcp(req, res, endpoint).catch((error: unknown) => {
       logError('could not answer a request', error);
       if (!res.headersSent) sendError(res, 500, 'Internal error.', {}, -32603);
       else res.destroy();
     });
   });
+  /** Not behind the Host check (scrapers use the address), behind the endpoint token when there is one. */
+  const serveMetrics = (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.method !== 'GET') return sendError(res, 405, 'Use GET.', { allow: 'GET' });
+    if (
+      settings.token !== undefined &&
+      checkEndpointToken(req.headers.authorization, settings.token) !== 'ok'
+    ) {
+      return sendError(res, 401, 'Unauthorized: send Authorization: Bearer <the endpoint token>.', {
+        'www-authenticate': `Bearer realm="${SERVER_NAME}"`,
+      });
+    }
+    ops.serveMetrics(res).catch((error: unknown) => {
+      logError('could not collect the metrics', error);
+      if (!res.headersSent) sendError(res, 500, 'Internal error.');
+    });
+  };
+
   // A connection that has not sent a whole request (headers and body) in time gets 408 and is closed:
   // until then it holds no slot, only the bytes it sent. Requests already received are not cut.
   httpServer.headersTimeout = settings.requestTimeoutMs;
@@ -182,6 +235,7 @@ export async function startRemoteServer({ config }: RemoteServerOptions): Promis
     await stopped;
     // Past the grace period, writes still in flight to the API are cut too.
     await (drained ? agent.close() : agent.destroy()).catch(() => undefined);
+    await cluster?.close();
     return { drained };
   };
 

@@ -7,6 +7,7 @@ import { logInfo } from '../log.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { SERVER_NAME, SERVER_VERSION } from '../mcp/create-server.js';
 import { startRemoteServer } from './http-server.js';
+import { startJsonLogging } from '../ops/json-log.js';
 
 export interface HttpCliOptions {
   sandbox: boolean;
@@ -29,7 +30,6 @@ export async function runHttpCli(options: HttpCliOptions): Promise<void> {
         credentials: { authId, authToken },
         baseUrl: sandbox.baseUrl,
       });
-      logInfo(`SANDBOX mode: tools run against a local sandbox API at ${sandbox.baseUrl}, not Vobiz.`);
     } else {
       // Without an account configured, every caller must bring its own credentials.
       config = loadConfig(process.env, { accountOptional: true, flags });
@@ -38,6 +38,12 @@ export async function runHttpCli(options: HttpCliOptions): Promise<void> {
     await sandbox?.close();
     if (error instanceof ConfigError) return exitWithConfigError(error);
     throw error;
+  }
+
+  // Every line JSON from here on, unless text was asked for.
+  if (config.logFormat !== 'text') startJsonLogging();
+  if (sandbox) {
+    logInfo(`SANDBOX mode: tools run against a local sandbox API at ${sandbox.baseUrl}, not Vobiz.`);
   }
 
   let remote;

@@ -28,7 +28,36 @@ export interface JobStatus {
   total?: number;
 }
 
-export class Job {
+/**
+ * What get_job and cancel_job need of a job: one of this process's own (Job), or one that another
+ * instance runs, read from the shared store (cluster/shared-jobs.ts).
+ */
+export interface JobView {
+  readonly id: string;
+  readonly tool: string;
+  readonly state: JobState;
+  readonly progress: JobProgress;
+  /** The result the original call would have given; set once the job has ended. */
+  readonly result: ToolAnswer | undefined;
+  status(): JobStatus;
+  /** Resolves `'ended'` once the job has ended, or `'waiting'` after `ms` or when `signal` aborts. */
+  waitFor(ms: number, signal?: AbortSignal): Promise<'ended' | 'waiting'>;
+  /** Told each progress step until the job ends or the returned function is called. */
+  onProgress(listener: (progress: JobProgress) => void): () => void;
+  /** Cancels it and resolves once it has stopped, or after `ms` (then it may still be stopping). */
+  stop(ms: number): Promise<void>;
+}
+
+/**
+ * Where jobs are shared with the other instances (REDIS_URL): told of each job of this process as it
+ * starts, moves and ends, and asked for the jobs this process does not have.
+ */
+export interface JobStore {
+  track(job: Job): void;
+  find(owner: string, id: string): Promise<JobView | undefined>;
+}
+
+export class Job implements JobView {
   readonly id = randomUUID();
   state: JobState = 'running';
   progress: JobProgress = { done: 0 };
@@ -50,6 +79,8 @@ export class Job {
     readonly tool: string,
     work: (job: Job) => Promise<ToolAnswer>,
     now: () => number,
+    /** The id of the request that started it, for the logs. */
+    readonly origin?: string,
   ) {
     this.startedAt = now();
     this.updatedAt = this.startedAt;
@@ -91,6 +122,13 @@ export class Job {
 
   get running(): boolean {
     return this.state === 'running';
+  }
+
+  async stop(): Promise<void> {
+    this.cancel();
+    // Writes in flight are not cut (each ends within VOBIZ_TIMEOUT_MS): once they have, nothing more is
+    // written, and the result counts them.
+    await this.settled;
   }
 
   cancel(): void {
@@ -145,6 +183,10 @@ export interface JobRegistryOptions {
   /** How long an ended job can still be asked for. */
   keepMs?: number;
   now?: () => number;
+  /** Told as each job ends (remote mode's metrics and job logs, ops/). */
+  onEnded?: (job: Job) => void;
+  /** Shares the jobs with other instances (REDIS_URL); without it they live in this process only. */
+  store?: JobStore;
 }
 
 export const DEFAULT_MAX_JOBS = 100;
@@ -155,15 +197,24 @@ export class JobRegistry {
   private readonly maxJobs: number;
   readonly keepMs: number;
   private readonly now: () => number;
+  private readonly onEnded: ((job: Job) => void) | undefined;
+  private readonly store: JobStore | undefined;
 
   constructor(options: JobRegistryOptions = {}) {
     this.maxJobs = options.maxJobs ?? DEFAULT_MAX_JOBS;
     this.keepMs = options.keepMs ?? DEFAULT_JOB_KEEP_MS;
     this.now = options.now ?? Date.now;
+    this.onEnded = options.onEnded;
+    this.store = options.store;
   }
 
   /** A new job running `work`, or why none can start (every place is taken by a running job). */
-  start(owner: string, tool: string, work: (job: Job) => Promise<ToolAnswer>): Job | { refused: string } {
+  start(
+    owner: string,
+    tool: string,
+    work: (job: Job) => Promise<ToolAnswer>,
+    origin?: string,
+  ): Job | { refused: string } {
     this.prune();
     if (this.jobs.size >= this.maxJobs) {
       return {
@@ -172,8 +223,11 @@ export class JobRegistry {
           'Wait for one to end (get_job) or cancel one (cancel_job), then call again.',
       };
     }
-    const job = new Job(owner, tool, work, this.now);
+    const job = new Job(owner, tool, work, this.now, origin);
     this.jobs.set(job.id, job);
+    const onEnded = this.onEnded;
+    if (onEnded) void job.settled.then(() => onEnded(job));
+    this.store?.track(job);
     return job;
   }
 
@@ -182,6 +236,16 @@ export class JobRegistry {
     this.prune();
     const job = this.jobs.get(id);
     return job?.owner === owner ? job : undefined;
+  }
+
+  /** The owner's job with this id: this process's own, or one another instance runs (shared store). */
+  async lookup(owner: string, id: string): Promise<JobView | undefined> {
+    return this.find(owner, id) ?? (await this.store?.find(owner, id));
+  }
+
+  /** This process's jobs, running or ended (the shared store writes them again after a loss). */
+  list(): Job[] {
+    return [...this.jobs.values()];
   }
 
   /** Forgets a job nobody will ask for (one that ended within its call). */
@@ -198,6 +262,13 @@ export class JobRegistry {
 
   get size(): number {
     return this.jobs.size;
+  }
+
+  /** The jobs kept, by state (metrics). */
+  countByState(): Record<JobState, number> {
+    const counts: Record<JobState, number> = { running: 0, done: 0, failed: 0, cancelled: 0 };
+    for (const job of this.jobs.values()) counts[job.state] += 1;
+    return counts;
   }
 
   /** Drops jobs ended more than keepMs ago and, when full, the ended ones that ended first. */

@@ -8,7 +8,7 @@
 import { isSpecType, type CallToolResult, type ToolAnswer } from '../mcp/sdk.js';
 import { z } from 'zod';
 import type { ToolExtra } from '../mcp/tool.js';
-import type { Job, JobRegistry } from './registry.js';
+import type { Job, JobRegistry, JobView } from './registry.js';
 import { declaresTasks, taskHandle } from './tasks.js';
 
 export interface JobSettings {
@@ -19,6 +19,8 @@ export interface JobSettings {
   budgetMs: number;
   /** Told of a job that outlives its call: remote mode keeps the call's client open until it settles. */
   retain?: (settled: Promise<unknown>) => void;
+  /** The id of the request whose calls start jobs here, for the logs. */
+  origin?: string;
 }
 
 export const jobOutput = z
@@ -46,29 +48,33 @@ export async function runAsJob(
 ): Promise<ToolAnswer> {
   const callerToken = extra._meta?.progressToken;
   let attached = true;
-  const started = jobs.registry.start(jobs.owner, tool, (job) =>
-    work({
-      ...extra,
-      signal: job.signal,
-      _meta: { ...extra._meta, progressToken: callerToken ?? UNASKED },
-      notify: async (notification) => {
-        if (isSpecType.ProgressNotification(notification)) {
-          const { progress, total, message } = notification.params;
-          job.reportProgress({
-            done: progress,
-            ...(total !== undefined && { total }),
-            ...(message !== undefined && { message }),
-          });
-          if (!attached || callerToken === undefined) return;
-          return extra.notify({
-            ...notification,
-            params: { ...notification.params, progressToken: callerToken },
-          });
-        }
-        // Once the call has answered, nothing more can be sent on its behalf.
-        if (attached) return extra.notify(notification);
-      },
-    }),
+  const started = jobs.registry.start(
+    jobs.owner,
+    tool,
+    (job) =>
+      work({
+        ...extra,
+        signal: job.signal,
+        _meta: { ...extra._meta, progressToken: callerToken ?? UNASKED },
+        notify: async (notification) => {
+          if (isSpecType.ProgressNotification(notification)) {
+            const { progress, total, message } = notification.params;
+            job.reportProgress({
+              done: progress,
+              ...(total !== undefined && { total }),
+              ...(message !== undefined && { message }),
+            });
+            if (!attached || callerToken === undefined) return;
+            return extra.notify({
+              ...notification,
+              params: { ...notification.params, progressToken: callerToken },
+            });
+          }
+          // Once the call has answered, nothing more can be sent on its behalf.
+          if (attached) return extra.notify(notification);
+        },
+      }),
+    jobs.origin,
   );
   if ('refused' in started) return { isError: true, content: [{ type: 'text', text: started.refused }] };
   const job = started;
@@ -103,7 +109,7 @@ export function runningResult(job: Job, budgetMs: number): CallToolResult {
  * which count what it is doing now (a scan's pages, then the writes); `done`/`total` of the structured
  * status count both phases together.
  */
-export function describeJob(job: Job): string {
+export function describeJob(job: JobView): string {
   const { done, total, message } = job.progress;
   const where = message ?? (total !== undefined ? `${done} of ${total} done` : `${done} done`);
   return `Job ${job.id} (${job.tool}) is ${job.state}: ${where}.`;

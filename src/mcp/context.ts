@@ -2,13 +2,11 @@
  * What every tool handler is given — the one client of the process and the server's settings — and the
  * one place it is built from the configuration, for stdio and remote mode alike.
  */
-import type { Dispatcher } from 'undici';
 import type { Config } from '../config.js';
-import { VobizClient, type VobizCredentials } from '../vobiz/client.js';
+import { VobizClient, type VobizClientOptions, type VobizCredentials } from '../vobiz/client.js';
 import type { ConfirmSettings } from './confirm.js';
 import type { JobRegistry } from '../jobs/registry.js';
 import type { JobSettings } from '../jobs/run-as-job.js';
-import type { AccountPace } from '../vobiz/pace.js';
 
 export interface ToolContext {
   client: VobizClient;
@@ -25,7 +23,16 @@ export interface ToolContext {
   remote?: boolean;
   /** The protocol generation of the connection: a 2026-07-28 one is also served the tasks extension. */
   era?: 'legacy' | 'modern';
+  /** Told as each tool call answers (remote mode's metrics and request logs, ops/). */
+  observe?: ToolObserver;
 }
+
+/**
+ * How a tool call answered: `background` when it answered with a job that goes on; `input_required`
+ * when it asked the user a question (2026-07-28 clients) and will be called again with the answer.
+ */
+export type ToolOutcome = 'success' | 'failure' | 'background' | 'input_required';
+export type ToolObserver = (call: { tool: string; outcome: ToolOutcome; seconds: number }) => void;
 
 export interface ImportSettings {
   /** Directories a `file_path` must lie in (real paths, symlinks resolved), when the client offers no roots. */
@@ -46,7 +53,7 @@ export interface ImportSettings {
 export const MAX_INLINE_CSV_BYTES = 5 * 1024 * 1024;
 
 /** Everything of the tool context but the client (made per account), from a configuration. */
-export type ToolSettings = Omit<ToolContext, 'client' | 'jobs'>;
+export type ToolSettings = Omit<ToolContext, 'client' | 'jobs' | 'observe'>;
 
 /**
  * The tools' settings of a configuration. Remote mode has its own differences: the server's disk is not
@@ -89,7 +96,7 @@ export function jobSettingsFrom(
 export function vobizClientFrom(
   config: Config,
   credentials: VobizCredentials,
-  shared: { dispatcher?: Dispatcher; pace?: AccountPace } = {},
+  shared: Pick<VobizClientOptions, 'dispatcher' | 'pace' | 'observer' | 'headers'> = {},
 ): VobizClient {
   return new VobizClient({
     baseUrl: config.baseUrl,

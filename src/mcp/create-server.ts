@@ -74,12 +74,15 @@ export function selectTools({ readOnly = false, tools }: ServerOptions) {
 function observeHandlers(server: McpServer, observe: HandlerObserver): void {
   const protocol = server.server;
   type Handler = (request: unknown, ctx: ServerContext) => unknown;
-  const install = protocol.setRequestHandler.bind(protocol) as (method: string, handler: Handler) => void;
-  const observed = (method: string, handler: Handler) =>
-    install(method, (request, ctx) => {
+  // (method, handler) for spec methods; (method, schemas, handler) for an extension's (tasks/update).
+  const install = protocol.setRequestHandler.bind(protocol) as (method: string, ...rest: unknown[]) => void;
+  const observed = (method: string, ...rest: unknown[]) => {
+    const handler = rest.pop() as Handler;
+    install(method, ...rest, (request: unknown, ctx: ServerContext) => {
       const settled = Promise.resolve().then(() => handler(request, ctx));
       observe(settled);
       return settled;
     });
+  };
   protocol.setRequestHandler = observed as typeof protocol.setRequestHandler;
 }

@@ -119,7 +119,7 @@ export function registerTool(server: McpServer, tool: ToolDefinition, context: T
       // The title in annotations too: clients of the 2025-03-26 protocol look for it there.
       annotations: { title: tool.title, ...tool.annotations },
     },
-    async (parsed: Record<string, unknown>, ctx: ServerContext) => {
+    observed(tool.name, context, async (parsed: Record<string, unknown>, ctx: ServerContext) => {
       const args: Record<string, unknown> = {};
       const unknown: string[] = [];
       for (const [key, value] of Object.entries(parsed)) {
@@ -148,8 +148,31 @@ export function registerTool(server: McpServer, tool: ToolDefinition, context: T
       if (isInputRequiredResult(answer)) return answer;
       const structured = answer.structuredContent as Record<string, unknown> | undefined;
       return structured?.['job'] ? finishResult(answer, warnings) : answer;
-    },
+    }),
   );
+}
+
+/** The handler, telling `context.observe` (when given) how each call answered and how long it took. */
+function observed<Context>(
+  tool: string,
+  context: ToolContext,
+  handler: (parsed: Record<string, unknown>, ctx: Context) => Promise<ToolAnswer>,
+): typeof handler {
+  const observe = context.observe;
+  if (!observe) return handler;
+  return async (parsed, ctx) => {
+    const started = performance.now();
+    const result = await handler(parsed, ctx);
+    const outcome = isInputRequiredResult(result)
+      ? 'input_required'
+      : result.isError
+        ? 'failure'
+        : (result.structuredContent as Record<string, unknown> | undefined)?.['job']
+          ? 'background'
+          : 'success';
+    observe({ tool, outcome, seconds: (performance.now() - started) / 1000 });
+    return result;
+  };
 }
 
 /** Every field optional: the shape of a long tool's output, which may be a job alone. */

@@ -1,4 +1,3 @@
-import { Job } from '../jobs/registry.js';
 import { findJob, jobAnswer, jobIdInput, jobResultOutput } from './get-job.js';
 import { defineTool } from '../mcp/tool.js';
 
@@ -12,12 +11,10 @@ export const cancelJob = defineTool({
   output: jobResultOutput,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run({ id }, call) {
-    const job = findJob(id, call);
-    if (!(job instanceof Job)) return job;
-    job.cancel();
-    // Writes in flight are not cut (each ends within VOBIZ_TIMEOUT_MS): once they have, nothing more is
-    // written, and the result counts them.
-    await job.settled;
+    const job = await findJob(id, call);
+    if ('content' in job) return job;
+    // A job another instance runs may take a while to hear of it: its state is answered after a budget.
+    await job.stop(call.context.jobs!.budgetMs);
     return jobAnswer(job);
   },
 });

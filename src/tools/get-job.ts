@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isInputRequiredResult, type CallToolResult } from '../mcp/sdk.js';
 import { describeJob, jobOutput } from '../jobs/run-as-job.js';
-import { Job } from '../jobs/registry.js';
+import type { JobView } from '../jobs/registry.js';
 import { renderText } from '../render.js';
 import { progressReporter } from '../mcp/progress.js';
 import { errorResult } from '../mcp/results.js';
@@ -30,8 +30,8 @@ export const getJob = defineTool({
   output: jobResultOutput,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run({ id }, call) {
-    const job = findJob(id, call);
-    if (!(job instanceof Job)) return job;
+    const job = await findJob(id, call);
+    if ('content' in job) return job;
     const jobs = call.context.jobs!;
     // The job's progress reaches this call too, while it waits.
     const progress = progressReporter(call.extra);
@@ -48,8 +48,8 @@ export const getJob = defineTool({
 });
 
 /** The caller's job with this id, or the error result that says why there is none. */
-export function findJob(id: string, { context }: ToolCall): Job | CallToolResult {
-  const job = context.jobs?.registry.find(context.jobs.owner, id);
+export async function findJob(id: string, { context }: ToolCall): Promise<JobView | CallToolResult> {
+  const job = await context.jobs?.registry.lookup(context.jobs.owner, id);
   if (job) return job;
   const keptMinutes = Math.round((context.jobs?.registry.keepMs ?? 0) / 60_000);
   return errorResult(
@@ -60,7 +60,7 @@ export function findJob(id: string, { context }: ToolCall): Job | CallToolResult
 }
 
 /** The job's state, with the original call's whole answer once it has ended. */
-export function jobAnswer(job: Job): CallToolResult {
+export function jobAnswer(job: JobView): CallToolResult {
   const status = job.status();
   const result = job.result;
   if (!result) {

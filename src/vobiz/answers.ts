@@ -10,6 +10,8 @@ import { redact } from '../log.js';
 import { renderText } from '../render.js';
 import { DEADLINE_CAUSE, isTlsErrorCode, VobizHttpError, VobizNetworkError } from './errors.js';
 import { ErrorBodySchema } from './schemas.js';
+import type { UpstreamAnswer } from './client-options.js';
+import type { PaceSignal } from './pace.js';
 
 /** Longest upstream error message kept: a 2 MB message is a broken upstream, not information. */
 const MAX_ERROR_MESSAGE_CHARS = 1_000;
@@ -168,4 +170,38 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** A 429 without Retry-After holds the account back this long. */
+const DEFAULT_RATE_LIMIT_HOLD_MS = 1_000;
+
+/**
+ * A 429 cuts the account's pace; any other answer of the API (a 404, a 422) says it kept up. The account
+ * is held for the Retry-After only up to the longest wait a call sleeps through (`maxHoldMs`): past it
+ * every call fails at once saying how long to wait (retry.ts), rather than hang the account's callers.
+ */
+export function paceSignalOf(error: VobizHttpError, maxHoldMs: number): PaceSignal {
+  if (error.status === 429) {
+    const seconds = error.details.retryAfterSeconds;
+    const asked = seconds ? seconds * 1000 : DEFAULT_RATE_LIMIT_HOLD_MS;
+    return { kind: 'rate_limited', retryAfterMs: asked > maxHoldMs ? 0 : asked };
+  }
+  return error.status >= 500 ? { kind: 'other' } : { kind: 'clean' };
+}
+
+/** The API's id of a request, from its answer's `x-request-id` header. */
+export function headerRequestId(headers: Record<string, string | string[] | undefined>): string | undefined {
+  return plainRequestId(headers['x-request-id']);
+}
+
+/** A request id the API sent, when it is a plain short token: anything else is not logged as one. */
+export function plainRequestId(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[\w.:-]{1,128}$/.test(value) ? value : undefined;
+}
+
+/** How a failed attempt is labelled in metrics: its status, or the kind of failure without one. */
+export function statusOf(error: unknown): UpstreamAnswer['status'] {
+  if (error instanceof VobizHttpError) return error.status;
+  if (error instanceof VobizNetworkError) return error.kind === 'timeout' ? 'timeout' : 'network';
+  return 'cancelled';
 }

@@ -1,9 +1,9 @@
 /**
- * What a VobizClient is made with and what its calls take: the options, the credentials, and the shapes
- * of a list query, a new contact and a patch.
+ * What a VobizClient is made with and what its calls take: the options, the credentials, the shapes of
+ * a list query, a new contact and a patch, and what an observer of its requests is told.
  */
 import type { Dispatcher } from 'undici';
-import type { AccountPace } from './pace.js';
+import type { Pace } from './pace.js';
 import type { RetryEvent, RetryPolicy } from './retry.js';
 
 export type VobizCredentials = { authId: string; authToken: string } | { bearerToken: string };
@@ -29,9 +29,34 @@ export interface VobizClientOptions {
    * The account's pace (pace.ts), shared by every client of the account in the process; by default the
    * client makes its own, with `concurrency` as its ceiling.
    */
-  pace?: AccountPace;
+  pace?: Pace;
   /** The most requests in flight at once when the client makes its own pace (VOBIZ_CONCURRENCY). */
   concurrency?: number;
+  /** Told of every attempt's answer and every retry: remote mode's metrics and request logs (ops/). */
+  observer?: UpstreamObserver;
+  /**
+   * Headers sent with every request besides the client's own (`x-request-id`, `traceparent`): they
+   * cannot replace an auth header or the content type.
+   */
+  headers?: Readonly<Record<string, string>>;
+}
+
+/** What an attempt came to, for an UpstreamObserver: never a body, a header value or a credential. */
+export interface UpstreamAnswer {
+  method: string;
+  /** The route, ids replaced by `:id` (routeOf): one label per route, not per contact. */
+  route: string;
+  /** The HTTP status, or how the attempt failed without one. */
+  status: number | 'network' | 'timeout' | 'cancelled';
+  seconds: number;
+  /** The API's id of the request (`x-request-id` header, or `requestId` in an error body). */
+  requestId?: string;
+}
+
+export interface UpstreamObserver {
+  answered(answer: UpstreamAnswer): void;
+  /** A failed attempt is about to be retried after `delayMs`. */
+  retrying(retry: { method: string; route: string; status: UpstreamAnswer['status']; delayMs: number }): void;
 }
 
 export interface CallOptions {
@@ -71,3 +96,12 @@ export interface NewContact {
 }
 
 export type ContactPatch = Partial<Pick<NewContact, 'name' | 'tags' | 'custom_attributes'>>;
+
+export const USER_AGENT = 'vobiz-contacts-mcp';
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_DEADLINE_MS = 120_000;
+/** The default ceiling of requests in flight per account (VOBIZ_CONCURRENCY). */
+export const DEFAULT_CONCURRENCY = 32;
+export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+export type RequestBody = { json: unknown } | { file: { blob: Blob; filename: string } } | undefined;

@@ -8,7 +8,7 @@ import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { linkedController } from './abort.js';
 import { IMPORT_FILE_FIELD, IMPORT_UPSERTS_BY_PHONE } from './contract.js';
-import { contactPath } from './paths.js';
+import { contactPath, routeOf } from './paths.js';
 import {
   deadlineError,
   parseErrorResponse,
@@ -17,10 +17,21 @@ import {
   ResponseTooLargeError,
   toNetworkError,
   tooLargeError,
+  headerRequestId,
+  paceSignalOf,
+  plainRequestId,
+  statusOf,
 } from './answers.js';
-import { VobizCancelledError, VobizHttpError } from './errors.js';
-import { AccountPace, INTERACTIVE_PRIORITY, type PaceSignal } from './pace.js';
-import { DEFAULT_RETRY_POLICY, requestSafety, withRetries, type RetryPolicy, type Settle } from './retry.js';
+import { VobizCancelledError } from './errors.js';
+import { AccountPace, INTERACTIVE_PRIORITY, type Pace, type PaceSignal } from './pace.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  requestSafety,
+  withRetries,
+  type RetryEvent,
+  type RetryPolicy,
+  type Settle,
+} from './retry.js';
 import {
   ContactBodySchema,
   ContactListBodySchema,
@@ -35,32 +46,23 @@ import {
 export { parseErrorResponse } from './answers.js';
 export { contactPath, InvalidContactIdError } from './paths.js';
 
-export type {
-  CallOptions,
-  ContactPatch,
-  ListContactsQuery,
-  NewContact,
-  VobizClientOptions,
-  VobizCredentials,
+export type * from './client-options.js';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_DEADLINE_MS,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_TIMEOUT_MS,
+  USER_AGENT,
+  type CallOptions,
+  type ContactPatch,
+  type RequestBody,
+  type ListContactsQuery,
+  type NewContact,
+  type UpstreamAnswer,
+  type UpstreamObserver,
+  type VobizClientOptions,
 } from './client-options.js';
-import type {
-  CallOptions,
-  ContactPatch,
-  ListContactsQuery,
-  NewContact,
-  VobizClientOptions,
-} from './client-options.js';
-
-const USER_AGENT = 'vobiz-contacts-mcp';
-const DEFAULT_TIMEOUT_MS = 30_000;
-const DEFAULT_DEADLINE_MS = 120_000;
-/** The default ceiling of requests in flight per account (VOBIZ_CONCURRENCY). */
-export const DEFAULT_CONCURRENCY = 32;
-/** A 429 without Retry-After holds the account back this long. */
-const DEFAULT_RATE_LIMIT_HOLD_MS = 1_000;
-export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
-
-type RequestBody = { json: unknown } | { file: { blob: Blob; filename: string } } | undefined;
+export { DEFAULT_CONCURRENCY, DEFAULT_MAX_RESPONSE_BYTES } from './client-options.js';
 
 export class VobizClient {
   readonly baseUrl: string;
@@ -77,7 +79,9 @@ export class VobizClient {
   private readonly maxResponseBytes: number;
   /** The `Date` of the latest answer and when it arrived: how far the API's clock is from ours. */
   private lastDate: { header: string; receivedAt: number } | undefined;
-  readonly pace: AccountPace;
+  readonly pace: Pace;
+  private readonly observer: UpstreamObserver | undefined;
+  private readonly extraHeaders: Readonly<Record<string, string>>;
 
   constructor(options: VobizClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -92,6 +96,8 @@ export class VobizClient {
     this.dispatcher = options.dispatcher;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.pace = options.pace ?? new AccountPace({ ceiling: options.concurrency ?? DEFAULT_CONCURRENCY });
+    this.observer = options.observer;
+    this.extraHeaders = options.headers ?? {};
     // Every request in flight listens to it (abort.ts): a bulk tool's 16 or 32 at once is the design,
     // not the leak Node warns of on stderr past 10.
     setMaxListeners(0, this.closing.signal);
@@ -212,12 +218,25 @@ export class VobizClient {
               ? new VobizCancelledError()
               : error;
           });
+      const observer = this.observer;
+      const onRetry =
+        observer === undefined
+          ? options.onRetry
+          : (event: RetryEvent) => {
+              observer.retrying({
+                method,
+                route: routeOf(path),
+                status: statusOf(event.error),
+                delayMs: event.delayMs,
+              });
+              options.onRetry?.(event);
+            };
       return await withRetries(paced, {
         policy: this.retryPolicy,
         safety: requestSafety(method, options.repeatable),
         signal: call.signal,
         deadline,
-        ...(options.onRetry && { onRetry: options.onRetry }),
+        ...(onRetry && { onRetry }),
         ...(settle && { settle: settle as Settle<T | undefined> }),
       });
     } finally {
@@ -250,10 +269,20 @@ export class VobizClient {
       Math.min(this.timeoutMs, remainingMs),
     );
     const headers: Record<string, string> = {
+      ...this.extraHeaders,
       accept: 'application/json',
       'user-agent': USER_AGENT,
       ...this.authHeaders,
     };
+    const started = performance.now();
+    const report = (status: UpstreamAnswer['status'], requestId?: string) =>
+      this.observer?.answered({
+        method,
+        route: routeOf(path),
+        status,
+        seconds: (performance.now() - started) / 1000,
+        ...(requestId !== undefined && { requestId }),
+      });
     const undici = await loadUndici();
     // One keep-alive pool per client: an agent calling tools in a loop reuses warm connections.
     // As many connections as the pace lets requests fly at once, so that none waits for a socket.
@@ -284,7 +313,11 @@ export class VobizClient {
       if (typeof date === 'string') this.lastDate = { header: date, receivedAt: Date.now() };
       text = await readBounded(response.body, responseHeaders['content-length'], this.maxResponseBytes);
     } catch (error) {
-      if (error instanceof ResponseTooLargeError) throw tooLargeError(status!, method, path, error.limit);
+      if (error instanceof ResponseTooLargeError) {
+        report(status!, headerRequestId(responseHeaders!));
+        throw tooLargeError(status!, method, path, error.limit);
+      }
+      report(cancel.aborted ? 'cancelled' : timedOut ? 'timeout' : 'network');
       if (cancel.aborted) throw new VobizCancelledError();
       if (timedOut && cutByDeadline) throw deadlineError();
       settle({ kind: 'other' });
@@ -295,28 +328,16 @@ export class VobizClient {
     }
 
     if (status >= 200 && status < 300) {
+      report(status, headerRequestId(responseHeaders));
       settle({ kind: 'clean' });
       if (schema === null) return undefined;
       return parseSuccess(schema, status, text, method, path);
     }
     const error = parseErrorResponse(status, responseHeaders, text);
+    report(status, plainRequestId(error.details.requestId) ?? headerRequestId(responseHeaders));
     settle(paceSignalOf(error, this.retryPolicy.maxDelayMs));
     throw error;
   }
-}
-
-/**
- * A 429 cuts the account's pace; any other answer of the API (a 404, a 422) says it kept up. The account
- * is held for the Retry-After only up to the longest wait a call sleeps through (`maxHoldMs`): past it
- * every call fails at once saying how long to wait (retry.ts), rather than hang the account's callers.
- */
-function paceSignalOf(error: VobizHttpError, maxHoldMs: number): PaceSignal {
-  if (error.status === 429) {
-    const seconds = error.details.retryAfterSeconds;
-    const asked = seconds ? seconds * 1000 : DEFAULT_RATE_LIMIT_HOLD_MS;
-    return { kind: 'rate_limited', retryAfterMs: asked > maxHoldMs ? 0 : asked };
-  }
-  return error.status >= 500 ? { kind: 'other' } : { kind: 'clean' };
 }
 
 /**

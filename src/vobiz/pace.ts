@@ -52,7 +52,19 @@ export interface PaceStats {
 export type PaceSignal =
   { kind: 'clean' } | { kind: 'rate_limited'; retryAfterMs: number } | { kind: 'other' };
 
-export class AccountPace {
+/** What a client needs of an account's pace: this process's own (AccountPace), or one shared by instances. */
+export interface Pace {
+  readonly ceiling: number;
+  run<T>(
+    send: (settle: (signal: PaceSignal) => void) => Promise<T>,
+    options?: { signal?: AbortSignal; priority?: number },
+  ): Promise<T>;
+  readonly load: { waiting: number; inFlight: number };
+  readonly idle: boolean;
+  stats(): PaceStats;
+}
+
+export class AccountPace implements Pace {
   readonly ceiling: number;
   private window: number;
   private slowStart = true;
@@ -166,14 +178,29 @@ export class AccountPace {
  * (an idle account loses only what it learned of its rate).
  */
 export class AccountPaces {
-  private readonly paces = new Map<string, AccountPace>();
+  private readonly paces = new Map<string, Pace>();
 
+  /** `make`: the pace of a new account; by default this process's own (AccountPace). */
   constructor(
     private readonly options: PaceOptions,
     private readonly maxAccounts = 1_000,
+    private readonly make: (key: string, options: PaceOptions) => Pace = (_key, options) =>
+      new AccountPace(options),
   ) {}
 
-  for(key: string): AccountPace {
+  /** Requests of all accounts waiting for room and in flight, and how many accounts are known (metrics). */
+  load(): { waiting: number; inFlight: number; accounts: number } {
+    let waiting = 0;
+    let inFlight = 0;
+    for (const pace of this.paces.values()) {
+      const load = pace.load;
+      waiting += load.waiting;
+      inFlight += load.inFlight;
+    }
+    return { waiting, inFlight, accounts: this.paces.size };
+  }
+
+  for(key: string): Pace {
     const known = this.paces.get(key);
     if (known) {
       // Most recently used last, so that the idle ones forgotten first are the least recently used.
@@ -187,7 +214,7 @@ export class AccountPaces {
         if (pace.idle) this.paces.delete(oldKey);
       }
     }
-    const pace = new AccountPace(this.options);
+    const pace = this.make(key, this.options);
     this.paces.set(key, pace);
     return pace;
   }

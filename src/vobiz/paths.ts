@@ -23,3 +23,14 @@ export function contactPath(id: string): string {
   }
   return `/contacts/${encodeURIComponent(id)}`;
 }
+
+/**
+ * A request path as a route, for metrics and logs: the query dropped and a contact id replaced by
+ * `:id`, so that a label names one of a handful of routes and never a contact.
+ */
+export function routeOf(path: string): string {
+  const bare = path.split('?', 1)[0] ?? path;
+  const match = /^\/contacts\/([^/]+)(.*)$/.exec(bare);
+  if (!match?.[1] || RESERVED_CONTACT_SEGMENTS.has(match[1].toLowerCase())) return bare;
+  return `/contacts/:id${match[2] ?? ''}`;
+}

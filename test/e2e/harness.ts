@@ -12,6 +12,22 @@ import { fromTable } from '../../src/mcp/table.js';
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
 
+/** A job's status in get_job's and a long call's structured answers. */
+export interface JobStatus {
+  id: string;
+  state: string;
+  done: number;
+  total?: number;
+}
+
+/** tag_contacts's counts, in its structured result. */
+export interface TagResult {
+  matched: number;
+  changed: number;
+  unchanged: number;
+  failed: number;
+}
+
 export interface Stack {
   sandbox: Sandbox;
   client: Client;

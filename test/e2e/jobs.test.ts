@@ -6,7 +6,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { JobRegistry } from '../../src/jobs/registry.js';
-import { requestMark, requestsSince, textOf } from './harness.js';
+import { requestMark, requestsSince, textOf, type JobStatus, type TagResult } from './harness.js';
 import { linkServer, startMemoryStack, type MemoryStack } from './memory.js';
 
 const BUDGET_MS = 1_000;
@@ -14,19 +14,6 @@ const ROUND_TRIP_MS = 100;
 /** Requests in flight at most: 120 writes then take 30 round trips, three times the budget. */
 const CEILING = 4;
 const CONTACTS = 120;
-
-interface JobStatus {
-  id: string;
-  state: string;
-  done: number;
-  total?: number;
-}
-interface TagResult {
-  matched: number;
-  changed: number;
-  unchanged: number;
-  failed: number;
-}
 
 let stack: MemoryStack;
 let registry: JobRegistry;

@@ -103,6 +103,9 @@ export interface UpstreamCall {
   /** Date.now() when the request reached the proxy, and when its answer had been passed on. */
   start: number;
   end?: number;
+  /** The `x-request-id` and `traceparent` the server sent along. */
+  requestId?: string;
+  traceparent?: string;
 }
 
 /**
@@ -123,6 +126,13 @@ export async function startProxy(sandboxes: Sandbox[]) {
       ) ?? sandboxes[0];
     if (!target) throw new Error('no sandbox');
     const call: UpstreamCall = { method: req.method ?? '', path: req.url ?? '', start: Date.now() };
+    for (const [field, header] of [
+      ['requestId', 'x-request-id'],
+      ['traceparent', 'traceparent'],
+    ] as const) {
+      const value = req.headers[header];
+      if (typeof value === 'string') call[field] = value;
+    }
     calls.push(call);
     maxInFlight = Math.max(maxInFlight, ++inFlight);
     res.once('close', () => {
