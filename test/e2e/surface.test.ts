@@ -1,6 +1,7 @@
 /**
- * The public surface: what tools/list shows (snapshotted, so a change to it is always deliberate — the
- * one place the tools' names, schemas and annotations are pinned; other tests read them from the registry),
+ * The public surface: what tools/list shows (a contract file per tool and per mode, so a change to it is
+ * always deliberate — the one place the tools' names, schemas and annotations are pinned; other tests read
+ * them from the registry),
  * how configuration narrows it, and the prompts, resources and confirmations around the tools.
  */
 import type { Tool } from '@modelcontextprotocol/client';
@@ -42,10 +43,22 @@ afterEach(async () => {
 const toolNames = async (s: Stack) => (await s.client.listTools()).tools.map((t) => t.name).sort();
 
 describe('tools/list', () => {
-  it('matches the snapshot of names, schemas and annotations', async () => {
+  it('matches the contract file of each tool, stdio and remote: names, schemas and annotations', async () => {
     const stack = await server();
     const { tools } = await stack.client.listTools();
-    expect(tools).toMatchSnapshot();
+    // One file per tool and per mode (__contracts__/<mode>/<tool>.json): a change to what a client is
+    // offered shows in the review as a diff of that tool's contract, and is always deliberate.
+    for (const [mode, listed] of [
+      ['stdio', tools],
+      ['remote', await remoteTools()],
+    ] as const) {
+      expect(listed.map((tool) => tool.name)).toEqual(TOOLS.map((tool) => tool.name));
+      for (const tool of listed) {
+        await expect(`${JSON.stringify(tool, null, 2)}\n`).toMatchFileSnapshot(
+          `./__contracts__/${mode}/${tool.name}.json`,
+        );
+      }
+    }
     // The built server answers from the list the build computed (src/mcp/tool-list.ts): it must be exactly
     // what the SDK makes of the sources, tool for tool.
     expect(tools).toEqual(await listAllTools());
