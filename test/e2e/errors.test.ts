@@ -55,8 +55,16 @@ describe('validation before any request is sent', () => {
   });
 
   it('refuses an empty name and a missing one', async () => {
-    await expectRefusedLocally('create_contact', { phone_number: '+919812340000', name: '   ' }, /name/);
-    await expectRefusedLocally('create_contact', { phone_number: '+919812340000' }, /name/);
+    await expectRefusedLocally(
+      'create_contact',
+      { phone_number: '+919812340000', name: '   ' },
+      /\bname: name must not be empty/,
+    );
+    await expectRefusedLocally(
+      'create_contact',
+      { phone_number: '+919812340000' },
+      /\bname: Invalid input: expected string, received undefined/,
+    );
   });
 
   it('refuses ids that could change the route called', async () => {
@@ -72,7 +80,11 @@ describe('validation before any request is sent', () => {
       '',
     ]) {
       for (const tool of ['get_contact', 'delete_contact']) {
-        await expectRefusedLocally(tool, { id }, /id/);
+        await expectRefusedLocally(
+          tool,
+          { id },
+          /\bid: id must be a contact id as returned by list_contacts/,
+        );
       }
     }
   });
