@@ -1,6 +1,6 @@
 /**
  * What a model reads of this server, measured one way for `npm run bench` (bench/model-reading.js) and
- * the tests that hold it to its budgets (test/e2e/surface.test.ts, test/e2e/lean-results.test.ts):
+ * the tests that hold it to its budgets (test/stdio/surface.test.ts, test/stdio/lean-results.test.ts):
  * - of tools/list, each tool's name, description and input schema (toolListModelBytes);
  * - of a tool result, its text or its structured content, depending on the client (answerBytes), for
  *   one typical answer of every tool (typicalAnswers), called through a real MCP client against a

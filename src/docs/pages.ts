@@ -1,9 +1,9 @@
 /**
  * The generated parts of the docs. Each sits between `<!-- name:start … -->` and `<!-- name:end -->` in
- * its page, is written by `npm run docs`, and a test fails when one is stale (test/docs.test.ts): the tool
+ * its page, is written by `npm run docs`, and a test fails when one is stale (test/packaging/docs.test.ts): the tool
  * table and reference from what tools/list really returns, the settings from the table the configuration
  * loader reads. (docs/reliability.md's fault table is written the same way by the fault suite itself,
- * from its cases: test/e2e/faults.test.ts.)
+ * from its cases: test/memory/faults.test.ts.)
  */
 import type { Tool } from '@modelcontextprotocol/client';
 import { settingsReference, type SettingGroup } from '../config.js';

@@ -6,7 +6,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import { expect } from 'vitest';
 import type { RequestLogEntry } from '../../src/sandbox/index.js';
-import { textOf } from '../e2e/harness.js';
+import { textOf } from '../support/context.js';
 
 /** Longest error text a model should get back, whatever it sent. */
 export const MAX_ERROR_TEXT = 4_000;

@@ -19,7 +19,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { createServer } from '../../src/mcp/create-server.js';
 import { VobizClient } from '../../src/vobiz/client.js';
 import { SANDBOX_FIELD_LIMITS as LIMITS } from '../../src/vobiz/contract.js';
-import { requestMark, requestsSince, textOf } from '../e2e/harness.js';
+import { requestMark, requestsSince, textOf } from '../support/context.js';
 import {
   expectClearOutcome,
   expectPrototypeIntact,

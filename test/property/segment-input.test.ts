@@ -12,8 +12,8 @@ import type { CallToolResult } from '@modelcontextprotocol/client';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateContacts, type Sandbox } from '../../src/sandbox/index.js';
-import { contactsOf, requestMark, requestsSince, textOf } from '../e2e/harness.js';
-import { startMemoryStack, type MemoryStack } from '../e2e/memory.js';
+import { contactsOf, requestMark, requestsSince, textOf } from '../support/context.js';
+import { startMemoryStack, type MemoryStack } from '../support/memory-stack.js';
 import './seed.js';
 import { expectClearOutcome, expectPrototypeIntact, expectSafeRequests } from './after-call.js';
 

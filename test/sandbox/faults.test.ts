@@ -2,7 +2,7 @@ import { request } from 'undici';
 import { describe, expect, it, vi } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { ContactBodySchema, ImportSummarySchema, toContact } from '../../src/vobiz/schemas.js';
-import { waitFor } from '../e2e/harness.js';
+import { waitFor } from '../support/context.js';
 import { api, authHeaders, csvForm, expectError, useSandboxes, waitForTurns } from './helpers.js';
 
 const NEW_CONTACT = { phone_number: '+14155550142', name: 'Fault Tester' };

@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { ImportSummarySchema, type ImportSummary } from '../../src/vobiz/schemas.js';
-import { waitFor } from '../e2e/harness.js';
+import { waitFor } from '../support/context.js';
 import { api, csvForm, expectError, useSandboxes } from './helpers.js';
 
 async function importCsv(sandbox: Sandbox, csv: string | Uint8Array): Promise<ImportSummary> {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisLink } from '../../src/cluster/redis-link.js';
 import { SharedPace } from '../../src/cluster/shared-pace.js';
 import { AccountPace, type Pace, type PaceSignal } from '../../src/vobiz/pace.js';
-import { redisAvailable, startRedis, type RedisServer } from '../e2e/redis-harness.js';
+import { redisAvailable, startRedis, type RedisServer } from '../support/redis-server.js';
 
 const CLEAN: PaceSignal = { kind: 'clean' };
 const LIMITED: PaceSignal = { kind: 'rate_limited', retryAfterMs: 0 };
