@@ -74,20 +74,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let stderr = '';
   transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const protocolErrors: Error[] = [];
-  const client = new Client(
-    { name: 'e2e-test', version: '1.0.0' },
-    {
-      capabilities: {
-        ...(options.roots && { roots: { listChanged: false } }),
-        ...(options.elicit && { elicitation: {} }),
-      },
-    },
-  );
-  const elicitations = options.elicit ? answerElicitations(client, options.elicit) : [];
-  if (options.roots) {
-    const roots = options.roots.map((dir) => ({ uri: pathToFileURL(dir).href, name: path.basename(dir) }));
-    client.setRequestHandler('roots/list', () => ({ roots }));
-  }
+  const { client, elicitations } = testClient('e2e-test', options);
   client.onerror = (error) => protocolErrors.push(error);
   await client.connect(transport);
   return {
@@ -102,6 +89,31 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await sandbox.close();
     },
   };
+}
+
+/**
+ * The MCP client of a test, as a user's client would be: declaring roots and elicitation only when the
+ * test gives them, answering each with what the test says; the questions asked are recorded.
+ */
+export function testClient(
+  name: string,
+  options: Pick<StackOptions, 'roots' | 'elicit'>,
+): { client: Client; elicitations: string[] } {
+  const client = new Client(
+    { name, version: '1.0.0' },
+    {
+      capabilities: {
+        ...(options.roots && { roots: { listChanged: false } }),
+        ...(options.elicit && { elicitation: {} }),
+      },
+    },
+  );
+  const elicitations = options.elicit ? answerElicitations(client, options.elicit) : [];
+  if (options.roots) {
+    const roots = options.roots.map((dir) => ({ uri: pathToFileURL(dir).href, name: path.basename(dir) }));
+    client.setRequestHandler('roots/list', () => ({ roots }));
+  }
+  return { client, elicitations };
 }
 
 /**

@@ -4,14 +4,12 @@
  * to a sandbox on loopback. Most end-to-end tests use this; a few go over real stdio (harness.ts).
  * `linkServer` does the same against any upstream on loopback (a test's own misbehaving server).
  */
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Client, InMemoryTransport, type CallToolResult } from '@modelcontextprotocol/client';
+import { InMemoryTransport, type CallToolResult, type Client } from '@modelcontextprotocol/client';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { createServer } from '../../src/mcp/create-server.js';
 import type { ToolContext } from '../../src/mcp/context.js';
 import { VobizClient, type VobizClientOptions, type VobizCredentials } from '../../src/vobiz/client.js';
-import { answerElicitations } from './context.js';
+import { testClient } from './context.js';
 
 export interface MemoryLink {
   client: Client;
@@ -77,20 +75,7 @@ export async function linkServer(
     bulkConcurrency: 4,
     ...options.context,
   });
-  const client = new Client(
-    { name: 'e2e-memory', version: '1.0.0' },
-    {
-      capabilities: {
-        ...(options.roots && { roots: { listChanged: false } }),
-        ...(options.elicit && { elicitation: {} }),
-      },
-    },
-  );
-  const elicitations = options.elicit ? answerElicitations(client, options.elicit) : [];
-  if (options.roots) {
-    const roots = options.roots.map((dir) => ({ uri: pathToFileURL(dir).href, name: path.basename(dir) }));
-    client.setRequestHandler('roots/list', () => ({ roots }));
-  }
+  const { client, elicitations } = testClient('e2e-memory', options);
   const logs: string[] = [];
   client.setNotificationHandler('notifications/message', ({ params }) => {
     logs.push(typeof params.data === 'string' ? params.data : JSON.stringify(params.data));
