@@ -7,6 +7,7 @@ import path from 'node:path';
 import { EnvSchema, type Settings } from './settings.js';
 import type { ConfirmMode } from './mcp/confirm.js';
 import { TOOL_NAMES } from './tools/all-tools.js';
+import type { OAuthKey } from './oauth/key-ring.js';
 import type { VobizCredentials } from './vobiz/client.js';
 
 export { settingsReference, splitCommaList, type SettingGroup } from './settings.js';
@@ -40,6 +41,10 @@ export interface HttpSettings {
   metrics: boolean;
   /** The store shared by the instances (jobs, paces); undefined: each instance on its own. */
   redisUrl: string | undefined;
+  /** `MCP_OAUTH_KEY`: OAuth sign-in is on when set (src/oauth/); newest key first. */
+  oauthKeys: OAuthKey[] | undefined;
+  /** `MCP_PUBLIC_URL`: the origin clients reach the server at; undefined: the listening address. */
+  publicUrl: string | undefined;
 }
 
 export interface Config {
@@ -154,6 +159,8 @@ export function loadConfig(
       shutdownGraceMs: vars.MCP_HTTP_SHUTDOWN_GRACE_MS,
       metrics: vars.MCP_HTTP_METRICS,
       redisUrl: vars.REDIS_URL,
+      oauthKeys: vars.MCP_OAUTH_KEY,
+      publicUrl: vars.MCP_PUBLIC_URL,
     },
   };
 }

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { DEFAULT_CONCURRENCY, DEFAULT_MAX_RESPONSE_BYTES } from './vobiz/client.js';
 import { AUTH_ID_PATTERN, DEFAULT_BASE_URL } from './vobiz/contract.js';
+import { parseKeyRing } from './oauth/key-ring.js';
 
 const MB = 1024 * 1024;
 
@@ -122,6 +123,56 @@ function baseUrlProblem(raw: string): string | undefined {
     return 'must be a plain base URL, without user:password@, ?query or #fragment';
   }
   return undefined;
+}
+
+/** `MCP_OAUTH_KEY`: `id:base64key[,id:base64key…]`, each key 32 bytes (AES-256). */
+function oauthKeyVar() {
+  const name = 'MCP_OAUTH_KEY';
+  return z
+    .string()
+    .trim()
+    .transform((raw, ctx) => {
+      const ring = parseKeyRing(raw);
+      if (typeof ring === 'string') {
+        ctx.addIssue({ code: 'custom', message: `${name} ${ring}` });
+        return z.NEVER;
+      }
+      return ring;
+    })
+    .optional();
+}
+
+/** `MCP_PUBLIC_URL`: an http(s) origin, which the endpoints' URLs are built on. */
+function publicUrlVar() {
+  const name = 'MCP_PUBLIC_URL';
+  return z
+    .string()
+    .trim()
+    .transform((raw, ctx) => {
+      const url = URL.canParse(raw) ? new URL(raw) : undefined;
+      if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be an http(s) URL such as https://mcp.example.com`,
+        });
+        return z.NEVER;
+      }
+      if (
+        url.username ||
+        url.password ||
+        url.search ||
+        url.hash ||
+        url.pathname.replace(/\/mcp\/?$/, '/') !== '/'
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be the server's origin alone, such as https://mcp.example.com (the endpoint is its /mcp)`,
+        });
+        return z.NEVER;
+      }
+      return url.origin;
+    })
+    .optional();
 }
 
 export const EnvSchema = z.object({
@@ -293,6 +344,15 @@ export const EnvSchema = z.object({
   MCP_HTTP_JSON_RESPONSE: documented(booleanVar('MCP_HTTP_JSON_RESPONSE'), {
     group: 'remote',
     doc: '`true`: plain JSON answers instead of SSE (no streamed progress)',
+  }),
+  MCP_OAUTH_KEY: documented(oauthKeyVar(), {
+    group: 'remote',
+    doc: 'turns on OAuth sign-in for connectors (Claude, ChatGPT): the key its tokens are encrypted with, as `id:key` with a 32-byte key in base64 (`openssl rand -base64 32`); a comma list rotates keys — the first encrypts, all decrypt, and a token of a key dropped from the list no longer works. Same value on every instance',
+  }),
+  MCP_PUBLIC_URL: documented(publicUrlVar(), {
+    group: 'remote',
+    doc: 'the URL clients reach the server at, behind a proxy, e.g. `https://mcp.example.com` (an origin: the connector URL is it with `/mcp`); its host is accepted in `Host`',
+    default: 'the listening address',
   }),
   MCP_HTTP_SHUTDOWN_GRACE_MS: documented(intVar('MCP_HTTP_SHUTDOWN_GRACE_MS', 0, 600_000, 25_000), {
     group: 'remote',

@@ -21,7 +21,9 @@ import {
   credentialSecret,
   narrowSelection,
   resolveCredentials,
+  type Resolved,
 } from './caller.js';
+import type { AuthorizationServer } from '../oauth/authorization-server.js';
 import type { HttpSettings } from '../config.js';
 import { dispatch, type DispatchContext } from './dispatch.js';
 import { checkEndpointToken, type HostGuard } from './guard.js';
@@ -42,6 +44,8 @@ export interface EndpointContext extends DispatchContext {
   draining: () => boolean;
   /** Called each time a request gives back its slot. */
   onRequestEnd: () => void;
+  /** OAuth sign-in (MCP_OAUTH_KEY): access tokens accepted in Authorization, and the 401 challenge. */
+  oauth?: AuthorizationServer;
 }
 
 /**
@@ -87,8 +91,19 @@ export async function handleMcp(
       connection: 'close',
     });
   }
-  if (settings.token !== undefined) {
-    const check = checkEndpointToken(req.headers.authorization, settings.token);
+  // With OAuth on, a bearer that is not the endpoint token is an access token, carrying the credentials.
+  const authorization = req.headers.authorization;
+  const oauth = ctx.oauth;
+  let signedIn: VobizCredentials | undefined;
+  if (
+    oauth &&
+    authorization !== undefined &&
+    (settings.token === undefined || checkEndpointToken(authorization, settings.token) !== 'ok')
+  ) {
+    signedIn = await oauth.authenticate(authorization, res);
+    if (!signedIn) return;
+  } else if (settings.token !== undefined) {
+    const check = checkEndpointToken(authorization, settings.token);
     if (check !== 'ok') {
       return sendError(
         res,
@@ -97,19 +112,23 @@ export async function handleMcp(
           ? 'Unauthorized: send Authorization: Bearer <the endpoint token>.'
           : 'Unauthorized: the endpoint token is wrong.',
         {
-          'www-authenticate': `Bearer realm="${SERVER_NAME}"${check === 'invalid' ? ', error="invalid_token"' : ''}`,
+          'www-authenticate':
+            oauth?.challenge() ??
+            `Bearer realm="${SERVER_NAME}"${check === 'invalid' ? ', error="invalid_token"' : ''}`,
         },
         -32001,
       );
     }
   }
-  const credentials = resolveCredentials(req.headers, ctx.operator);
+  const credentials: Resolved<VobizCredentials> = signedIn
+    ? { ok: true, value: signedIn }
+    : resolveCredentials(req.headers, ctx.operator);
   if (!credentials.ok) {
     return sendError(
       res,
       401,
-      `Unauthorized: ${credentials.message}`,
-      { 'www-authenticate': `Bearer realm="${SERVER_NAME}"` },
+      `Unauthorized: ${credentials.message}${oauth ? ' Or sign in with OAuth (this server is its own authorization server).' : ''}`,
+      { 'www-authenticate': oauth?.challenge() ?? `Bearer realm="${SERVER_NAME}"` },
       -32001,
     );
   }

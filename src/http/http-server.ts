@@ -27,6 +27,7 @@ import { handleMcp, type EndpointContext } from './endpoint.js';
 import { checkEndpointToken, HostGuard, isLoopbackAddress } from './guard.js';
 import { METRICS_PATH, Operations } from '../ops/operations.js';
 import { jsonLogger } from '../ops/json-log.js';
+import { AuthorizationServer } from '../oauth/authorization-server.js';
 import { JSON_HEADERS, sendError } from './reply.js';
 import { SessionIds } from './session.js';
 
@@ -36,6 +37,8 @@ export const HEALTH_PATH = '/healthz';
 export interface RemoteServerOptions {
   /** The configuration; `config.http` holds remote mode's own settings. */
   config: Config;
+  /** Tests only: accept OAuth client id URLs on http loopback (real ones are https). */
+  allowLoopbackHttpClientIds?: boolean;
 }
 
 export interface RemoteServer {
@@ -73,7 +76,10 @@ export function assertSafeExposure(settings: HttpSettings, config: Config): void
   );
 }
 
-export async function startRemoteServer({ config }: RemoteServerOptions): Promise<RemoteServer> {
+export async function startRemoteServer({
+  config,
+  allowLoopbackHttpClientIds,
+}: RemoteServerOptions): Promise<RemoteServer> {
   const settings = config.http;
   assertSafeExposure(settings, config);
   registerSecret(settings.token);
@@ -131,7 +137,11 @@ export async function startRemoteServer({ config }: RemoteServerOptions): Promis
     settings,
     config,
     guard: new HostGuard({
-      allowedHosts: settings.allowedHosts,
+      // The public URL's host is this server's name, whatever else is listed.
+      allowedHosts: [
+        ...settings.allowedHosts,
+        ...(settings.publicUrl ? [new URL(settings.publicUrl).host] : []),
+      ],
       allowedOrigins: settings.allowedOrigins,
       bindHost: settings.host,
     }),
@@ -158,7 +168,7 @@ export async function startRemoteServer({ config }: RemoteServerOptions): Promis
   };
 
   const httpServer = createHttpServer({ connectionsCheckingInterval: TIMEOUT_CHECK_MS }, (req, res) => {
-    const path = (req.url ?? '/').split('?', 1)[0];
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     const method = req.method ?? 'GET';
     if (path === HEALTH_PATH) {
       // Not behind the Host check: load balancers probe instances by IP address.
@@ -170,6 +180,13 @@ export async function startRemoteServer({ config }: RemoteServerOptions): Promis
       );
     }
     if (path === METRICS_PATH && settings.metrics) return serveMetrics(req, res);
+    if (endpoint.oauth?.serves(path)) {
+      return void endpoint.oauth.handle(req, res, path).catch((error: unknown) => {
+        logError('could not answer an OAuth request', error);
+        if (!res.headersSent) sendError(res, 500, 'Internal error.');
+        else res.destroy();
+      });
+    }
     if (path !== MCP_PATH) return sendError(res, 404, `Not found: the MCP endpoint is ${MCP_PATH}.`);
     ops.begin(req, res);
     handleMcp(req, res, endpoint).catch((error: unknown) => {
@@ -207,6 +224,26 @@ export async function startRemoteServer({ config }: RemoteServerOptions): Promis
   const { address, port } = httpServer.address() as AddressInfo;
   const urlHost = address.includes(':') ? `[${address}]` : address;
   const url = `http://${urlHost}:${port}${MCP_PATH}`;
+  if (settings.oauthKeys) {
+    try {
+      endpoint.oauth = new AuthorizationServer({
+        keys: settings.oauthKeys,
+        publicOrigin: settings.publicUrl ?? new URL(url).origin,
+        mcpPath: MCP_PATH,
+        config,
+        selection: operatorSelection,
+        agent,
+        guard: endpoint.guard,
+        bodies: endpoint.bodies,
+        ...(allowLoopbackHttpClientIds !== undefined && { allowLoopbackHttpClientIds }),
+      });
+    } catch (error) {
+      httpServer.close();
+      await agent.close();
+      await cluster?.close();
+      throw error;
+    }
+  }
 
   let closing: Promise<{ drained: boolean }> | undefined;
   const close = async (): Promise<{ drained: boolean }> => {

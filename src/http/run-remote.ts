@@ -61,7 +61,10 @@ export async function runHttpCli(options: HttpCliOptions): Promise<void> {
       : config.http.token === undefined
         ? 'requests without X-Vobiz-* headers use the configured account; no endpoint token (loopback only)'
         : 'endpoint token required; requests without X-Vobiz-* headers use the configured account';
-  logInfo(`${SERVER_VERSION} listening on ${remote.url} (Streamable HTTP, stateless; ${access})`);
+  const oauth = config.http.oauthKeys
+    ? `; OAuth sign-in on for connectors, at ${config.http.publicUrl ?? new URL(remote.url).origin}`
+    : '';
+  logInfo(`${SERVER_VERSION} listening on ${remote.url} (Streamable HTTP, stateless; ${access}${oauth})`);
 
   let signals = 0;
   const shutdown = async (why: string) => {

@@ -12,6 +12,12 @@
 import type { CallToolResult, InputRequiredResult, McpServer, Transport } from '@modelcontextprotocol/server';
 
 export {
+  bearerAuthChallengeResponse,
+  buildOAuthProtectedResourceMetadata,
+  getOAuthProtectedResourceMetadataUrl,
+  OAuthError,
+  OAuthErrorCode,
+  verifyBearerToken,
   CLIENT_CAPABILITIES_META_KEY,
   createMcpHandler,
   createRequestStateCodec,
@@ -28,6 +34,7 @@ export {
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 export type {
+  AuthInfo,
   CallToolResult,
   InputRequiredResult,
   RequestStateCodec,
