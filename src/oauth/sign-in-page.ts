@@ -116,7 +116,8 @@ export function sendPage(
     'cache-control': 'no-store',
     'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; base-uri 'none'; frame-ancestors 'none'`,
     'x-frame-options': 'DENY',
-    'referrer-policy': 'no-referrer',
+    // Not no-referrer: with it, a browser posts the form with `Origin: null`, which authorize.ts refuses.
+    'referrer-policy': 'same-origin',
     'x-content-type-options': 'nosniff',
     ...headers,
   });

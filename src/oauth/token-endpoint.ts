@@ -36,6 +36,11 @@ export async function handleToken(
     );
   }
   if (!clientId) return sendOAuthError(res, 400, 'invalid_request', 'client_id is required.');
+  // A registration sealed with a key since dropped: 401 invalid_client tells the client to register
+  // again (what Claude does on it). A client id URL is not fetched here: the grant names it already.
+  if (!/^https?:\/\//i.test(clientId) && !(await ctx.sealer.open('client', clientId)).ok) {
+    return sendOAuthError(res, 401, 'invalid_client', 'Unknown client: register again.');
+  }
   const resource = form.get('resource');
   if (resource !== null && !sameResource(resource, ctx.resource)) {
     return sendOAuthError(res, 400, 'invalid_target', `This server grants access to ${ctx.resource} only.`);

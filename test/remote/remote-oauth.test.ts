@@ -8,7 +8,7 @@ import { refreshAuthorization } from '@modelcontextprotocol/client';
 import { EncryptJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { startRemoteServer, type RemoteServer } from '../../src/http/server.js';
+import { startRemoteServer, type RemoteServer } from '../../src/http/http-server.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { textOf } from '../support/context.js';
 import {
