@@ -135,6 +135,10 @@ async function fetchMetadataDocument(clientId: string, lookup: ClientLookup): Pr
   ) {
     return refuse('a client id URL must be an https URL without a fragment or credentials');
   }
+  // A client's published document is on the internet, never on this machine (tests excepted).
+  if (isLoopbackAddress(url.hostname) && !insecureAllowed) {
+    return refuse('a client id URL must not name this machine');
+  }
   if (url.pathname === '/' || url.pathname === '') return refuse('a client id URL must have a path');
   let text: string;
   try {

@@ -24,6 +24,7 @@ import {
   call,
   connect,
   listenOnLoopback,
+  operatorEnv,
   raw,
   startRemote,
   stopRemote,
@@ -279,6 +280,46 @@ describe('OAuth sign-in (MCP_OAUTH_KEY set, no account configured)', () => {
     const answer = await fetch(url, { redirect: 'manual' });
     expect(answer.status).toBe(400);
     expect(await answer.text()).toMatch(/must be an https URL/);
+    url.searchParams.set('client_id', 'https://127.0.0.1:9/client.json');
+    const loopback = await fetch(url, { redirect: 'manual' });
+    expect(loopback.status).toBe(400);
+    expect(await loopback.text()).toMatch(/must not name this machine/);
+  });
+});
+
+describe('OAuth beside the endpoint token (MCP_HTTP_TOKEN) and a configured account', () => {
+  let sandbox: Sandbox;
+  let remote: Remote;
+  const endpointToken = 'e'.repeat(40);
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ seed: false });
+    remote = await startRemote(
+      operatorEnv(sandbox, { MCP_HTTP_TOKEN: endpointToken, MCP_OAUTH_KEY: oauthKey().setting }),
+    );
+  }, 20_000);
+
+  afterAll(async () => {
+    await stopRemote(remote);
+    await sandbox.close();
+  });
+
+  it('takes the endpoint token as before, and an access token from a sign-in', async () => {
+    const send = (authorization: string) =>
+      raw(remote.url, { headers: { authorization }, body: toolCall('list_contacts') });
+    expect((await send(`Bearer ${endpointToken}`)).status).toBe(200);
+    const wrong = await send('Bearer not-the-endpoint-token');
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers['www-authenticate']).toMatch(/resource_metadata=/);
+
+    const registered = await discoverAndRegister(remote.url); // from the 401 without a token
+    const { url, codeVerifier } = await authorizationUrl(registered);
+    const signedIn = await signInByForm(url, {
+      auth_id: sandbox.credentials.authId,
+      auth_token: sandbox.credentials.authToken,
+    });
+    const tokens = await exchangeCode(registered, signedIn.location, codeVerifier);
+    expect((await send(`Bearer ${tokens.access_token}`)).status).toBe(200);
   });
 });
 
