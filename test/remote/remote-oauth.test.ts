@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startRemoteServer, type RemoteServer } from '../../src/http/http-server.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { textOf } from '../support/context.js';
+import { contactsOf, textOf } from '../support/context.js';
 import {
   authorizationUrl,
   discoverAndRegister,
@@ -114,8 +114,9 @@ describe('OAuth sign-in (MCP_OAUTH_KEY set, no account configured)', () => {
     // The access token is all the MCP client sends: the calls act on the signed-in account.
     const client = await connect(remote.url, { Authorization: `Bearer ${tokens.access_token}` });
     structured(await call(client, 'create_contact', { phone_number: '+919800000701', name: 'Via OAuth' }));
-    const listed = structured<ListOutput>(await call(client, 'list_contacts'));
-    expect(listed.items.map((item) => item.name)).toEqual(['Via OAuth']);
+    const listed = await call(client, 'list_contacts');
+    structured<ListOutput>(listed);
+    expect(contactsOf(listed).map((item) => item.name)).toEqual(['Via OAuth']);
     await client.close();
     expect(sandbox.contacts().map((contact) => contact.name)).toEqual(['Via OAuth']);
 

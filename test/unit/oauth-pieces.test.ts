@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { startRemoteServer } from '../../src/http/server.js';
+import { startRemoteServer } from '../../src/http/http-server.js';
 import { UsedOnce } from '../../src/oauth/used-once.js';
 
 const key = () => randomBytes(32).toString('base64');
