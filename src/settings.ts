@@ -125,54 +125,49 @@ function baseUrlProblem(raw: string): string | undefined {
   return undefined;
 }
 
-/** `MCP_OAUTH_KEY`: `id:base64key[,id:base64key…]`, each key 32 bytes (AES-256). */
-function oauthKeyVar() {
-  const name = 'MCP_OAUTH_KEY';
+/**
+ * A setting turned into a value by `parse`, which answers what is wrong instead (the message goes on
+ * after the setting's name, and never quotes the value: some are secrets).
+ */
+function parsedVar<T>(name: string, parse: (raw: string) => { value: T } | string) {
   return z
     .string()
     .trim()
     .transform((raw, ctx) => {
-      const ring = parseKeyRing(raw);
-      if (typeof ring === 'string') {
-        ctx.addIssue({ code: 'custom', message: `${name} ${ring}` });
-        return z.NEVER;
-      }
-      return ring;
+      const parsed = parse(raw);
+      if (typeof parsed !== 'string') return parsed.value;
+      ctx.addIssue({ code: 'custom', message: `${name} ${parsed}` });
+      return z.NEVER;
     })
     .optional();
 }
 
-/** `MCP_PUBLIC_URL`: an http(s) origin, which the endpoints' URLs are built on. */
+/** `MCP_OAUTH_KEY`: `id:base64key[,id:base64key…]`, each key 32 bytes (AES-256). */
+function oauthKeyVar() {
+  return parsedVar('MCP_OAUTH_KEY', (raw) => {
+    const ring = parseKeyRing(raw);
+    return typeof ring === 'string' ? ring : { value: ring };
+  });
+}
+
+/** `MCP_PUBLIC_URL`: an http(s) origin, which the endpoints' URLs are built on; a trailing /mcp is let go. */
 function publicUrlVar() {
-  const name = 'MCP_PUBLIC_URL';
-  return z
-    .string()
-    .trim()
-    .transform((raw, ctx) => {
-      const url = URL.canParse(raw) ? new URL(raw) : undefined;
-      if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${name} must be an http(s) URL such as https://mcp.example.com`,
-        });
-        return z.NEVER;
-      }
-      if (
-        url.username ||
-        url.password ||
-        url.search ||
-        url.hash ||
-        url.pathname.replace(/\/mcp\/?$/, '/') !== '/'
-      ) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${name} must be the server's origin alone, such as https://mcp.example.com (the endpoint is its /mcp)`,
-        });
-        return z.NEVER;
-      }
-      return url.origin;
-    })
-    .optional();
+  return parsedVar('MCP_PUBLIC_URL', (raw) => {
+    const url = URL.canParse(raw) ? new URL(raw) : undefined;
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+      return 'must be an http(s) URL such as https://mcp.example.com';
+    }
+    if (
+      url.username ||
+      url.password ||
+      url.search ||
+      url.hash ||
+      url.pathname.replace(/\/mcp\/?$/, '/') !== '/'
+    ) {
+      return "must be the server's origin alone, such as https://mcp.example.com (the endpoint is its /mcp)";
+    }
+    return { value: url.origin };
+  });
 }
 
 export const EnvSchema = z.object({
