@@ -4,7 +4,15 @@
  * and ChatGPT's connectors do. Then every way it must refuse.
  */
 import http from 'node:http';
-import { refreshAuthorization } from '@modelcontextprotocol/client';
+import {
+  Client,
+  refreshAuthorization,
+  StreamableHTTPClientTransport,
+  UnauthorizedError,
+  type OAuthClientProvider,
+  type StoredOAuthClientInformation,
+  type StoredOAuthTokens,
+} from '@modelcontextprotocol/client';
 import { EncryptJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
@@ -33,6 +41,51 @@ import {
   type ListOutput,
   type Remote,
 } from '../support/remote-stack.js';
+
+/** A connector as the SDK's OAuth client provider sees one: it keeps what it is given, in memory. */
+class ConnectorProvider implements OAuthClientProvider {
+  private client: StoredOAuthClientInformation | undefined;
+  private saved: StoredOAuthTokens | undefined;
+  private verifier = '';
+  /** The redirect URI's query the browser brought back after the sign-in. */
+  callback: URLSearchParams | undefined;
+
+  constructor(private readonly fields: Record<string, string>) {}
+  get redirectUrl() {
+    return REDIRECT_URI;
+  }
+  get clientMetadata() {
+    return {
+      client_name: 'SDK connector',
+      redirect_uris: [REDIRECT_URI],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+    };
+  }
+  clientInformation() {
+    return this.client;
+  }
+  saveClientInformation(client: StoredOAuthClientInformation) {
+    this.client = client;
+  }
+  tokens() {
+    return this.saved;
+  }
+  saveTokens(tokens: StoredOAuthTokens) {
+    this.saved = tokens;
+  }
+  async redirectToAuthorization(url: URL) {
+    const answer = await signInByForm(url, this.fields);
+    this.callback = new URL(answer.location ?? 'missing:').searchParams;
+  }
+  saveCodeVerifier(verifier: string) {
+    this.verifier = verifier;
+  }
+  codeVerifier() {
+    return this.verifier;
+  }
+}
 
 describe('OAuth sign-in (MCP_OAUTH_KEY set, no account configured)', () => {
   let sandbox: Sandbox;
@@ -156,6 +209,24 @@ describe('OAuth sign-in (MCP_OAUTH_KEY set, no account configured)', () => {
     for (const secret of [sandbox.credentials.authToken, sandbox.credentials.bearerToken]) {
       expect(remote.stderr()).not.toContain(secret);
     }
+  });
+
+  it("connects through the SDK client's own OAuth provider, from its first 401", async () => {
+    const provider = new ConnectorProvider(form());
+    const url = new URL(remote.url);
+    const first = new Client({ name: 'sdk-connector', version: '1.0.0' });
+    // The transport meets the 401, discovers, registers and opens the sign-in page (here: the form).
+    await expect(
+      first.connect(new StreamableHTTPClientTransport(url, { authProvider: provider })),
+    ).rejects.toBeInstanceOf(UnauthorizedError);
+    expect(provider.callback?.get('code')).toBeTruthy();
+    const transport = new StreamableHTTPClientTransport(url, { authProvider: provider });
+    await transport.finishAuth(provider.callback ?? new URLSearchParams());
+    const client = new Client({ name: 'sdk-connector', version: '1.0.0' });
+    await client.connect(transport);
+    const result = await call(client, 'list_contacts');
+    expect(result.isError, textOf(result)).toBeFalsy();
+    await client.close();
   });
 
   it('refuses a wrong PKCE verifier', async () => {
