@@ -109,7 +109,7 @@ export class AuthorizationServer {
       response_modes_supported: ['query'],
       grant_types_supported: ['authorization_code', 'refresh_token'],
       code_challenge_methods_supported: ['S256'],
-      token_endpoint_auth_methods_supported: ['none'],
+      token_endpoint_auth_methods_supported: ['none', 'client_secret_post', 'client_secret_basic'],
       client_id_metadata_document_supported: true,
       authorization_response_iss_parameter_supported: true,
     };
@@ -167,7 +167,7 @@ export class AuthorizationServer {
       if (path === '/token') {
         const form = await readForm(req, this.ctx.bodies);
         if (!form.ok) return sendOAuthError(res, form.status, 'invalid_request', form.message);
-        return handleToken(res, form.value, this.ctx);
+        return handleToken(res, form.value, req.headers.authorization, this.ctx);
       }
       const body = await readJson(req, this.ctx.bodies);
       if (!body.ok) return sendOAuthError(res, body.status, 'invalid_request', body.message);

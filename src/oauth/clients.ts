@@ -2,14 +2,21 @@
  * OAuth clients, none stored: a client registered dynamically (RFC 7591) gets a client id that is its
  * registration sealed (sealed.ts); a client whose id is an https URL publishes its registration there
  * (a client ID metadata document, as Claude and ChatGPT can), fetched when it starts a sign-in.
- * Every client is public (no secret, `token_endpoint_auth_method: none`): PKCE protects its codes.
+ * A client is public (`token_endpoint_auth_method: none`, PKCE alone protects its codes) unless it
+ * registers for `client_secret_post` or `client_secret_basic`, as Claude's connectors do: then it
+ * gets a secret derived from its id (sealed.ts `derive`), stored nowhere, required at /token.
  */
 import { z } from 'zod';
 import type { Sealer } from './sealed.js';
 import { isLoopbackAddress } from '../http/guard.js';
 
+/** How a client authenticates at the token endpoint. */
+export type ClientAuthMethod = 'none' | 'client_secret_post' | 'client_secret_basic';
+const SECRET_METHODS: readonly string[] = ['client_secret_post', 'client_secret_basic'];
+
 export interface OAuthClient {
   clientId: string;
+  authMethod: ClientAuthMethod;
   /** Shown on the sign-in page, as the client's own words. */
   name: string | undefined;
   redirectUris: string[];
@@ -32,14 +39,16 @@ const RedirectUri = z.string().max(MAX_URI_CHARS).refine(isAcceptableRedirectUri
 const Registration = z.looseObject({
   redirect_uris: z.array(RedirectUri).min(1).max(MAX_REDIRECT_URIS),
   client_name: z.string().max(200).optional(),
-  grant_types: z.array(z.string()).max(10).optional(),
   response_types: z.array(z.string()).max(10).optional(),
+  token_endpoint_auth_method: z.string().max(100).optional(),
 });
 
 /** What a registered client's sealed id holds. */
 interface ClientClaims {
   redirect_uris: string[];
   client_name?: string;
+  /** Absent: none (ids sealed before client secrets). */
+  auth?: ClientAuthMethod;
 }
 
 /** RFC 7591: checks the client's metadata and answers its registration, with its sealed id. */
@@ -54,30 +63,29 @@ export async function registerClient(body: unknown, sealer: Sealer): Promise<Fou
         .join('; '),
     };
   }
-  const { redirect_uris, client_name, grant_types, response_types } = parsed.data;
-  const unsupportedGrant = grant_types?.find(
-    (grant) => grant !== 'authorization_code' && grant !== 'refresh_token',
-  );
-  if (unsupportedGrant !== undefined || (response_types && response_types.some((type) => type !== 'code'))) {
+  const { redirect_uris, client_name, response_types, token_endpoint_auth_method: asked } = parsed.data;
+  if (response_types && !response_types.includes('code')) {
     return {
       ok: false,
       error: 'invalid_client_metadata',
-      description:
-        'only the authorization_code and refresh_token grants, and response type code, are supported',
+      description: 'only response type code is supported',
     };
   }
-  const claims: ClientClaims = { redirect_uris, ...(client_name !== undefined && { client_name }) };
+  // Other grants or methods asked for are replaced by what this server does (RFC 7591 §3.2.1).
+  const auth = (asked !== undefined && SECRET_METHODS.includes(asked) ? asked : 'none') as ClientAuthMethod;
+  const claims: ClientClaims = { redirect_uris, ...(client_name !== undefined && { client_name }), auth };
   const clientId = await sealer.seal('client', { ...claims });
   return {
     ok: true,
     value: {
       client_id: clientId,
       client_id_issued_at: Math.floor(Date.now() / 1000),
+      ...(auth !== 'none' && { client_secret: sealer.derive(clientId), client_secret_expires_at: 0 }),
       redirect_uris,
       ...(client_name !== undefined && { client_name }),
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
-      token_endpoint_auth_method: 'none',
+      token_endpoint_auth_method: auth,
     },
   };
 }
@@ -101,7 +109,12 @@ export async function findClient(clientId: string, lookup: ClientLookup): Promis
   }
   return {
     ok: true,
-    value: { clientId, name: opened.claims.client_name, redirectUris: opened.claims.redirect_uris },
+    value: {
+      clientId,
+      authMethod: opened.claims.auth ?? 'none',
+      name: opened.claims.client_name,
+      redirectUris: opened.claims.redirect_uris,
+    },
   };
 }
 
@@ -169,7 +182,12 @@ async function fetchMetadataDocument(clientId: string, lookup: ClientLookup): Pr
   }
   return {
     ok: true,
-    value: { clientId, name: parsed.data.client_name, redirectUris: parsed.data.redirect_uris },
+    value: {
+      clientId,
+      authMethod: 'none',
+      name: parsed.data.client_name,
+      redirectUris: parsed.data.redirect_uris,
+    },
   };
 }
 

@@ -8,7 +8,7 @@
  * `jose` does the JWE and the claim checks (expiry, issuer, audience): a well-kept library with no
  * dependencies, rather than hand-assembled node:crypto calls and our own token format.
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, hkdfSync, randomUUID, timingSafeEqual } from 'node:crypto';
 import { EncryptJWT, errors, jwtDecrypt, type JWTPayload } from 'jose';
 import type { OAuthKey } from './key-ring.js';
 
@@ -25,6 +25,24 @@ export class Sealer {
     private readonly issuer: string,
   ) {
     if (keys.length === 0) throw new Error('no OAuth key');
+  }
+
+  /**
+   * A secret derived from `value` (a confidential client's secret, from its client id): HMAC-SHA256
+   * under a subkey of the current key, so that it is never stored and dies with the key.
+   */
+  derive(value: string): string {
+    const [current] = this.keys as [OAuthKey];
+    return hmac(current.key, value);
+  }
+
+  /** Whether `secret` is what `derive(value)` gave under any key of the ring; in constant time. */
+  matchesDerived(value: string, secret: string): boolean {
+    const given = Buffer.from(secret);
+    return this.keys.some((entry) => {
+      const expected = Buffer.from(hmac(entry.key, value));
+      return expected.length === given.length && timingSafeEqual(expected, given);
+    });
   }
 
   /** Seals `claims` as a `kind` token, for `audience` (the issuer by default), valid `ttlSeconds`. */
@@ -79,6 +97,14 @@ export class Sealer {
       return { ok: false, reason: error instanceof errors.JWTExpired ? 'expired' : 'invalid' };
     }
   }
+}
+
+/** The encryption key is not used for anything else: the HMAC gets its own subkey (HKDF). */
+function hmac(key: Uint8Array, value: string): string {
+  const subkey = Buffer.from(
+    hkdfSync('sha256', key, new Uint8Array(0), 'vobiz-contacts-mcp client secret', 32),
+  );
+  return createHmac('sha256', subkey).update(value).digest('base64url');
 }
 
 /** Longer than any token this server seals (a client id with ten long redirect URIs included). */

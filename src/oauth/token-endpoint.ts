@@ -13,6 +13,7 @@ import {
   type OAuthContext,
 } from './authorization-server.js';
 import { sameResource, type CodeClaims } from './authorize.js';
+import { findClient } from './clients.js';
 import { CORS_HEADERS, sendOAuthError } from './oauth-http.js';
 
 interface RefreshClaims extends GrantClaims {
@@ -22,10 +23,10 @@ interface RefreshClaims extends GrantClaims {
 export async function handleToken(
   res: ServerResponse,
   form: URLSearchParams,
+  authorization: string | undefined,
   ctx: OAuthContext,
 ): Promise<void> {
   const grantType = form.get('grant_type');
-  const clientId = form.get('client_id');
   const invalidGrant = (description: string) => sendOAuthError(res, 400, 'invalid_grant', description);
   if (grantType !== 'authorization_code' && grantType !== 'refresh_token') {
     return sendOAuthError(
@@ -35,12 +36,9 @@ export async function handleToken(
       'grant_type must be authorization_code or refresh_token.',
     );
   }
-  if (!clientId) return sendOAuthError(res, 400, 'invalid_request', 'client_id is required.');
-  // A registration sealed with a key since dropped: 401 invalid_client tells the client to register
-  // again (what Claude does on it). A client id URL is not fetched here: the grant names it already.
-  if (!/^https?:\/\//i.test(clientId) && !(await ctx.sealer.open('client', clientId)).ok) {
-    return sendOAuthError(res, 401, 'invalid_client', 'Unknown client: register again.');
-  }
+  const client = await authenticateClient(form, authorization, ctx);
+  if (!client.ok) return sendOAuthError(res, client.status, client.error, client.description, client.headers);
+  const clientId = client.clientId;
   const resource = form.get('resource');
   if (resource !== null && !sameResource(resource, ctx.resource)) {
     return sendOAuthError(res, 400, 'invalid_target', `This server grants access to ${ctx.resource} only.`);
@@ -99,6 +97,63 @@ export async function handleToken(
     );
   }
   return issue(res, { client_id: clientId, credentials: claims.credentials, ...scopeOf(claims.scope) }, ctx);
+}
+
+type ClientCheck =
+  | { ok: true; clientId: string }
+  | { ok: false; status: number; error: string; description: string; headers?: Record<string, string> };
+
+/**
+ * Who is asking (RFC 6749 §2.3): a public client names itself with `client_id`; a client registered
+ * for a secret must send it, in the body or as HTTP Basic. A registration sealed with a key since
+ * dropped gets 401 invalid_client, which tells the client to register again (what Claude does on it).
+ * A client id URL is not fetched here: the grant it presents names it already.
+ */
+async function authenticateClient(
+  form: URLSearchParams,
+  authorization: string | undefined,
+  ctx: OAuthContext,
+): Promise<ClientCheck> {
+  const basic = basicCredentials(authorization);
+  const named = form.get('client_id');
+  if (basic && named !== null && named !== basic.id) {
+    return { ok: false, status: 400, error: 'invalid_request', description: 'Two different client ids.' };
+  }
+  const clientId = basic?.id ?? named;
+  if (!clientId)
+    return { ok: false, status: 400, error: 'invalid_request', description: 'client_id is required.' };
+  if (/^https?:\/\//i.test(clientId)) return { ok: true, clientId };
+  const client = await findClient(clientId, { sealer: ctx.sealer });
+  const refused = (description: string): ClientCheck => ({
+    ok: false,
+    status: 401,
+    error: 'invalid_client',
+    description,
+    ...(basic && { headers: { 'www-authenticate': 'Basic realm="token"' } }),
+  });
+  if (!client.ok) return refused('Unknown client: register again.');
+  if (client.value.authMethod === 'none') return { ok: true, clientId };
+  const secret = basic?.secret ?? form.get('client_secret');
+  if (!secret) return refused('This client was registered with a secret: send its client_secret.');
+  if (!ctx.sealer.matchesDerived(clientId, secret)) return refused('The client secret is wrong.');
+  return { ok: true, clientId };
+}
+
+/** `Authorization: Basic` with the form-urlencoded client id and secret (RFC 6749 §2.3.1). */
+function basicCredentials(authorization: string | undefined): { id: string; secret: string } | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? '');
+  if (!match?.[1]) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  try {
+    return {
+      id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),
+      secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')),
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 async function issue(res: ServerResponse, grant: GrantClaims, ctx: OAuthContext): Promise<void> {

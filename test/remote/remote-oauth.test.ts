@@ -229,6 +229,45 @@ describe('OAuth sign-in (MCP_OAUTH_KEY set, no account configured)', () => {
     await client.close();
   });
 
+  it.each(['client_secret_post', 'client_secret_basic'] as const)(
+    'gives a client registered for %s (as Claude registers) a secret, and requires it',
+    async (method) => {
+      const confidential = await discoverAndRegister(remote.url, 'Claude', method);
+      expect(confidential.client.token_endpoint_auth_method).toBe(method);
+      const secret = confidential.client.client_secret ?? '';
+      expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      const { url, codeVerifier } = await authorizationUrl(confidential);
+      const signedIn = await signInByForm(url, form());
+      const back = new URL(signedIn.location ?? '').searchParams;
+      const exchange = (auth: { body?: Record<string, string>; authorization?: string }) =>
+        fetch(`${confidential.issuer}/token`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            ...(auth.authorization && { authorization: auth.authorization }),
+          },
+          body: new URLSearchParams({
+            grant_type: 'authorization_code',
+            code: back.get('code') ?? '',
+            code_verifier: codeVerifier,
+            redirect_uri: REDIRECT_URI,
+            ...auth.body,
+          }),
+        });
+      const clientId = confidential.client.client_id;
+      const withoutSecret = await exchange({ body: { client_id: clientId } });
+      expect(withoutSecret.status).toBe(401);
+      expect(((await withoutSecret.json()) as { error: string }).error).toBe('invalid_client');
+      const wrongSecret = await exchange({
+        body: { client_id: clientId, client_secret: `${secret.slice(1)}x` },
+      });
+      expect(wrongSecret.status).toBe(401);
+      // The SDK picks the method the client registered with.
+      const tokens = await exchangeCode(confidential, signedIn.location, codeVerifier);
+      expect(tokens.access_token).toBeTruthy();
+    },
+  );
+
   it('refuses a wrong PKCE verifier', async () => {
     const { url } = await authorizationUrl(registered);
     const signedIn = await signInByForm(url, form());

@@ -24,7 +24,11 @@ export function oauthKey(id = 'k1'): { setting: string; key: Uint8Array; id: str
 }
 
 /** What a connector learns before it opens the sign-in page: from a 401 to a registered client. */
-export async function discoverAndRegister(mcpUrl: string, clientName = 'Test connector') {
+export async function discoverAndRegister(
+  mcpUrl: string,
+  clientName = 'Test connector',
+  authMethod: 'none' | 'client_secret_post' | 'client_secret_basic' = 'none',
+) {
   const unauthorized = await fetch(mcpUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
@@ -45,7 +49,7 @@ export async function discoverAndRegister(mcpUrl: string, clientName = 'Test con
     clientMetadata: {
       client_name: clientName,
       redirect_uris: [REDIRECT_URI],
-      token_endpoint_auth_method: 'none',
+      token_endpoint_auth_method: authMethod,
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
     },
