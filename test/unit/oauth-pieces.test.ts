@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { startRemoteServer } from '../../src/http/http-server.js';
+import { parseKeyRing, type OAuthKey } from '../../src/oauth/key-ring.js';
+import { Sealer } from '../../src/oauth/sealed.js';
 import { UsedOnce } from '../../src/oauth/used-once.js';
 
 const key = () => randomBytes(32).toString('base64');
@@ -87,5 +89,39 @@ describe('codes and refresh tokens used once', () => {
     expect(used.use('d', now + 120)).toBe(true);
     expect(used.forgotten).toBe(1);
     expect(used.use('c', now + 120)).toBe(false);
+  });
+});
+
+describe('rotating MCP_OAUTH_KEY', () => {
+  const ring = (value: string) => parseKeyRing(value) as OAuthKey[];
+  const [k1, k2] = [`k1:${key()}`, `k2:${key()}`];
+  const issuer = 'https://mcp.example.com';
+
+  it('keeps what the old key sealed while it is listed, and revokes it once dropped', async () => {
+    const token = await new Sealer(ring(k1), issuer).seal('access', { n: 1 }, { ttlSeconds: 60 });
+    const rotated = new Sealer(ring(`${k2},${k1}`), issuer);
+    const opened = await rotated.open<{ n: number }>('access', token);
+    expect(opened.ok && opened.claims.n).toBe(1);
+    // What the rotated ring seals is under the new key: the old ring cannot open it.
+    const newer = await rotated.seal('access', { n: 2 }, { ttlSeconds: 60 });
+    expect((await new Sealer(ring(k1), issuer).open('access', newer)).ok).toBe(false);
+    expect(await new Sealer(ring(k2), issuer).open('access', token)).toEqual({
+      ok: false,
+      reason: 'invalid',
+    });
+  });
+
+  it('never takes one kind of token for another, nor one of another issuer', async () => {
+    const sealer = new Sealer(ring(k1), issuer);
+    const refresh = await sealer.seal('refresh', {}, { ttlSeconds: 60 });
+    expect((await sealer.open('access', refresh)).ok).toBe(false);
+    expect((await new Sealer(ring(k1), 'https://other.example').open('refresh', refresh)).ok).toBe(false);
+  });
+
+  it('derives client secrets any listed key recognises, and a dropped key no longer does', () => {
+    const secret = new Sealer(ring(k1), issuer).derive('client-a');
+    expect(new Sealer(ring(`${k2},${k1}`), issuer).matchesDerived('client-a', secret)).toBe(true);
+    expect(new Sealer(ring(`${k2},${k1}`), issuer).matchesDerived('client-b', secret)).toBe(false);
+    expect(new Sealer(ring(k2), issuer).matchesDerived('client-a', secret)).toBe(false);
   });
 });
