@@ -19,9 +19,7 @@ describe.each(GENERATED_PAGES.map((page) => [page.path, page] as const))('%s', (
 
 it('documents every variable the loader reads, and the loader reads every one it documents', async () => {
   const source = await readFile(new URL('../../src/settings.ts', import.meta.url), 'utf8');
-  const read = [
-    ...new Set(source.match(/\b(?:(?:VOBIZ|MCP)_[A-Z_]+|REDIS_URL)(?=: documented)/g)),
-  ].sort();
+  const read = [...new Set(source.match(/\b(?:(?:VOBIZ|MCP)_[A-Z_]+|REDIS_URL)(?=: documented)/g))].sort();
   expect(
     settingsReference()
       .map((s) => s.name)
