@@ -25,6 +25,11 @@ export interface Cluster {
   salt: string;
   jobs: SharedJobs;
   pace: (account: string, options: PaceOptions) => SharedPace;
+  /**
+   * Claims `name` until `expiresAt` (seconds since the epoch) for the first instance that asks: true
+   * for it, false for every later one, undefined without Redis to ask (OAuth's single-use tokens).
+   */
+  claimOnce(name: string, expiresAt: number): Promise<boolean | undefined>;
   close(): Promise<void>;
 }
 
@@ -51,6 +56,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     salt,
     jobs,
     pace: (account, paceOptions) => new SharedPace(account, link, { ...paceOptions, leaseMs }),
+    claimOnce: async (name, expiresAt) => {
+      const set = await link.attempt((redis) =>
+        redis.set(`${KEY_PREFIX}once:${name}`, '1', 'EXAT', Math.ceil(expiresAt), 'NX'),
+      );
+      return set === undefined ? undefined : set === 'OK';
+    },
     close: async () => {
       jobs.close();
       await link.close();

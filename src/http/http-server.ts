@@ -236,6 +236,7 @@ export async function startRemoteServer({
         guard: endpoint.guard,
         bodies: endpoint.bodies,
         ...(allowLoopbackHttpClientIds !== undefined && { allowLoopbackHttpClientIds }),
+        ...(cluster && { claimOnce: cluster.claimOnce }),
       });
     } catch (error) {
       httpServer.close();

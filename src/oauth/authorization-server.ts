@@ -11,7 +11,7 @@
  *   resource indicators (RFC 8707) checked against this resource, redirect URIs matched exactly.
  *
  * Nothing is stored: what is handed out is sealed (sealed.ts), the credentials inside. Codes and
- * refresh tokens are single-use per instance (used-once.ts).
+ * refresh tokens are single-use per instance, and across instances that share a Redis (redeemed.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
@@ -36,7 +36,7 @@ import type { OAuthKey } from './key-ring.js';
 import { readForm, readJson, sendOAuthError, CORS_HEADERS } from './oauth-http.js';
 import { Sealer } from './sealed.js';
 import { handleToken } from './token-endpoint.js';
-import { UsedOnce } from './used-once.js';
+import { Redemptions, type ClaimOnce } from './redeemed.js';
 
 export const ACCESS_TOKEN_TTL_SECONDS = 60 * 60;
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
@@ -64,6 +64,8 @@ export interface OAuthOptions {
   bodies: BodyBudget;
   /** Tests only: accept client id URLs on http loopback. */
   allowLoopbackHttpClientIds?: boolean;
+  /** The instances' shared store (REDIS_URL), if any: codes and refresh tokens single-use across them. */
+  claimOnce?: ClaimOnce;
 }
 
 /** What the authorization server's handlers share. */
@@ -72,8 +74,8 @@ export interface OAuthContext extends OAuthOptions {
   issuer: string;
   /** The resource identifier (RFC 8707) of the MCP endpoint: the audience of every access token. */
   resource: string;
-  usedCodes: UsedOnce;
-  usedRefreshTokens: UsedOnce;
+  usedCodes: Redemptions;
+  usedRefreshTokens: Redemptions;
 }
 
 /** The claims of an access token (and, with `resource`, of a refresh token). */
@@ -97,8 +99,8 @@ export class AuthorizationServer {
       issuer,
       resource,
       sealer: new Sealer(options.keys, issuer),
-      usedCodes: new UsedOnce(MAX_REMEMBERED_CODES),
-      usedRefreshTokens: new UsedOnce(MAX_REMEMBERED_REFRESH_TOKENS),
+      usedCodes: new Redemptions('code', MAX_REMEMBERED_CODES, options.claimOnce),
+      usedRefreshTokens: new Redemptions('refresh', MAX_REMEMBERED_REFRESH_TOKENS, options.claimOnce),
     };
     this.serverMetadata = {
       issuer,

@@ -1,6 +1,6 @@
 /**
  * `/token`: a code (with its PKCE verifier) or a refresh token for an access token and a new refresh
- * token. Refresh tokens rotate: each is redeemed once (per instance, used-once.ts), and its successor
+ * token. Refresh tokens rotate: each is redeemed once (redeemed.ts: per instance, and across instances on one Redis), and its successor
  * carries the same credentials. Every check says what failed, never with a token's contents.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -68,7 +68,7 @@ export async function handleToken(
     if (!pkceMatches(verifier, claims.code_challenge)) {
       return invalidGrant('code_verifier does not match the code_challenge of the sign-in.');
     }
-    if (!ctx.usedCodes.use(claims.jti, claims.exp ?? 0))
+    if (!(await ctx.usedCodes.redeem(claims.jti, claims.exp ?? 0)))
       return invalidGrant('The code has already been used.');
     return issue(
       res,
@@ -91,7 +91,7 @@ export async function handleToken(
   if (claims.client_id !== clientId) return invalidGrant('The refresh token was issued to another client.');
   if (!sameResource(claims.resource, ctx.resource))
     return invalidGrant('The refresh token is for another resource.');
-  if (!ctx.usedRefreshTokens.use(claims.jti, claims.exp ?? 0)) {
+  if (!(await ctx.usedRefreshTokens.redeem(claims.jti, claims.exp ?? 0))) {
     return invalidGrant(
       'The refresh token has already been used: refresh tokens rotate, use the latest one.',
     );

@@ -3,6 +3,7 @@
  * with MCP_OAUTH_KEY, a sandbox as Vobiz, and the SDK client's OAuth functions doing what Claude's
  * and ChatGPT's connectors do. Then every way it must refuse.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import {
   Client,
@@ -19,6 +20,7 @@ import { loadConfig } from '../../src/config.js';
 import { startRemoteServer, type RemoteServer } from '../../src/http/http-server.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { contactsOf, textOf } from '../support/context.js';
+import { redisAvailable, startRedis, type RedisServer } from '../support/redis-server.js';
 import {
   authorizationUrl,
   discoverAndRegister,
@@ -485,5 +487,89 @@ describe('OAuth with a client ID metadata document', () => {
     const result = await call(client, 'list_contacts');
     expect(result.isError, textOf(result)).toBeFalsy();
     await client.close();
+  });
+});
+
+describe.skipIf(!redisAvailable())('OAuth on several instances sharing a Redis', () => {
+  let redis: RedisServer;
+  let sandbox: Sandbox;
+  const instances: Remote[] = [];
+  const key = oauthKey();
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    sandbox = await startSandbox({ seed: false });
+    // One public URL for both, as behind one load balancer: what one issues, the other accepts.
+    for (let i = 0; i < 2; i++) {
+      instances.push(
+        await startRemote({
+          VOBIZ_BASE_URL: sandbox.baseUrl,
+          MCP_OAUTH_KEY: key.setting,
+          MCP_PUBLIC_URL: 'http://127.0.0.1:9',
+          REDIS_URL: redis.url,
+        }),
+      );
+    }
+  }, 20_000);
+
+  afterAll(async () => {
+    await Promise.all(instances.map((remote) => stopRemote(remote)));
+    await sandbox?.close();
+    await redis?.kill();
+  });
+
+  it('redeems a code and a refresh token once across the instances', async () => {
+    const [a, b] = instances.map((remote) => new URL(remote.url).origin) as [string, string];
+    const registration = (await (
+      await fetch(`${a}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'none' }),
+      })
+    ).json()) as { client_id: string };
+    const verifier = randomBytes(32).toString('base64url');
+    const authorize = new URL(`${a}/authorize`);
+    authorize.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: registration.client_id,
+      redirect_uri: REDIRECT_URI,
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+    }).toString();
+    const signedIn = await signInByForm(authorize, {
+      auth_id: sandbox.credentials.authId,
+      auth_token: sandbox.credentials.authToken,
+    });
+    const code = new URL(signedIn.location ?? 'missing:').searchParams.get('code') ?? '';
+    const token = (origin: string, grant: Record<string, string>) =>
+      fetch(`${origin}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ client_id: registration.client_id, ...grant }),
+      });
+    const exchange = {
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: REDIRECT_URI,
+    };
+    const first = await token(a, exchange);
+    expect(first.status).toBe(200);
+    const tokens = (await first.json()) as { access_token: string; refresh_token: string };
+    const replayed = await token(b, exchange);
+    expect(replayed.status).toBe(400);
+    expect(await replayed.text()).toMatch(/already been used/);
+
+    // The access token works on the other instance; the refresh token rotates across both.
+    const listed = await raw(instances[1]?.url ?? '', {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+      body: toolCall('list_contacts'),
+    });
+    expect(listed.status).toBe(200);
+    const refresh = { grant_type: 'refresh_token', refresh_token: tokens.refresh_token };
+    expect((await token(b, refresh)).status).toBe(200);
+    const again = await token(a, refresh);
+    expect(again.status).toBe(400);
+    expect(await again.text()).toMatch(/already been used/);
   });
 });
