@@ -96,7 +96,7 @@ export const EnvSchema = z.object({
     z.enum(['auto', 'never'], { error: 'VOBIZ_CONFIRM must be auto or never' }).default('auto'),
     {
       group: 'tools',
-      doc: '`auto`: deletes and bulk changes above the threshold are confirmed by the user — asked through elicitation over stdio when the client supports it; in remote mode the call must carry `confirm: true`, sent after asking. `never`: no confirmation',
+      doc: '`auto`: deletes and bulk changes above the threshold are confirmed by the user — asked through elicitation over stdio when the client supports it; in remote mode the call must carry `approval`, the token of the dry run (or of the refused call) for exactly that change, sent after asking. `never`: no confirmation',
     },
   ),
   VOBIZ_CONFIRM_THRESHOLD: documented(
@@ -205,7 +205,7 @@ export const EnvSchema = z.object({
   }),
   MCP_HTTP_SESSION_SECRET: documented(tokenVar('MCP_HTTP_SESSION_SECRET', 32), {
     group: 'remote',
-    doc: 'signs session ids: set the same one on every instance behind one load balancer',
+    doc: 'signs session ids, in-request questions and approval tokens: set the same one on every instance behind one load balancer',
     default: 'random per process',
   }),
   MCP_HTTP_JSON_RESPONSE: documented(booleanVar('MCP_HTTP_JSON_RESPONSE'), {

@@ -29,7 +29,11 @@ const ENTRIES = [
 
 await rm('dist', { recursive: true, force: true });
 // tools/list, computed once from the sources being bundled (see src/mcp/tool-list.ts).
-const toolList = { stdio: await listAllTools(), remote: await listAllTools(true) };
+// As a client that renders MCP Apps lists them: tools/list leaves the view's own tools out for others.
+const toolList = {
+  stdio: await listAllTools(false, { apps: true }),
+  remote: await listAllTools(true, { apps: true }),
+};
 const { metafile } = await build({
   entryPoints: ENTRIES,
   bundle: true,

@@ -3,27 +3,34 @@
  * drift from the code: `npm run docs` writes it, and a test fails when the page is stale.
  */
 import { Client, InMemoryTransport, type Tool } from '@modelcontextprotocol/client';
+import { APP_MIME_TYPE } from '../mcp/sdk.js';
+import { APPS_EXTENSION } from '../review/review-app.js';
 import { createServer } from '../mcp/create-server.js';
 import { DEFAULT_CONFIRM_THRESHOLD } from '../settings.js';
 import { VobizClient } from '../vobiz/client.js';
 
 /**
  * Every tool the server can register, listed through a real MCP client in memory: as stdio offers them,
- * or (`remote`) as remote mode does, where the confirming tools take `confirm` (described with the
- * default threshold).
+ * or (`remote`) as remote mode does, where the confirming tools take `approval` (described with the
+ * default threshold). With `apps`, as a client that renders MCP Apps sees them: with the tools only the
+ * review view calls (the build keeps those, and tools/list leaves them out for other clients).
  */
-export async function listAllTools(remote = false): Promise<Tool[]> {
+export async function listAllTools(remote = false, { apps = false } = {}): Promise<Tool[]> {
   // The client is never called: listing tools needs no API.
   const vobiz = new VobizClient({ baseUrl: 'http://127.0.0.1:9', credentials: { bearerToken: 'unused' } });
   const server = createServer({
     client: vobiz,
     import: { allowedDirs: [], maxFileBytes: 0, maxInlineBytes: 0, chunkRows: 1 },
-    confirm: { mode: remote ? 'argument' : 'never', bulkThreshold: DEFAULT_CONFIRM_THRESHOLD },
+    // `auto` over stdio registers what a confirming server does (the view's apply_change among it).
+    confirm: { mode: remote ? 'argument' : 'auto', bulkThreshold: DEFAULT_CONFIRM_THRESHOLD },
     bulkConcurrency: 1,
     ...(remote && { remote }),
   });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'docs', version: '1.0.0' });
+  const client = new Client(
+    { name: 'docs', version: '1.0.0' },
+    apps ? { capabilities: { extensions: { [APPS_EXTENSION]: { mimeTypes: [APP_MIME_TYPE] } } } } : {},
+  );
   await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
   const { tools } = await client.listTools();
   await client.close();

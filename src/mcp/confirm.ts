@@ -4,13 +4,16 @@
  * - stdio (`auto`): by elicitation, which puts the question in front of the person, not the model.
  *   Clients without elicitation are not asked: the tools' destructiveHint is what they act on.
  * - remote mode (`argument`): a stateless request cannot receive the user's answer, so the change needs
- *   `confirm: true`, which the argument's description tells the model to send only once the user has
- *   said yes. A call without it changes nothing and says what to ask. The argument is declared only in
- *   this mode: in stdio it would be the model confirming with itself.
+ *   a bound approval (approval.ts): the call without one changes nothing, says what to ask, and answers
+ *   `approval.token`, which the model sends back as `approval` once the user has said yes. The token
+ *   approves that exact change only: altered arguments or a grown selection are refused with a new
+ *   preview and a new token. It replaces the bare `confirm: true` of earlier releases, which approved
+ *   whatever the call happened to select by then. The argument is declared only in this mode: in stdio
+ *   it would be the model confirming with itself.
  * - `never` (VOBIZ_CONFIRM=never): no confirmation.
  *
  * A tool calls `confirmChange` once, before the change, and goes on only on 'go'; the server adds the
- * `confirm` argument to the tools that ask (withConfirmArgument).
+ * `approval` argument to the tools that ask (withApprovalArgument).
  */
 import {
   CLIENT_CAPABILITIES_META_KEY,
@@ -25,21 +28,25 @@ import {
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { logError } from '../log.js';
+import { declaresApps } from '../review/review-app.js';
+import { Approvals, refusalReason, type Approval, type ApprovalBinding } from './approval.js';
 import { errorResult } from './results.js';
-import type { ToolDefinition, ToolExtra as Extra } from './tool.js';
+import type { ToolCall, ToolDefinition, ToolExtra as Extra } from './tool.js';
 
 export type ConfirmMode = 'auto' | 'never';
 
 export interface ConfirmSettings {
-  /** `auto`: ask when the client can; `argument`: require `confirm: true` (remote mode); `never`: do not ask. */
+  /** `auto`: ask when the client can; `argument`: require a bound approval (remote mode); `never`: do not ask. */
   mode: ConfirmMode | 'argument';
   /** Bulk changes touching more contacts than this are confirmed. */
   bulkThreshold: number;
   /**
    * A 2026-07-28 connection (confirmFor): a client that declares elicitation is asked within the
-   * request, by a multi-round-trip question, and `confirm: true` stays for the clients that cannot be.
+   * request, by a multi-round-trip question, and the approval token stays for the clients that cannot be.
    */
   inBand?: boolean;
+  /** Issues and checks approval tokens; one per process, so that a token is spent once. */
+  approvals?: Approvals;
   /**
    * Seals the in-band question (MCP_HTTP_SESSION_SECRET in remote mode), so that any instance behind a
    * balancer takes the answer; a random key of this process when absent.
@@ -56,16 +63,63 @@ export interface ChangeToConfirm {
   question: string;
   /** e.g. `delete "Asha" (c_123)` */
   what: string;
+  /** What an approval of this change is bound to. */
+  binding: ApprovalBinding;
+}
+
+/** Largest approval token accepted: ours are about 200 characters. */
+const MAX_APPROVAL_LENGTH = 1_000;
+
+/**
+ * The tool with an `approval` argument added, in `argument` mode only: the stdio tool surface stays as
+ * it is. The tool reads it through confirmChange.
+ */
+export function withApprovalArgument<T extends ToolDefinition>(tool: T, settings: ConfirmSettings): T {
+  const describe = tool.approvalArgument;
+  if (settings.mode !== 'argument' || !describe) return tool;
+  const approval = z.string().min(1).max(MAX_APPROVAL_LENGTH).optional().describe(describe(settings));
+  return { ...tool, input: { ...tool.input, approval } };
+}
+
+/** The approvals of a process that was given none (tests, the docs): a random key of its own. */
+let processApprovals: Approvals | undefined;
+
+export function approvalsOf(settings: ConfirmSettings): Approvals {
+  return settings.approvals ?? (processApprovals ??= new Approvals());
 }
 
 /**
- * The tool with a `confirm` argument added, in `argument` mode only: the stdio tool surface stays as
- * it is. The tool reads it through confirmChange.
+ * Whether a change that needs the user's yes is made only with an approval token: in `argument` mode,
+ * and in a host that renders the review app (where only the view's Apply brings the token back).
  */
-export function withConfirmArgument<T extends ToolDefinition>(tool: T, settings: ConfirmSettings): T {
-  const describe = tool.confirmArgument;
-  if (settings.mode !== 'argument' || !describe) return tool;
-  return { ...tool, input: { ...tool.input, confirm: z.boolean().optional().describe(describe(settings)) } };
+export function needsApproval({ server, extra, context }: ToolCall): boolean {
+  const { mode } = context.confirm;
+  return mode === 'argument' || (mode !== 'never' && declaresApps(server, extra));
+}
+
+/**
+ * The approval a dry run answers with: a token for the change it previews, when the server would
+ * refuse that change without one (needsApproval); undefined otherwise.
+ */
+export function approvalFor(call: ToolCall, binding: ApprovalBinding): Approval | undefined {
+  return needsApproval(call) ? approvalsOf(call.context.confirm).issue(binding) : undefined;
+}
+
+/** A tool's arguments as an approval binds them: without those that say how, not what, to change. */
+export function bindingArgs(args: object): Record<string, unknown> {
+  const {
+    dry_run: _dryRun,
+    approval: _approval,
+    confirm: _confirm,
+    ...rest
+  } = args as Record<string, unknown>;
+  return rest;
+}
+
+/** The approval a refusal carries (structuredContent.approval), if it carries one. */
+export function approvalOf(result: CallToolResult): Approval | undefined {
+  const structured = result.structuredContent as { approval?: Approval } | undefined;
+  return structured?.approval;
 }
 
 /**
@@ -80,28 +134,34 @@ export function confirmFor(era: 'legacy' | 'modern', settings: ConfirmSettings):
 }
 
 /**
- * Whether the change may go ahead: 'go', or the isError result to return instead. `args` are the
- * tool's arguments (their `confirm`, in `argument` mode); `describe` is called only when a question
- * is put or a refusal written.
+ * Whether the change may go ahead: 'go', or the isError result to return instead (in `argument` mode
+ * it carries `structuredContent.approval`, a token for this change). `args` are the tool's arguments
+ * (their `approval`, in `argument` mode); `describe` is called only when a question is put, a token
+ * checked or a refusal written.
  */
 export async function confirmChange(
-  server: McpServer,
-  extra: Extra,
-  settings: ConfirmSettings,
+  call: ToolCall,
   args: object,
   describe: () => ChangeToConfirm | Promise<ChangeToConfirm>,
 ): Promise<'go' | CallToolResult | InputRequiredResult> {
+  const { server, extra } = call;
+  const settings = call.context.confirm;
   if (settings.mode === 'never') return 'go';
+  if (call.reviewed || declaresApps(server, extra)) return reviewGate(call, args, await describe());
   if (settings.mode === 'argument') {
-    if ((args as { confirm?: unknown }).confirm === true) return 'go';
-    if (settings.inBand && declaresElicitation(extra)) {
+    const given = (args as { approval?: unknown }).approval;
+    if (typeof given !== 'string' && settings.inBand && declaresElicitation(extra)) {
       return askInBand(extra, questionCodec(settings.questionKey), await describe());
     }
-    const { question, what } = await describe();
-    return errorResult(
-      `Not done: this server needs the user's yes to ${what}, and nothing was changed. Ask the user: ` +
-        `${question} Only if they agree, call this tool again with the same arguments plus confirm: true.`,
-    );
+    const change = await describe();
+    const approvals = approvalsOf(settings);
+    let why = `this server needs the user's yes to ${change.what}`;
+    if (typeof given === 'string') {
+      const check = approvals.redeem(given, change.binding);
+      if (check.ok) return 'go';
+      why = `${refusalReason(check.reason, approvals)}; this change is: ${change.what}`;
+    }
+    return approvalRefusal(why, change, approvals.issue(change.binding));
   }
   if (!canConfirm(server, settings)) return 'go';
   const { question, what } = await describe();
@@ -109,6 +169,41 @@ export async function confirmChange(
   return answer === 'declined' || answer === 'unanswered'
     ? errorResult(notConfirmedText(answer, what))
     : 'go';
+}
+
+/**
+ * In a host that renders the review app, the change is made only by the view's Apply (apply_change,
+ * `reviewed`), with the token the view was shown; the model's own call, whatever it carries, answers
+ * the preview and a token for the view (review/review-app.ts).
+ */
+function reviewGate(call: ToolCall, args: object, change: ChangeToConfirm): CallToolResult | 'go' {
+  const approvals = approvalsOf(call.context.confirm);
+  const given = (args as { approval?: unknown }).approval;
+  let why = `the user reviews this change in the review shown with this result, and applies it there: ${change.what}`;
+  if (call.reviewed && typeof given === 'string') {
+    const check = approvals.redeem(given, change.binding);
+    if (check.ok) return 'go';
+    why = `${refusalReason(check.reason, approvals)}; this change is: ${change.what}. Review it again`;
+  }
+  return {
+    ...errorResult(
+      `Not done: ${why}. Nothing was changed.` +
+        (call.reviewed ? '' : ' Tell the user that it waits for their Apply (or Cancel) in the review.'),
+    ),
+    structuredContent: { approval: approvals.issue(change.binding) },
+  };
+}
+
+/** The refusal of a change without a valid approval: what to ask, and the token for this change. */
+function approvalRefusal(why: string, { question }: ChangeToConfirm, approval: Approval): CallToolResult {
+  return {
+    ...errorResult(
+      `Not done: ${why}, and nothing was changed. Ask the user: ${question} Only if they agree, call this ` +
+        `tool again with the same arguments plus approval: "${approval.token}" (valid until ` +
+        `${approval.expires_at}, once, for this exact change).`,
+    ),
+    structuredContent: { approval },
+  };
 }
 
 /** Where the answer to the in-band question travels, in the client's retried call. */

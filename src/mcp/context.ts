@@ -4,6 +4,7 @@
  */
 import type { Config } from '../config.js';
 import { VobizClient, type VobizClientOptions, type VobizCredentials } from '../vobiz/client.js';
+import { Approvals } from './approval.js';
 import type { ConfirmSettings } from './confirm.js';
 import type { JobRegistry } from '../jobs/registry.js';
 import type { JobSettings } from '../jobs/run-as-job.js';
@@ -58,7 +59,7 @@ export type ToolSettings = Omit<ToolContext, 'client' | 'jobs' | 'observe'>;
 /**
  * The tools' settings of a configuration. Remote mode has its own differences: the server's disk is not
  * the caller's (no directories to read), and no answer from a user can reach a stateless request, so a
- * change that needs a yes needs `confirm: true` instead.
+ * change that needs a yes needs a bound approval instead (approval.ts).
  */
 export function toolSettingsFrom(config: Config, { remote = false } = {}): ToolSettings {
   return {
@@ -73,6 +74,8 @@ export function toolSettingsFrom(config: Config, { remote = false } = {}): ToolS
       mode: remote && config.confirmMode !== 'never' ? 'argument' : config.confirmMode,
       bulkThreshold: config.confirmThreshold,
       ...(remote && config.http.sessionSecret !== undefined && { questionKey: config.http.sessionSecret }),
+      // One per process: a token is spent here once. Remote instances sharing the secret check each other's.
+      approvals: new Approvals({ secret: remote ? config.http.sessionSecret : undefined }),
     },
     bulkConcurrency: config.bulkConcurrency,
     ...(remote && { remote }),

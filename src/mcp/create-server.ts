@@ -7,10 +7,11 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { instructionsFor } from './instructions.js';
 import { registerPrompts } from './prompts.js';
 import { registerContactResource } from './resources.js';
-import { withConfirmArgument } from './confirm.js';
+import { withApprovalArgument } from './confirm.js';
 import type { ToolContext } from './context.js';
 import { getContact, TOOLS } from '../tools/all-tools.js';
-import { forRemote, registerTool } from './tool.js';
+import { forRemote, registerTool, type ToolDefinition } from './tool.js';
+import { applyChangeTool, listAppOnlyToolsToAppsOnly, registerReviewResource } from '../review/review-app.js';
 import { answerToolListFromBuild } from './tool-list.js';
 
 export const SERVER_NAME = packageJson.name;
@@ -41,13 +42,22 @@ export function createServer(
     { instructions: instructionsFor(names), capabilities: { logging: {} } },
   );
   if (observe) observeHandlers(server, observe);
+  listAppOnlyToolsToAppsOnly(server);
+  const reviewed = new Map<string, ToolDefinition>();
   for (const tool of tools) {
-    const offered = context.remote ? forRemote(tool) : tool;
-    registerTool(server, withConfirmArgument(offered, context.confirm), context);
+    const offered = withApprovalArgument(context.remote ? forRemote(tool) : tool, context.confirm);
+    registerTool(server, offered, context);
+    if (tool.ui) reviewed.set(tool.name, offered);
+  }
+  // The review app (MCP Apps): its view, and the view's Apply where changes need a yes.
+  const readReview = reviewed.size > 0 ? registerReviewResource(server) : undefined;
+  if (reviewed.size > 0 && context.confirm.mode !== 'never') {
+    registerTool(server, applyChangeTool(reviewed), context);
+    names.add('apply_change');
   }
   answerToolListFromBuild(server, names, context);
   registerPrompts(server, names);
-  if (names.has(getContact.name)) registerContactResource(server, context.client);
+  if (names.has(getContact.name)) registerContactResource(server, context.client, readReview);
   if (context.era === 'modern' && context.jobs) serveTasks(server, context.jobs);
   // The lists never change while a server runs, so no client need watch them (a 2026-07-28 client
   // would hold a subscriptions/listen stream open for nothing). The SDK says they may by default.

@@ -12,7 +12,9 @@ import {
   ResourceNotFoundError,
   ResourceTemplate,
   type McpServer,
+  type ReadResourceResult,
 } from './sdk.js';
+import { REVIEW_URI } from '../review/review-app.js';
 import { renderText } from '../render.js';
 import { CONTACT_ID_PATTERN } from '../vobiz/contract.js';
 import type { VobizClient } from '../vobiz/client.js';
@@ -43,7 +45,15 @@ function contactIdOf(uri: string): string | undefined {
   }
 }
 
-export function registerContactResource(server: McpServer, client: VobizClient): void {
+/**
+ * `readReview`: the review app's view (review/review-app.ts), when registered: the read handler below
+ * answers it too.
+ */
+export function registerContactResource(
+  server: McpServer,
+  client: VobizClient,
+  readReview?: () => ReadResourceResult,
+): void {
   const read = async (uri: string, signal: AbortSignal) => {
     const id = contactIdOf(uri);
     if (id === undefined || !CONTACT_ID_PATTERN.test(id)) {
@@ -94,8 +104,10 @@ export function registerContactResource(server: McpServer, client: VobizClient):
     (uri, _variables, ctx) => read(uri.href, ctx.mcpReq.signal),
   );
   // Replaces McpServer's read handler (which would call the callback above): that one answers a URI it
-  // cannot parse with -32603, as if the server had failed. Contacts are the only resources.
-  server.server.setRequestHandler('resources/read', (request, ctx) =>
-    read(request.params.uri, ctx.mcpReq.signal),
+  // cannot parse with -32603, as if the server had failed. Contacts are the only other resources.
+  server.server.setRequestHandler('resources/read', async (request, ctx) =>
+    readReview && request.params.uri === REVIEW_URI
+      ? readReview()
+      : read(request.params.uri, ctx.mcpReq.signal),
   );
 }

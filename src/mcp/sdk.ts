@@ -4,6 +4,8 @@
  * changes this file and the few places that call into it. The demo and the docs, which are clients,
  * import `@modelcontextprotocol/client` themselves.
  *
+ * `@modelcontextprotocol/ext-apps/server` (MCP Apps) comes through here too.
+ *
  * One server serves both protocol generations: 2025-era clients that open with `initialize`, and
  * 2026-07-28 clients that open with `server/discover` and send their identity with every request.
  * Over stdio, `serveStdio` picks the generation per connection; over HTTP, remote mode routes each
@@ -41,12 +43,19 @@ export type {
   JSONRPCMessage,
   JSONRPCRequest,
   McpRequestContext,
+  ReadResourceResult,
   RequestId,
   ServerContext,
   Tool,
   Transport,
 } from '@modelcontextprotocol/server';
 export { serveStdio } from '@modelcontextprotocol/server/stdio';
+// MCP Apps (the io.modelcontextprotocol/ui extension): the review view and its app-only tool.
+export {
+  getUiCapability,
+  registerAppResource,
+  RESOURCE_MIME_TYPE as APP_MIME_TYPE,
+} from '@modelcontextprotocol/ext-apps/server';
 
 /**
  * What a tool handler answers: its result, or (2026-07-28) the question it needs answered first, after

@@ -39,6 +39,8 @@ export interface ToolCall {
   server: McpServer;
   extra: ToolExtra;
   context: ToolContext;
+  /** Made by the review view's Apply (apply_change), with the person's approval: confirm.ts checks it. */
+  reviewed?: boolean;
 }
 
 export interface ToolDefinition<
@@ -59,10 +61,10 @@ export interface ToolDefinition<
    */
   annotations: ToolAnnotations;
   /**
-   * For a tool that asks the user before it changes anything (confirm.ts): what its `confirm` argument,
+   * For a tool that asks the user before it changes anything (confirm.ts): what its `approval` argument,
    * added in remote mode only, tells the model.
    */
-  confirmArgument?: (settings: ConfirmSettings) => string;
+  approvalArgument?: (settings: ConfirmSettings) => string;
   /**
    * Arguments that name things on the server's own machine (a file path): left out of the schema in
    * remote mode, where that machine is not the caller's and the tool would refuse them every time.
@@ -74,6 +76,11 @@ export interface ToolDefinition<
    * fields are then optional: a call answered with a job carries `job` alone.
    */
   mayRunLong?: boolean;
+  /**
+   * MCP Apps (`_meta.ui`): the view a host that renders apps shows with the tool's results, and who may
+   * call the tool (`["app"]`: the view only, hidden from the model). See review/review-app.ts.
+   */
+  ui?: { resourceUri: string; visibility?: ('model' | 'app')[] };
   run(args: z.output<z.ZodObject<Input>>, call: ToolCall): Promise<ToolAnswer>;
 }
 
@@ -118,6 +125,9 @@ export function registerTool(server: McpServer, tool: ToolDefinition, context: T
       ),
       // The title in annotations too: clients of the 2025-03-26 protocol look for it there.
       annotations: { title: tool.title, ...tool.annotations },
+      // With the legacy `ui/resourceUri` key that hosts of the first MCP Apps releases read, as ext-apps'
+      // registerAppTool writes it (its typing does not take our loose input schema).
+      ...(tool.ui && { _meta: { ui: tool.ui, 'ui/resourceUri': tool.ui.resourceUri } }),
     },
     observed(tool.name, context, async (parsed: Record<string, unknown>, ctx: ServerContext) => {
       const args: Record<string, unknown> = {};
@@ -182,9 +192,9 @@ function optionalFields(shape: z.ZodRawShape): z.ZodRawShape {
 
 /**
  * Arguments a write goes ahead without, still named as ignored, because they hold nothing back: fields an
- * agent framework adds to every call (n8n: `toolCallId`), and `confirm: true` where the server does not
- * take it (over stdio the user is asked instead), written `true` or `"true"`. `confirm: false` may mean
- * "hold on": refused.
+ * agent framework adds to every call (n8n: `toolCallId`), and `confirm: true`, which the server does not
+ * take (over stdio the user is asked instead; in remote mode a bound approval is needed, and the call is
+ * refused for want of it), written `true` or `"true"`. `confirm: false` may mean "hold on": refused.
  */
 function isHarmless(name: string, value: unknown): boolean {
   // `"true"` counts as true here as it does for every boolean argument (fields.ts).

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { isNotFound } from '../bulk/retag.js';
 import { retryRecordOf } from '../vobiz/retry.js';
-import { confirmChange } from '../mcp/confirm.js';
+import { approvalOutput } from '../mcp/approval.js';
+import { bindingArgs, confirmChange } from '../mcp/confirm.js';
+import { ContactOutputSchema, toContactOutput } from '../mcp/contact-output.js';
+import { REVIEWED_TOOL_UI } from '../review/review-app.js';
+import type { Contact } from '../vobiz/schemas.js';
 import { contactIdField } from '../mcp/fields.js';
 import { renderText } from '../render.js';
 import { failureResult, successResult } from '../mcp/results.js';
@@ -12,7 +16,14 @@ const output = {
   id: z.string(),
   deleted: z
     .boolean()
-    .describe('true: this call deleted it. false: no contact had this id (deleted before, or a wrong id).'),
+    .describe(
+      'true: this call deleted it. false: no contact had this id (deleted before, or a wrong id), or ' +
+        'the delete waits for the user’s yes (then `approval` is set).',
+    ),
+  contact: ContactOutputSchema.optional().describe(
+    'When the delete waits for the user’s yes: the contact it would delete.',
+  ),
+  approval: approvalOutput.optional(),
 };
 
 /**
@@ -29,18 +40,23 @@ export const deleteContact = defineTool({
   input: { id: contactIdField },
   output,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
-  confirmArgument: () =>
-    'true once the user has agreed to delete this contact. Without it nothing is deleted, and the ' +
-    'answer says what to ask.',
-  async run(args, { server, extra, context: { client, confirm } }) {
+  ui: REVIEWED_TOOL_UI,
+  approvalArgument: () =>
+    'approval.token of the answer that refused this delete, sent only once the user has agreed to ' +
+    'delete this contact. Without it nothing is deleted, and the answer says what to ask.',
+  async run(args, toolCall) {
+    const { extra, context } = toolCall;
+    const { client } = context;
     const { id } = args;
     const call = client.startCall(extra.signal);
     const shownId = renderText(id, { quote: 'unless-plain', max: 128 });
     // Read first: the person confirming should see who goes, and only a contact seen to exist can later
     // be reported deleted by an attempt whose answer was lost.
     let who: string;
+    let seen: Contact;
     try {
-      const contact = await client.getContact(id, call);
+      seen = await client.getContact(id, call);
+      const contact = seen;
       who = `${renderText(contact.name, { max: 80 })} (${renderText(contact.phone_number, { quote: 'unless-plain', max: 40 })})`;
     } catch (error) {
       if (isNotFound(error)) {
@@ -52,11 +68,33 @@ export const deleteContact = defineTool({
       }
       return failureResult(error, { action: `delete contact ${id}`, writes: false });
     }
-    const gate = await confirmChange(server, extra, confirm, args, () => ({
+    const gate = await confirmChange(toolCall, args, () => ({
       question: `Permanently delete the contact ${who}?`,
       what: `delete ${who}, id ${id}`,
+      // The contact as the person saw it: renamed or renumbered since, it is asked about again.
+      binding: {
+        tool: 'delete_contact',
+        account: client.account,
+        args: bindingArgs(args),
+        selection: [id],
+        counts: { contacts: 1 },
+        shown: who,
+      },
     }));
-    if (gate !== 'go') return gate;
+    if (gate !== 'go') {
+      // A refusal shows whom the approval it carries would delete (the review view reads it).
+      return 'structuredContent' in gate && gate.structuredContent
+        ? {
+            ...gate,
+            structuredContent: {
+              id,
+              deleted: false,
+              contact: toContactOutput(seen),
+              ...gate.structuredContent,
+            },
+          }
+        : gate;
+    }
     try {
       await client.deleteContact(id, call);
       return successResult({ id, deleted: true }, `Deleted contact ${shownId}: ${who}.`);

@@ -10,7 +10,10 @@ import {
 import type { SegmentScanReport } from '../bulk/segment-scan.js';
 import { isEmptySegment } from '../bulk/segment.js';
 import { logInfo } from '../log.js';
-import { confirmChange } from '../mcp/confirm.js';
+import { approvalOutput } from '../mcp/approval.js';
+import { approvalFor, approvalOf, bindingArgs, confirmChange } from '../mcp/confirm.js';
+import { isInputRequiredResult, type CallToolResult } from '../mcp/sdk.js';
+import { REVIEWED_TOOL_UI } from '../review/review-app.js';
 import {
   booleanField,
   contactIdListField,
@@ -83,6 +86,7 @@ const output = {
   scan: scanOutput
     .optional()
     .describe('How the filters were evaluated: contacts read, matched, and whether all.'),
+  approval: approvalOutput.optional(),
 };
 type TagOutput = z.infer<z.ZodObject<typeof output>> & { warnings?: string[] };
 type TagCounts = Pick<TagOutput, 'dry_run' | 'matched' | 'changed' | 'unchanged' | 'failed'>;
@@ -101,10 +105,14 @@ export const tagContacts = defineTool({
   // Destructive: `remove` takes tags off, and a campaign segment with them.
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   mayRunLong: true,
-  confirmArgument: ({ bulkThreshold }) =>
-    `true once the user has agreed to this change; needed above ${bulkThreshold} contacts. Without it ` +
-    'such a change is not made, and the answer says what to ask.',
-  async run(args, { server, extra, context }) {
+  ui: REVIEWED_TOOL_UI,
+  approvalArgument: ({ bulkThreshold }) =>
+    `Needed above ${bulkThreshold} contacts: approval.token of the dry run (or of the answer that ` +
+    'refused the change), sent only once the user has agreed to that change. It approves exactly the ' +
+    'change previewed; without it, or when the selection changed since, nothing is changed and the ' +
+    'answer has a new preview and token.',
+  async run(args, call) {
+    const { server, extra, context } = call;
     const { client } = context;
     const add = args.add ?? [];
     const remove = args.remove ?? [];
@@ -166,16 +174,39 @@ export const tagContacts = defineTool({
       (t) => !t.listed || applyTagChange(t.listed.tags, change) !== undefined,
     ).length;
 
-    if (!args.dry_run && toChange > context.confirm.bulkThreshold) {
-      const gate = await confirmChange(server, extra, context.confirm, args, () => ({
+    // What an approval of this change is bound to: these contacts, these counts (mcp/approval.ts).
+    const binding = {
+      tool: 'tag_contacts',
+      account: client.account,
+      args: bindingArgs(args),
+      selection: targets.map((target) => target.id),
+      counts: { matched: targets.length, to_change: toChange },
+    };
+    const needsYes = toChange > context.confirm.bulkThreshold;
+    let dryRun = args.dry_run;
+    // A change refused for want of a (valid) approval answers as a dry run: the new preview, with the token.
+    let refusal: CallToolResult | undefined;
+    // Apply in the review view checks its token whatever the count: the change must be the one shown.
+    if (!dryRun && (needsYes || call.reviewed)) {
+      const gate = await confirmChange(call, args, () => ({
         question: `Change the tags of up to ${toChange} contacts (${summary})?`,
         what: `${summary} on ${toChange} contacts`,
+        binding,
       }));
-      if (gate !== 'go') return gate;
+      if (gate !== 'go') {
+        if (isInputRequiredResult(gate) || !approvalOf(gate)) return gate;
+        refusal = gate;
+        dryRun = true;
+      }
     }
+    const approval = refusal
+      ? approvalOf(refusal)
+      : dryRun && needsYes
+        ? approvalFor(call, binding)
+        : undefined;
 
     const counts: TagCounts = {
-      dry_run: args.dry_run,
+      dry_run: dryRun,
       matched: targets.length,
       changed: 0,
       unchanged: 0,
@@ -221,7 +252,7 @@ export const tagContacts = defineTool({
     // The writes are not given the caller's signal: a cancel stops starting new contacts, and the
     // ones in flight finish, so that no contact is left half-known.
     await retagTargets(client, targets, change, {
-      dryRun: args.dry_run,
+      dryRun,
       concurrency: context.bulkConcurrency,
       call: {},
       shouldStop: () => extra.signal.aborted,
@@ -234,6 +265,7 @@ export const tagContacts = defineTool({
         examples: toTable(['id', 'name', 'tags_before', 'tags_after'], examples),
       }),
       ...(scan && { scan: scanOutputOf(scan), ...withScanWarnings(scan) }),
+      ...(approval && { approval }),
     };
     const lines = { failures, examples };
     if (extra.signal.aborted) {
@@ -246,6 +278,11 @@ export const tagContacts = defineTool({
       // What was changed before the cancel, exactly: a job's result is all that tells a model.
       const report = formatResult(result, lines, summary, scan, 'Cancelled');
       return { ...errorResult(`${message}\n${report}`), structuredContent: result };
+    }
+    if (refusal) {
+      const said = refusal.content[0]?.type === 'text' ? refusal.content[0].text : '';
+      const preview = formatResult(result, lines, summary, scan);
+      return { ...successResult(result, `${said}\n${preview}`), isError: true };
     }
     return successResult(result, formatResult(result, lines, summary, scan));
   },

@@ -3,6 +3,7 @@
  * request, ids percent-encoded into paths, responses checked with zod, every failure turned into one of
  * the typed errors in `errors.ts`, and every request retried by the one policy in `retry.ts`.
  */
+import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
@@ -82,9 +83,22 @@ export class VobizClient {
   readonly pace: Pace;
   private readonly observer: UpstreamObserver | undefined;
   private readonly extraHeaders: Readonly<Record<string, string>>;
+  /**
+   * Which account this client acts for, as a digest of the base URL and the credentials: an approval
+   * (mcp/approval.ts) issued for one account approves nothing on another. Never shown anywhere.
+   */
+  readonly account: string;
 
   constructor(options: VobizClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.account = createHash('sha256')
+      .update(`vobiz-account\0${this.baseUrl}\0`)
+      .update(
+        'bearerToken' in options.credentials
+          ? `bearer\0${options.credentials.bearerToken}`
+          : `pair\0${options.credentials.authId}\0${options.credentials.authToken}`,
+      )
+      .digest('hex');
     this.authHeaders =
       'bearerToken' in options.credentials
         ? { authorization: `Bearer ${options.credentials.bearerToken}` }

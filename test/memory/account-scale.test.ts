@@ -10,7 +10,15 @@ import { generateContacts, startSandbox, type Sandbox } from '../../src/sandbox/
 import { fromTable } from '../../src/mcp/table.js';
 import { requestMark, requestsSince, textOf } from '../support/context.js';
 import { startMemoryStack, type MemoryStack } from '../support/memory-stack.js';
-import { call, connect, operatorEnv, startRemote, stopRemote, structured } from '../support/remote-stack.js';
+import {
+  approvedArgs,
+  call,
+  connect,
+  operatorEnv,
+  startRemote,
+  stopRemote,
+  structured,
+} from '../support/remote-stack.js';
 
 interface TagResult {
   matched: number;
@@ -164,11 +172,8 @@ describe('remote mode', () => {
         ];
         structured(await call(first, 'import_contacts_csv', { csv: csv.join('\n') }));
         sandbox.setNetwork({ latencyMs: 100 });
-        const started = await call(first, 'tag_contacts', {
-          tag: 'remote',
-          add: ['followed'],
-          confirm: true,
-        });
+        const followed = await approvedArgs(first, 'tag_contacts', { tag: 'remote', add: ['followed'] });
+        const started = await call(first, 'tag_contacts', followed);
         const job = (started.structuredContent as { job?: { id: string; state: string } }).job;
         expect(job?.state, textOf(started)).toBe('running');
         await first.close();
@@ -191,7 +196,8 @@ describe('remote mode', () => {
         expect(sandbox.contacts().filter((c) => c.tags.includes('followed'))).toHaveLength(60);
 
         // Another job, cancelled through another connection after its own request has ended.
-        const next = await call(second, 'tag_contacts', { tag: 'remote', add: ['halted'], confirm: true });
+        const halt = await approvedArgs(second, 'tag_contacts', { tag: 'remote', add: ['halted'] });
+        const next = await call(second, 'tag_contacts', halt);
         const halted = (next.structuredContent as { job?: { id: string } }).job;
         expect(halted, textOf(next)).toBeDefined();
         await second.close();

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { textOf } from '../support/context.js';
 import {
+  approvedArgs,
   call,
   connect,
   operatorEnv,
@@ -78,8 +79,12 @@ async function seedGroup(
   );
 }
 
-/** Starts tag_contacts on the contacts tagged `tag`, with every update slowed down so that the run lasts. */
-function tagSlowly(client: Client, tag: string, options: RequestOptions) {
+/**
+ * Starts tag_contacts on the contacts tagged `tag`, with every update slowed down so that the run lasts;
+ * approved first, by a dry run's token.
+ */
+async function tagSlowly(client: Client, tag: string, options: RequestOptions) {
+  const args = await approvedArgs(client, 'tag_contacts', { tag, add: ['contacted'] });
   if (sandbox.faults.pending === 0) {
     sandbox.faults.inject({
       fault: { kind: 'latency', ms: UPDATE_LATENCY_MS },
@@ -87,10 +92,7 @@ function tagSlowly(client: Client, tag: string, options: RequestOptions) {
       times: Infinity,
     });
   }
-  return client.callTool(
-    { name: 'tag_contacts', arguments: { tag, add: ['contacted'], confirm: true } },
-    options,
-  );
+  return client.callTool({ name: 'tag_contacts', arguments: args }, options);
 }
 
 /** The contact updates the API received, with their start times. */

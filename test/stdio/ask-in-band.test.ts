@@ -3,7 +3,7 @@
  * call with a question (input_required), the client puts it to its user and calls again with the
  * answer, and only a yes to that very question lets the change through — over stdio and over stateless
  * HTTP, where no server-to-client request can travel. A client without elicitation still sends
- * `confirm: true`.
+ * an approval: the token the refused call answered with.
  */
 import { Client, StreamableHTTPClientTransport, type CallToolResult } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
@@ -119,7 +119,7 @@ describe.each(['stdio', 'http'] as const)('a 2026-07-28 client over %s', (over) 
   });
 });
 
-it('a 2026-07-28 client without elicitation still needs confirm: true, and gets nothing changed without', async () => {
+it('a 2026-07-28 client without elicitation still needs an approval, and gets nothing changed without', async () => {
   await seedGroup('no-elicitation', 1);
   const [contact] = sandbox.contacts().filter((c) => c.tags.includes('no-elicitation'));
   const client = new Client(
@@ -132,7 +132,7 @@ it('a 2026-07-28 client without elicitation still needs confirm: true, and gets 
       name: 'delete_contact',
       arguments: { id: contact!.id },
     })) as CallToolResult;
-    expect(textOf(refused)).toMatch(/^Not done: this server needs the user's yes/);
+    expect(textOf(refused)).toMatch(/^Not done: this server needs the user's yes.*approval: "/s);
     expect(sandbox.contacts().some((c) => c.id === contact!.id)).toBe(true);
   } finally {
     await client.close();

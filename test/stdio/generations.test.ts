@@ -92,7 +92,7 @@ describe.each(['stdio', 'http'] as const)('over %s', (transport) => {
         const listed = tools.map((tool) => tool.name).sort();
         expect(listed).toEqual(TOOLS.map((tool) => tool.name).sort());
         const called = await callEveryTool(client, (run += 1));
-        expect(called.sort()).toEqual(listed);
+        expect([...new Set(called)].sort()).toEqual(listed);
       } finally {
         await client.close();
       }
@@ -101,7 +101,7 @@ describe.each(['stdio', 'http'] as const)('over %s', (transport) => {
 });
 
 describe('a 2026-07-28 client over stdio', () => {
-  it('cannot be asked by elicitation, so a delete needs confirm: true, as in remote mode', async () => {
+  it('cannot be asked by elicitation, so a delete needs an approval, as in remote mode', async () => {
     const client = await GENERATIONS[0]!.connect('stdio', { env: operatorEnv(sandbox), url: remote.url });
     try {
       const target = sandbox.contacts().at(-1)!;
@@ -110,7 +110,7 @@ describe('a 2026-07-28 client over stdio', () => {
         arguments: { id: target.id },
       })) as CallToolResult;
       expect(refused.isError).toBe(true);
-      expect(textOf(refused)).toMatch(/needs the user's yes .*confirm: true/);
+      expect(textOf(refused)).toMatch(/needs the user's yes .*approval: "/);
       expect(sandbox.contacts().some((c) => c.id === target.id)).toBe(true);
     } finally {
       await client.close();
@@ -146,9 +146,15 @@ async function callEveryTool(client: AnyClient, run: number): Promise<string[]> 
   expect(sandbox.contacts().find((c) => c.id === id)?.tags).toContain('generations');
   const csv = `phone_number,name\n${imported},Imported ${run}\n`;
   expect(await call('import_contacts_csv', { csv })).toMatchObject({ created: 1 });
-  // `confirm: true` is what remote mode and a 2026-07-28 client (which cannot be asked) must send; a
-  // 2025-era stdio client that cannot be asked is not, and the argument is ignored there.
-  expect(await call('delete_contact', { id, confirm: true })).toMatchObject({ id, deleted: true });
+  // Remote mode and a 2026-07-28 client (which cannot be asked) refuse a delete without an approval,
+  // answering the token for it; a 2025-era stdio client that cannot be asked is not refused.
+  const unapproved = await answer('delete_contact', { id });
+  const approval = (unapproved.structuredContent as { approval?: { token: string } } | undefined)?.approval;
+  if (approval) expect(unapproved.isError).toBe(true);
+  const deleted = approval
+    ? await call('delete_contact', { id, approval: approval.token })
+    : unapproved.structuredContent;
+  expect(deleted).toMatchObject({ id, deleted: true });
   expect(sandbox.contacts().some((c) => c.id === id)).toBe(false);
   // No call here outlasts the call budget, so there is no job: each tool answers that, as a tool.
   for (const name of ['get_job', 'cancel_job']) {

@@ -9,6 +9,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import type { ContactOutput } from '../../src/mcp/contact-output.js';
 import { fromTable } from '../../src/mcp/table.js';
+import { APP_MIME_TYPE } from '../../src/mcp/sdk.js';
+import { APPS_EXTENSION } from '../../src/review/review-app.js';
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
 
@@ -51,6 +53,8 @@ export interface StackOptions {
   roots?: string[];
   /** Answers elicitation requests (declares the capability); records each message it was asked. */
   elicit?: (message: string) => 'accept' | 'decline' | 'cancel' | 'fail';
+  /** The client declares the MCP Apps extension: it renders the review view (src/review/review-app.ts). */
+  apps?: boolean;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -97,7 +101,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
  */
 export function testClient(
   name: string,
-  options: Pick<StackOptions, 'roots' | 'elicit'>,
+  options: Pick<StackOptions, 'roots' | 'elicit' | 'apps'>,
 ): { client: Client; elicitations: string[] } {
   const client = new Client(
     { name, version: '1.0.0' },
@@ -105,6 +109,7 @@ export function testClient(
       capabilities: {
         ...(options.roots && { roots: { listChanged: false } }),
         ...(options.elicit && { elicitation: {} }),
+        ...(options.apps && { extensions: { [APPS_EXTENSION]: { mimeTypes: [APP_MIME_TYPE] } } }),
       },
     },
   );

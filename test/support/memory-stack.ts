@@ -37,6 +37,8 @@ export interface LinkOptions {
   elicit?: (message: string) => 'accept' | 'decline' | 'cancel' | 'fail';
   /** Directories the client offers as its roots; without it the client declares no roots capability. */
   roots?: string[];
+  /** The client declares the MCP Apps extension: it renders the review view (review/review-app.ts). */
+  apps?: boolean;
 }
 
 export interface MemoryStackOptions extends LinkOptions {

@@ -194,6 +194,22 @@ export async function call(client: Client, name: string, args: Record<string, un
   return (await client.callTool({ name, arguments: args })) as CallToolResult;
 }
 
+/** The approval token a result carries (structuredContent.approval), if any. */
+export function approvalTokenOf(result: CallToolResult): string | undefined {
+  return (result.structuredContent as { approval?: { token?: string } } | undefined)?.approval?.token;
+}
+
+/**
+ * `args` with the approval remote mode needs for the change: the token its dry run answers with (for
+ * delete_contact, which has none, the refused call's), as a model sends it once the user has said yes.
+ */
+export async function approvedArgs(client: Client, name: string, args: Record<string, unknown>) {
+  const preview = await call(client, name, name === 'delete_contact' ? args : { ...args, dry_run: true });
+  const token = approvalTokenOf(preview);
+  if (!token) throw new Error(`${name} answered no approval: ${textOf(preview)}`);
+  return { ...args, approval: token };
+}
+
 export interface RawAnswer {
   status: number;
   headers: http.IncomingHttpHeaders;

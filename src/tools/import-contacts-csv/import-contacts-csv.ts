@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { AttributeOutcome } from '../../import/attributes.js';
 import type { CsvShape, CsvSource } from '../../import/csv-source.js';
-import type { ExistingChanges } from '../../import/existing-changes.js';
+import type { ExistingChanges, ImportPlan } from '../../import/existing-changes.js';
 import type { RowTally } from '../../import/tally.js';
 import { uploadStopReason, type UploadOutcome } from '../../import/upload-outcome.js';
 import { logInfo } from '../../log.js';
@@ -12,7 +12,17 @@ import { dryRunResult, importResult, type ImportOutput } from './import-result.j
 import { ImportInputShape, ImportOutputShape } from './import-schema.js';
 import { attributeFailures, formatCounts, formatErrors } from './import-text.js';
 import { counted, renderTags, renderText } from '../../render.js';
-import { canConfirm, confirmChange } from '../../mcp/confirm.js';
+import type { ApprovalBinding } from '../../mcp/approval.js';
+import {
+  approvalFor,
+  approvalOf,
+  bindingArgs,
+  canConfirm,
+  confirmChange,
+  needsApproval,
+} from '../../mcp/confirm.js';
+import { isInputRequiredResult, type CallToolResult } from '../../mcp/sdk.js';
+import { REVIEWED_TOOL_UI } from '../../review/review-app.js';
 import { describeCause, describeFailure, errorResult, successResult } from '../../mcp/results.js';
 import { progressReporter, type ProgressReporter } from '../../mcp/progress.js';
 import { defineTool, type ToolCall } from '../../mcp/tool.js';
@@ -41,10 +51,12 @@ export const importContactsCsv = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   mayRunLong: true,
   localArguments: ['file_path'],
-  confirmArgument: ({ bulkThreshold }) =>
-    `true once the user has agreed to this import; needed when it would overwrite the names of, or add ` +
-    `tags to, more than ${bulkThreshold} existing contacts (the dry run counts them). Without it such an ` +
-    'import uploads nothing.',
+  ui: REVIEWED_TOOL_UI,
+  approvalArgument: ({ bulkThreshold }) =>
+    `Needed when the import would overwrite the names of, or add tags to, more than ${bulkThreshold} ` +
+    'existing contacts (the dry run counts them): the approval.token of the dry run (or of the answer ' +
+    'that refused the upload), sent only once the user has agreed. It approves exactly that file with ' +
+    'those arguments; without it nothing is uploaded, and the answer has the preview and a new token.',
   async run(args, call) {
     if ((args.file_path === undefined) === (args.csv === undefined)) {
       return errorResult(
@@ -105,12 +117,13 @@ function rowOptions(args: ImportArgs) {
 
 async function dryRun(
   args: ImportArgs,
-  { context, extra }: ToolCall,
+  call: ToolCall,
   pipeline: Pipeline,
   source: CsvSource,
   shape: CsvShape,
   warnings: string[],
 ) {
+  const { context, extra } = call;
   const { tally, plan } = await pipeline.checkCsv(source, shape, rowOptions(args));
   if (tally.total === 0) return errorResult(`${source.label} has a header but no data rows.`);
   // What the upload would change on contacts that exist: what a confirmation would ask about.
@@ -147,6 +160,8 @@ async function dryRun(
     existing !== undefined &&
     context.confirm.mode !== 'never' &&
     mayChangeMore(existing, plan.size, context.confirm.bulkThreshold);
+  const approval = needsYes && approvalFor(call, importBinding(args, context.client.account, plan, existing));
+  if (approval) result.approval = approval;
   const ask = needsYes
     ? `\nThe upload changes more than ${context.confirm.bulkThreshold} existing contacts (or cannot tell): it will need the user's yes.`
     : '';
@@ -161,25 +176,24 @@ async function dryRun(
  */
 async function confirmUpload(
   args: ImportArgs,
-  { server, extra, context }: ToolCall,
+  call: ToolCall,
   pipeline: Pipeline,
   source: CsvSource,
   shape: CsvShape,
 ) {
+  const { server, extra, context } = call;
   const settings = context.confirm;
-  const asks =
-    settings.mode === 'argument'
-      ? (args as { confirm?: unknown }).confirm !== true
-      : canConfirm(server, settings);
+  const asks = needsApproval(call) || canConfirm(server, settings);
   if (!asks) return 'go' as const;
   const { plan } = await pipeline.checkCsv(source, shape, rowOptions(args), false);
-  // Fewer numbers than the threshold cannot change more contacts than it.
-  if (plan.size <= settings.bulkThreshold) return 'go' as const;
+  // Fewer numbers than the threshold cannot change more contacts than it. (Apply in the review view
+  // checks its token whatever the count: the upload must be the one shown.)
+  if (plan.size <= settings.bulkThreshold && !call.reviewed) return 'go' as const;
   const existing = await pipeline.countExistingChanges(context.client, plan, {
     signal: extra.signal,
     call: () => context.client.startCall(extra.signal),
   });
-  if (!mayChangeMore(existing, plan.size, settings.bulkThreshold)) return 'go' as const;
+  if (!mayChangeMore(existing, plan.size, settings.bulkThreshold) && !call.reviewed) return 'go' as const;
   const parts = [
     existing.namesOverwritten > 0 && `overwrite the names of ${existing.namesOverwritten}`,
     existing.tagsAdded > 0 && `add tags to ${existing.tagsAdded}`,
@@ -191,10 +205,37 @@ async function confirmUpload(
       : existing.unknown > 0
         ? `${existing.changed} existing contacts${changes}, and perhaps ${existing.unknown} more whose lookup could not tell`
         : `${existing.changed} existing contacts${changes}`;
-  return confirmChange(server, extra, settings, args, () => ({
+  return confirmChange(call, args, () => ({
     question: `Import ${renderText(source.label, { max: 120 })}: it would change ${count}. Go ahead?`,
     what: `import ${renderText(source.label, { max: 120 })}, changing ${count}`,
+    binding: importBinding(args, context.client.account, plan, existing),
   }));
+}
+
+/**
+ * What an approval of an import is bound to: its arguments (the CSV text itself, or the file's path),
+ * the phone numbers it would send, and what it would change on the contacts that exist.
+ */
+function importBinding(
+  args: ImportArgs,
+  account: string,
+  plan: ImportPlan,
+  existing: ExistingChanges,
+): ApprovalBinding {
+  return {
+    tool: 'import_contacts_csv',
+    account,
+    args: bindingArgs(args),
+    selection: plan.phones(),
+    counts: {
+      numbers: plan.size,
+      changed: existing.changed,
+      names_overwritten: existing.namesOverwritten,
+      tags_added: existing.tagsAdded,
+      unknown: existing.unknown,
+      complete: existing.incomplete === undefined ? 1 : 0,
+    },
+  };
 }
 
 async function upload(
@@ -209,7 +250,10 @@ async function upload(
   try {
     await pipeline.readThrough(source);
     const gate = await confirmUpload(args, call, pipeline, source, shape);
-    if (gate !== 'go') return gate;
+    if (gate !== 'go') {
+      if (isInputRequiredResult(gate) || !approvalOf(gate)) return gate;
+      return await refusedWithPreview(gate, args, call, pipeline, source, shape, warnings);
+    }
   } catch (error) {
     if (error instanceof pipeline.ImportInputError)
       return errorResult(`${error.message} Nothing was uploaded.`);
@@ -233,6 +277,29 @@ async function upload(
   } finally {
     await outcome.attributes?.close();
   }
+}
+
+/**
+ * An upload refused for want of a (valid) approval answers as its dry run would: the new preview, with
+ * the refusal's token for exactly this upload.
+ */
+async function refusedWithPreview(
+  refusal: CallToolResult,
+  args: ImportArgs,
+  call: ToolCall,
+  pipeline: Pipeline,
+  source: CsvSource,
+  shape: CsvShape,
+  warnings: string[],
+): Promise<CallToolResult> {
+  const preview = await dryRun({ ...args, dry_run: true }, call, pipeline, source, shape, warnings);
+  const said = (result: CallToolResult) => (result.content[0]?.type === 'text' ? result.content[0].text : '');
+  const structured = preview.structuredContent ?? {};
+  return {
+    content: [{ type: 'text', text: `${said(refusal)}\n${said(preview)}` }],
+    structuredContent: { ...structured, approval: approvalOf(refusal) },
+    isError: true,
+  };
 }
 
 async function reportUpload(

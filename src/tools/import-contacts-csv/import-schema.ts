@@ -1,5 +1,6 @@
 /** import_contacts_csv's contract: its arguments, and what it answers (the shape the result builders fill). */
 import { z } from 'zod';
+import { approvalOutput } from '../../mcp/approval.js';
 import { tableSchema } from '../../mcp/table.js';
 import {
   booleanField,
@@ -127,6 +128,7 @@ export const ImportOutputShape = {
     })
     .optional()
     .describe('Set when the import ended early: the counts are what was done before; `total` is rows read.'),
+  approval: approvalOutput.optional(),
 };
 export type ImportOutput = z.infer<z.ZodObject<typeof ImportOutputShape>> & { warnings?: string[] };
 
