@@ -252,7 +252,8 @@ async function upload(
     const gate = await confirmUpload(args, call, pipeline, source, shape);
     if (gate !== 'go') {
       if (isInputRequiredResult(gate) || !approvalOf(gate)) return gate;
-      return await refusedWithPreview(gate, args, call, pipeline, source, shape, warnings);
+      const preview = () => dryRun({ ...args, dry_run: true }, call, pipeline, source, shape, warnings);
+      return await refusedWithPreview(gate, preview);
     }
   } catch (error) {
     if (error instanceof pipeline.ImportInputError)
@@ -285,19 +286,13 @@ async function upload(
  */
 async function refusedWithPreview(
   refusal: CallToolResult,
-  args: ImportArgs,
-  call: ToolCall,
-  pipeline: Pipeline,
-  source: CsvSource,
-  shape: CsvShape,
-  warnings: string[],
+  preview: () => Promise<CallToolResult>,
 ): Promise<CallToolResult> {
-  const preview = await dryRun({ ...args, dry_run: true }, call, pipeline, source, shape, warnings);
+  const shown = await preview();
   const said = (result: CallToolResult) => (result.content[0]?.type === 'text' ? result.content[0].text : '');
-  const structured = preview.structuredContent ?? {};
   return {
-    content: [{ type: 'text', text: `${said(refusal)}\n${said(preview)}` }],
-    structuredContent: { ...structured, approval: approvalOf(refusal) },
+    content: [{ type: 'text', text: `${said(refusal)}\n${said(shown)}` }],
+    structuredContent: { ...(shown.structuredContent ?? {}), approval: approvalOf(refusal) },
     isError: true,
   };
 }
