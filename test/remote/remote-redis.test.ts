@@ -10,6 +10,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { textOf, type JobStatus, type TagResult } from '../support/context.js';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis-server.js';
 import {
+  approvedArgs,
   call,
   connect,
   operatorEnv,
@@ -89,7 +90,8 @@ describe.skipIf(!redisAvailable())('several instances on Redis', () => {
   }
 
   async function startTagJob(client: Client, tag: string, add: string): Promise<JobStatus> {
-    const first = await call(client, 'tag_contacts', { tag, add: [add], confirm: true });
+    const args = await approvedArgs(client, 'tag_contacts', { tag, add: [add] });
+    const first = await call(client, 'tag_contacts', args);
     const job = jobOf(first);
     expect(job, textOf(first)).toBeDefined();
     expect(job!.state).toBe('running');
