@@ -119,9 +119,15 @@ async function seed(sandbox, tag) {
 
 /** tag_contacts through `client`, followed with get_job to its end; the writes that failed. */
 async function tagAll(client, tag) {
+  // Remote mode needs the dry run's approval token for a change above the threshold.
+  const preview = await client.callTool({
+    name: 'tag_contacts',
+    arguments: { tag, add: ['bench'], dry_run: true },
+  });
+  const approval = preview.structuredContent?.approval?.token;
   let answer = await client.callTool({
     name: 'tag_contacts',
-    arguments: { tag, add: ['bench'], confirm: true },
+    arguments: { tag, add: ['bench'], approval },
   });
   const id = answer.structuredContent?.job?.id;
   while (answer.structuredContent?.job?.state === 'running') {
