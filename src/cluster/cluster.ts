@@ -27,7 +27,8 @@ export interface Cluster {
   pace: (account: string, options: PaceOptions) => SharedPace;
   /**
    * Claims `name` until `expiresAt` (seconds since the epoch) for the first instance that asks: true
-   * for it, false for every later one, undefined without Redis to ask (OAuth's single-use tokens).
+   * for it, false for every later one, undefined without Redis to ask (OAuth's single-use tokens, and
+   * the approval tokens of mcp/approval.ts).
    */
   claimOnce(name: string, expiresAt: number): Promise<boolean | undefined>;
   close(): Promise<void>;

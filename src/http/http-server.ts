@@ -148,8 +148,15 @@ export async function startRemoteServer({
     operator,
     operatorSelection,
     // Remote mode's differences from stdio: no file on the server's disk is read, and a change that
-    // needs the user's yes needs `confirm: true` (no answer can reach a stateless request).
-    toolContext: toolSettingsFrom(config, { remote: true }),
+    // needs the user's yes needs a bound approval (no answer can reach a stateless request), spent
+    // once across the instances when they share Redis.
+    toolContext: toolSettingsFrom(config, {
+      remote: true,
+      ...(cluster && {
+        spendApproval: (id: string, expiresAt: number) =>
+          cluster.claimOnce(`approval:${id}`, expiresAt / 1000),
+      }),
+    }),
     agent,
     admissions,
     bodies: new BodyBudget(PENDING_BODIES_FACTOR * settings.maxBodyBytes),

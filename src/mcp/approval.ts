@@ -14,8 +14,9 @@
  * (jose): the token is read only by the server that wrote it or its siblings, so a standard envelope
  * buys no interoperability, and a fixed format of our own has no algorithm to negotiate.
  *
- * A token expires (ten minutes by default) and is single-use per instance: the ids of redeemed tokens
- * are kept until they expire, in a bounded set.
+ * A token expires (ten minutes by default) and is single-use: the ids of redeemed tokens are kept until
+ * they expire, in a bounded set of the instance, and — with several instances on Redis (REDIS_URL) — in
+ * the shared store too, so that a token is spent once across them (while Redis answers).
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
@@ -81,6 +82,12 @@ export interface ApprovalOptions {
   /** The clock (epoch ms): tests move it. */
   now?: () => number;
   maxRedeemed?: number;
+  /**
+   * Spends a token id in the store shared by the instances until `expiresAt` (epoch ms): true when this
+   * call spent it, false when it was spent before, undefined when the store cannot tell (Redis down:
+   * the instance's own set still holds).
+   */
+  spendShared?: (id: string, expiresAt: number) => Promise<boolean | undefined>;
 }
 
 interface Payload {
@@ -111,7 +118,10 @@ export class Approvals {
     this.ttlMs = options.ttlMs ?? DEFAULT_APPROVAL_TTL_MS;
     this.now = options.now ?? Date.now;
     this.maxRedeemed = options.maxRedeemed ?? MAX_REDEEMED_APPROVALS;
+    this.spendShared = options.spendShared;
   }
+
+  private readonly spendShared: ApprovalOptions['spendShared'];
 
   /** A new token for this change. */
   issue(binding: ApprovalBinding): Approval {
@@ -131,7 +141,10 @@ export class Approvals {
    * Whether `token` approves this change; when it does, it is spent. Checked in an order that names the
    * most useful reason: a token that is not ours, then one that is stale, then what differs.
    */
-  redeem(token: string, binding: ApprovalBinding): { ok: true } | { ok: false; reason: ApprovalRefusal } {
+  async redeem(
+    token: string,
+    binding: ApprovalBinding,
+  ): Promise<{ ok: true } | { ok: false; reason: ApprovalRefusal }> {
     const payload = this.verified(token);
     if (typeof payload === 'string') return { ok: false, reason: payload };
     const now = this.now();
@@ -144,7 +157,9 @@ export class Approvals {
     if (payload.args !== digests.args) return { ok: false, reason: 'arguments' };
     if (payload.sel !== digests.sel) return { ok: false, reason: 'selection' };
     if (this.redeemed.size >= this.maxRedeemed) return { ok: false, reason: 'busy' };
+    // Spent here first: a second call with the same token on this instance, meanwhile, is refused.
     this.redeemed.set(payload.id, payload.exp);
+    if ((await this.spendShared?.(payload.id, payload.exp)) === false) return { ok: false, reason: 'used' };
     return { ok: true };
   }
 

@@ -157,7 +157,7 @@ export async function confirmChange(
     const approvals = approvalsOf(settings);
     let why = `this server needs the user's yes to ${change.what}`;
     if (typeof given === 'string') {
-      const check = approvals.redeem(given, change.binding);
+      const check = await approvals.redeem(given, change.binding);
       if (check.ok) return 'go';
       why = `${refusalReason(check.reason, approvals)}; this change is: ${change.what}`;
     }
@@ -176,12 +176,16 @@ export async function confirmChange(
  * `reviewed`), with the token the view was shown; the model's own call, whatever it carries, answers
  * the preview and a token for the view (review/review-app.ts).
  */
-function reviewGate(call: ToolCall, args: object, change: ChangeToConfirm): CallToolResult | 'go' {
+async function reviewGate(
+  call: ToolCall,
+  args: object,
+  change: ChangeToConfirm,
+): Promise<CallToolResult | 'go'> {
   const approvals = approvalsOf(call.context.confirm);
   const given = (args as { approval?: unknown }).approval;
   let why = `the user reviews this change in the review shown with this result, and applies it there: ${change.what}`;
   if (call.reviewed && typeof given === 'string') {
-    const check = approvals.redeem(given, change.binding);
+    const check = await approvals.redeem(given, change.binding);
     if (check.ok) return 'go';
     why = `${refusalReason(check.reason, approvals)}; this change is: ${change.what}. Review it again`;
   }

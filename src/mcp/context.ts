@@ -4,7 +4,7 @@
  */
 import type { Config } from '../config.js';
 import { VobizClient, type VobizClientOptions, type VobizCredentials } from '../vobiz/client.js';
-import { Approvals } from './approval.js';
+import { Approvals, type ApprovalOptions } from './approval.js';
 import type { ConfirmSettings } from './confirm.js';
 import type { JobRegistry } from '../jobs/registry.js';
 import type { JobSettings } from '../jobs/run-as-job.js';
@@ -61,7 +61,17 @@ export type ToolSettings = Omit<ToolContext, 'client' | 'jobs' | 'observe'>;
  * the caller's (no directories to read), and no answer from a user can reach a stateless request, so a
  * change that needs a yes needs a bound approval instead (approval.ts).
  */
-export function toolSettingsFrom(config: Config, { remote = false } = {}): ToolSettings {
+export function toolSettingsFrom(
+  config: Config,
+  {
+    remote = false,
+    spendApproval,
+  }: {
+    remote?: boolean;
+    /** Several instances on Redis: where an approval token is spent once for all (cluster.ts). */
+    spendApproval?: ApprovalOptions['spendShared'];
+  } = {},
+): ToolSettings {
   return {
     import: {
       allowedDirs: remote ? [] : config.importDirs,
@@ -75,7 +85,10 @@ export function toolSettingsFrom(config: Config, { remote = false } = {}): ToolS
       bulkThreshold: config.confirmThreshold,
       ...(remote && config.http.sessionSecret !== undefined && { questionKey: config.http.sessionSecret }),
       // One per process: a token is spent here once. Remote instances sharing the secret check each other's.
-      approvals: new Approvals({ secret: remote ? config.http.sessionSecret : undefined }),
+      approvals: new Approvals({
+        secret: remote ? config.http.sessionSecret : undefined,
+        ...(spendApproval && { spendShared: spendApproval }),
+      }),
     },
     bulkConcurrency: config.bulkConcurrency,
     ...(remote && { remote }),

@@ -167,6 +167,30 @@ describe.skipIf(!redisAvailable())('several instances on Redis', () => {
     expect(rateLimited / requests).toBeLessThan(0.1);
   });
 
+  it('an approval token is spent once across the instances that share the secret and Redis', async () => {
+    await seed('spend-once', 3);
+    const shared = {
+      MCP_HTTP_SESSION_SECRET: 'a-session-secret-shared-by-both-instances',
+      VOBIZ_CONFIRM_THRESHOLD: '2',
+    };
+    const a = await instance(shared);
+    const b = await instance(shared);
+    const add = { tag: 'spend-once', add: ['once'] };
+    const approved = await approvedArgs(a.client, 'tag_contacts', add);
+    const applied = await call(a.client, 'tag_contacts', approved);
+    expect(applied.isError, textOf(applied)).toBeFalsy();
+    expect(carrying('once')).toBe(3);
+    // Undone, so that the same change would change the same contacts again.
+    const undo = await approvedArgs(a.client, 'tag_contacts', { tag: 'spend-once', remove: ['once'] });
+    expect((await call(a.client, 'tag_contacts', undo)).isError).toBeFalsy();
+    expect(carrying('once')).toBe(0);
+
+    const replay = await call(b.client, 'tag_contacts', approved);
+    expect(replay.isError).toBe(true);
+    expect(textOf(replay)).toMatch(/^Not done: the approval given has been used already/);
+    expect(carrying('once')).toBe(0);
+  });
+
   it('Redis killed mid-job: the job ends on its instance, every write made once, and one log line says so', async () => {
     await seed('loss-a');
     sandbox.setNetwork({ latencyMs: ROUND_TRIP_MS });
