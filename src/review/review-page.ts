@@ -113,7 +113,7 @@ const SCRIPT = `(() => {
     const parts = [];
     if (kind === 'tag_contacts') {
       const verb = data.dry_run ? 'would change' : 'changed';
-      parts.push(el('h1', data.dry_run ? 'Review: change the tags of ' + data.changed + ' contacts' : 'Tags changed'));
+      parts.push(el('h1', !data.dry_run ? 'Tags changed' : (data.approval ? 'Review: change' : 'Dry run: would change') + ' the tags of ' + data.changed + ' contacts'));
       parts.push(el('p', data.matched + ' selected, ' + data.changed + ' ' + verb + ', ' + data.unchanged + ' already had it' + (data.failed ? ', ' + data.failed + ' failed' : '') + '.'));
       const examples = recordsOf(data.examples);
       if (examples.length) parts.push(table(['Contact', 'Tags'], examples.map((e) => [e.name || e.id, tagsChange(e.tags_before || [], e.tags_after || [])])));
@@ -126,7 +126,7 @@ const SCRIPT = `(() => {
       if (!data.deleted) parts.push(el('p', 'This cannot be undone.'));
     } else if (kind === 'import_contacts_csv') {
       const e = data.existing_contacts;
-      parts.push(el('h1', data.dry_run ? 'Review: import ' + data.valid + ' rows' : 'Import done'));
+      parts.push(el('h1', !data.dry_run ? 'Import done' : (data.approval ? 'Review: import ' : 'Dry run: would import ') + data.valid + ' rows'));
       parts.push(el('p', data.total + ' rows, ' + data.valid + ' valid, ' + (data.failed || 0) + ' refused' + (data.dry_run ? '' : '; ' + data.created + ' created, ' + data.updated + ' updated') + '.'));
       if (e) parts.push(el('p', 'Existing contacts changed: ' + e.changed + ' (names overwritten ' + e.names_overwritten + ', tags added ' + e.tags_added + ')' + (e.complete ? '' : ', at least') + '.'));
       const cols = data.columns;
