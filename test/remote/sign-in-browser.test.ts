@@ -5,7 +5,6 @@
  * needed or used. `npm run docs` runs this with VOBIZ_UPDATE_DOCS=1 to write docs/sign-in.png, the
  * screenshot docs/connectors.md shows; otherwise the screenshot goes to a temporary directory.
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,21 +18,10 @@ import {
   oauthKey,
   REDIRECT_URI,
 } from '../support/oauth-flow.js';
+import { CHROMIUM, CHROMIUM_ARGS, noChromium } from '../support/chromium.js';
 import { startRemote, stopRemote, type Remote } from '../support/remote-stack.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-describe.skipIf(!existsSync(CHROMIUM))('the sign-in page in Chromium', () => {
+describe.skipIf(noChromium)('the sign-in page in Chromium', () => {
   let sandbox: Sandbox;
   let remote: Remote;
   let profile: string;
