@@ -96,7 +96,7 @@ export const EnvSchema = z.object({
     z.enum(['auto', 'never'], { error: 'VOBIZ_CONFIRM must be auto or never' }).default('auto'),
     {
       group: 'tools',
-      doc: '`auto`: deletes and bulk changes above the threshold are confirmed by the user — asked through elicitation over stdio when the client supports it; in remote mode the call must carry `approval`, the token of the dry run (or of the refused call) for exactly that change, sent after asking. `never`: no confirmation',
+      doc: '`auto`: deletes and bulk changes above the threshold are confirmed by the user — asked through elicitation over stdio when the client supports it; in remote mode the call must carry `approval`, the token of the dry run (or of the refused call) for exactly that change, sent after asking; a client that renders MCP Apps shows the change in a review view, where the person applies it. `never`: no confirmation',
     },
   ),
   VOBIZ_CONFIRM_THRESHOLD: documented(
