@@ -2,6 +2,7 @@
  * What a VobizClient is made with and what its calls take: the options, the credentials, the shapes of
  * a list query, a new contact and a patch, and what an observer of its requests is told.
  */
+import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { Pace } from './pace.js';
 import type { RetryEvent, RetryPolicy } from './retry.js';
@@ -105,3 +106,22 @@ export const DEFAULT_CONCURRENCY = 32;
 export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 export type RequestBody = { json: unknown } | { file: { blob: Blob; filename: string } } | undefined;
+
+/** The headers that authenticate every request: the documented pair, or a bearer token. */
+export function authHeadersOf(credentials: VobizCredentials): Record<string, string> {
+  return 'bearerToken' in credentials
+    ? { authorization: `Bearer ${credentials.bearerToken}` }
+    : { 'x-auth-id': credentials.authId, 'x-auth-token': credentials.authToken };
+}
+
+/** Which account a client acts for, as a digest of the base URL and the credentials: never shown. */
+export function accountDigest(baseUrl: string, credentials: VobizCredentials): string {
+  return createHash('sha256')
+    .update(`vobiz-account\0${baseUrl}\0`)
+    .update(
+      'bearerToken' in credentials
+        ? `bearer\0${credentials.bearerToken}`
+        : `pair\0${credentials.authId}\0${credentials.authToken}`,
+    )
+    .digest('hex');
+}

@@ -3,7 +3,6 @@
  * request, ids percent-encoded into paths, responses checked with zod, every failure turned into one of
  * the typed errors in `errors.ts`, and every request retried by the one policy in `retry.ts`.
  */
-import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
@@ -49,6 +48,8 @@ export { contactPath, InvalidContactIdError } from './paths.js';
 
 export type * from './client-options.js';
 import {
+  accountDigest,
+  authHeadersOf,
   DEFAULT_CONCURRENCY,
   DEFAULT_DEADLINE_MS,
   DEFAULT_MAX_RESPONSE_BYTES,
@@ -83,26 +84,13 @@ export class VobizClient {
   readonly pace: Pace;
   private readonly observer: UpstreamObserver | undefined;
   private readonly extraHeaders: Readonly<Record<string, string>>;
-  /**
-   * Which account this client acts for, as a digest of the base URL and the credentials: an approval
-   * (mcp/approval.ts) issued for one account approves nothing on another. Never shown anywhere.
-   */
+  /** The account it acts for (accountDigest): an approval for one account approves nothing on another. */
   readonly account: string;
 
   constructor(options: VobizClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.account = createHash('sha256')
-      .update(`vobiz-account\0${this.baseUrl}\0`)
-      .update(
-        'bearerToken' in options.credentials
-          ? `bearer\0${options.credentials.bearerToken}`
-          : `pair\0${options.credentials.authId}\0${options.credentials.authToken}`,
-      )
-      .digest('hex');
-    this.authHeaders =
-      'bearerToken' in options.credentials
-        ? { authorization: `Bearer ${options.credentials.bearerToken}` }
-        : { 'x-auth-id': options.credentials.authId, 'x-auth-token': options.credentials.authToken };
+    this.account = accountDigest(this.baseUrl, options.credentials);
+    this.authHeaders = authHeadersOf(options.credentials);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;

@@ -1,37 +1,27 @@
-import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
 import type { AttributeOutcome } from '../../import/attributes.js';
 import type { CsvShape, CsvSource } from '../../import/csv-source.js';
-import type { ExistingChanges, ImportPlan } from '../../import/existing-changes.js';
-import type { RowTally } from '../../import/tally.js';
 import { uploadStopReason, type UploadOutcome } from '../../import/upload-outcome.js';
 import { logInfo } from '../../log.js';
 import { CSV_TAG_SEPARATOR, E164_EXAMPLE } from '../../vobiz/contract.js';
 import { DEFAULT_IMPORT_CONCURRENCY } from '../../settings.js';
 import { dryRunResult, importResult, type ImportOutput } from './import-result.js';
-import { ImportInputShape, ImportOutputShape } from './import-schema.js';
-import { attributeFailures, formatCounts, formatErrors } from './import-text.js';
-import { counted, renderTags, renderText } from '../../render.js';
-import type { ApprovalBinding } from '../../mcp/approval.js';
 import {
-  approvalFor,
-  approvalOf,
-  bindingArgs,
-  canConfirm,
-  confirmChange,
-  needsApproval,
-} from '../../mcp/confirm.js';
-import { isInputRequiredResult, type CallToolResult } from '../../mcp/sdk.js';
+  ImportInputShape,
+  ImportOutputShape,
+  rowOptions,
+  type ImportArgs,
+  type Pipeline,
+} from './import-schema.js';
+import { confirmUpload, importBinding, mayChangeMore, refusedWithPreview } from './import-approval.js';
+import { attributeFailures, countryHint, formatCounts, formatErrors } from './import-text.js';
+import { allowedDirectories } from './import-roots.js';
+import { renderTags, renderText } from '../../render.js';
+import { approvalFor, approvalOf } from '../../mcp/confirm.js';
+import { isInputRequiredResult } from '../../mcp/sdk.js';
 import { REVIEWED_TOOL_UI } from '../../review/review-app.js';
 import { describeCause, describeFailure, errorResult, successResult } from '../../mcp/results.js';
 import { progressReporter, type ProgressReporter } from '../../mcp/progress.js';
 import { defineTool, type ToolCall } from '../../mcp/tool.js';
-
-/** How long the client has to answer roots/list before the configured directories apply. */
-export const ROOTS_TIMEOUT_MS = 3_000;
-
-type ImportArgs = z.output<z.ZodObject<typeof ImportInputShape>>;
-type Pipeline = typeof import('../../import/import-csv.js');
 
 export const importContactsCsv = defineTool({
   name: 'import_contacts_csv',
@@ -111,10 +101,6 @@ export const importContactsCsv = defineTool({
   },
 });
 
-function rowOptions(args: ImportArgs) {
-  return { defaultCountry: args.default_country as never, addTags: args.add_tags };
-}
-
 async function dryRun(
   args: ImportArgs,
   call: ToolCall,
@@ -168,76 +154,6 @@ async function dryRun(
   return successResult(result, `${formatCounts(result)}${countryHint(tally, args.default_country)}${ask}`);
 }
 
-/**
- * The user's yes before an upload that would overwrite the names of, or add tags to, more existing
- * contacts than the confirmation threshold — asked and refused as tag_contacts does (confirm.ts). The
- * file is checked once more to know what each number's contact would be left with, and the contacts
- * are read as the dry run reads them: the question carries the dry run's numbers.
- */
-async function confirmUpload(
-  args: ImportArgs,
-  call: ToolCall,
-  pipeline: Pipeline,
-  source: CsvSource,
-  shape: CsvShape,
-) {
-  const { server, extra, context } = call;
-  const settings = context.confirm;
-  const asks = needsApproval(call) || canConfirm(server, settings);
-  if (!asks) return 'go' as const;
-  const { plan } = await pipeline.checkCsv(source, shape, rowOptions(args), false);
-  // Fewer numbers than the threshold cannot change more contacts than it. (Apply in the review view
-  // checks its token whatever the count: the upload must be the one shown.)
-  if (plan.size <= settings.bulkThreshold && !call.reviewed) return 'go' as const;
-  const existing = await pipeline.countExistingChanges(context.client, plan, {
-    signal: extra.signal,
-    call: () => context.client.startCall(extra.signal),
-  });
-  if (!mayChangeMore(existing, plan.size, settings.bulkThreshold) && !call.reviewed) return 'go' as const;
-  const parts = [
-    existing.namesOverwritten > 0 && `overwrite the names of ${existing.namesOverwritten}`,
-    existing.tagsAdded > 0 && `add tags to ${existing.tagsAdded}`,
-  ].filter(Boolean);
-  const changes = parts.length > 0 ? ` (${parts.join(' and ')})` : '';
-  const count =
-    existing.incomplete !== undefined
-      ? `at least ${existing.changed} and up to ${plan.size} existing contacts (reading the account failed: ${describeCause(existing.incomplete)})`
-      : existing.unknown > 0
-        ? `${existing.changed} existing contacts${changes}, and perhaps ${existing.unknown} more whose lookup could not tell`
-        : `${existing.changed} existing contacts${changes}`;
-  return confirmChange(call, args, () => ({
-    question: `Import ${renderText(source.label, { max: 120 })}: it would change ${count}. Go ahead?`,
-    what: `import ${renderText(source.label, { max: 120 })}, changing ${count}`,
-    binding: importBinding(args, context.client.account, plan, existing),
-  }));
-}
-
-/**
- * What an approval of an import is bound to: its arguments (the CSV text itself, or the file's path),
- * the phone numbers it would send, and what it would change on the contacts that exist.
- */
-function importBinding(
-  args: ImportArgs,
-  account: string,
-  plan: ImportPlan,
-  existing: ExistingChanges,
-): ApprovalBinding {
-  return {
-    tool: 'import_contacts_csv',
-    account,
-    args: bindingArgs(args),
-    selection: plan.phones(),
-    counts: {
-      numbers: plan.size,
-      changed: existing.changed,
-      names_overwritten: existing.namesOverwritten,
-      tags_added: existing.tagsAdded,
-      unknown: existing.unknown,
-      complete: existing.incomplete === undefined ? 1 : 0,
-    },
-  };
-}
-
 async function upload(
   args: ImportArgs,
   call: ToolCall,
@@ -278,23 +194,6 @@ async function upload(
   } finally {
     await outcome.attributes?.close();
   }
-}
-
-/**
- * An upload refused for want of a (valid) approval answers as its dry run would: the new preview, with
- * the refusal's token for exactly this upload.
- */
-async function refusedWithPreview(
-  refusal: CallToolResult,
-  preview: () => Promise<CallToolResult>,
-): Promise<CallToolResult> {
-  const shown = await preview();
-  const said = (result: CallToolResult) => (result.content[0]?.type === 'text' ? result.content[0].text : '');
-  return {
-    content: [{ type: 'text', text: `${said(refusal)}\n${said(shown)}` }],
-    structuredContent: { ...(shown.structuredContent ?? {}), approval: approvalOf(refusal) },
-    isError: true,
-  };
 }
 
 async function reportUpload(
@@ -356,42 +255,6 @@ async function reportUpload(
       )
     : '';
   return successResult(result, `${formatCounts(result)}${hint}${failures}`);
-}
-
-/** Whether the import may change more existing contacts than `threshold`, counting what is not known. */
-function mayChangeMore(existing: ExistingChanges, numbers: number, threshold: number): boolean {
-  const most = existing.incomplete !== undefined ? numbers : existing.changed + existing.unknown;
-  return most > threshold;
-}
-
-/**
- * Where a `file_path` may lie: the client's roots when it offers them (the folders its user opened),
- * else the configured directories. A client that declares roots but does not answer within
- * ROOTS_TIMEOUT_MS does not hold the call up: the configured directories apply, and a warning says so.
- */
-async function allowedDirectories({ server, context }: ToolCall, warnings: string[]): Promise<string[]> {
-  const configured = context.import.allowedDirs;
-  if (!server.server.getClientCapabilities()?.roots) return configured;
-  try {
-    const timeout = context.import.rootsTimeoutMs ?? ROOTS_TIMEOUT_MS;
-    const { roots } = await server.server.listRoots(undefined, { timeout });
-    const dirs = roots
-      .filter((root) => root.uri.startsWith('file://'))
-      .map((root) => fileURLToPath(root.uri));
-    // A client with no folder open offers no roots: then the server's own setting applies.
-    return dirs.length > 0 ? dirs : configured;
-  } catch (error) {
-    warnings.push(
-      `The client did not list its roots (${describeCause(error)}), so the server's configured directories ` +
-        'applied (VOBIZ_IMPORT_DIRS, or its working directory).',
-    );
-    return configured;
-  }
-}
-
-function countryHint(tally: RowTally, defaultCountry: string | undefined): string {
-  if (defaultCountry || tally.missingCountryCode === 0) return '';
-  return `\n${counted(tally.missingCountryCode, 'row has a local number', 'rows have local numbers')} without a country code: pass default_country (e.g. "IN") to read them.`;
 }
 
 export type { ImportOutput };

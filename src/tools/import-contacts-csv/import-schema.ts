@@ -182,3 +182,12 @@ export const ImportInputShape = {
     'Check the file and report what would be imported; upload nothing.',
   ),
 };
+
+export type ImportArgs = z.output<z.ZodObject<typeof ImportInputShape>>;
+/** The CSV pipeline, loaded with the first import (not at start-up). */
+export type Pipeline = typeof import('../../import/import-csv.js');
+
+/** The pipeline's row options, from the tool's arguments. */
+export function rowOptions(args: ImportArgs) {
+  return { defaultCountry: args.default_country as never, addTags: args.add_tags };
+}

@@ -2,6 +2,7 @@
 import type { AttributeOutcome } from '../../import/attributes.js';
 import type { RowError } from '../../import/csv-rows.js';
 import type { CsvShape } from '../../import/csv-source.js';
+import type { RowTally } from '../../import/tally.js';
 import { counted, renderJson, renderTags, renderText } from '../../render.js';
 import { fromTable } from '../../mcp/table.js';
 import { type ImportOutput, type SampleRow } from './import-schema.js';
@@ -119,4 +120,10 @@ export function attributeFailures(outcome: AttributeOutcome, describe: (error: u
         `\nattributes of row ${row} (${renderText(phone_number, { quote: 'unless-plain', max: 40 })}) not written: ${describe(error)}`,
     )
     .join('');
+}
+
+/** A hint when rows have local numbers and no default_country was given. */
+export function countryHint(tally: RowTally, defaultCountry: string | undefined): string {
+  if (defaultCountry || tally.missingCountryCode === 0) return '';
+  return `\n${counted(tally.missingCountryCode, 'row has a local number', 'rows have local numbers')} without a country code: pass default_country (e.g. "IN") to read them.`;
 }
