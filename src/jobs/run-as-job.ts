@@ -5,6 +5,7 @@
  * cancel_job. Until that answer the call is what it was: its progress notifications reach the caller,
  * and a cancel of the call cancels the work.
  */
+import { errorResult } from '../mcp/results.js';
 import { isSpecType, type CallToolResult, type ToolAnswer } from '../mcp/sdk.js';
 import { z } from 'zod';
 import type { ToolExtra } from '../mcp/tool.js';
@@ -76,7 +77,7 @@ export async function runAsJob(
       }),
     jobs.origin,
   );
-  if ('refused' in started) return { isError: true, content: [{ type: 'text', text: started.refused }] };
+  if ('refused' in started) return errorResult(started.refused);
   const job = started;
   // The caller's cancel, while the call is open, cancels the work: what a cancel did before jobs.
   const cancel = () => job.cancel();
@@ -119,5 +120,16 @@ function howToFollow(job: Job, budgetMs: number): string {
   return (
     `It goes on in the background. Call get_job with {"id":"${job.id}"} for the result ` +
     `(it waits up to ${Math.round(budgetMs / 1000)} s for the job to end), or cancel_job to stop it.`
+  );
+}
+
+/**
+ * What a job answers when its work got as far as the user's yes after its call had answered: the
+ * question went nowhere (it travels only in the call's own answer), and nothing was changed.
+ */
+export function questionNotAsked(job: { id: string; tool: string }): CallToolResult {
+  return errorResult(
+    `Job ${job.id} (${job.tool}) stopped before changing anything: it needs the user's yes. ` +
+      `Call ${job.tool} again with the same arguments to be asked.`,
   );
 }

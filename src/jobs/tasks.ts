@@ -7,7 +7,7 @@
  * the extension; the shapes here follow the extension's 2026-07-28 schema.
  */
 import {
-  CLIENT_CAPABILITIES_META_KEY,
+  requestCapabilities,
   isInputRequiredResult,
   ProtocolError,
   ProtocolErrorCode,
@@ -17,7 +17,7 @@ import {
 } from '../mcp/sdk.js';
 import { z } from 'zod';
 import type { ToolExtra } from '../mcp/tool.js';
-import { describeJob, type JobSettings } from './run-as-job.js';
+import { describeJob, questionNotAsked, type JobSettings } from './run-as-job.js';
 import type { Job } from './registry.js';
 
 export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
@@ -27,9 +27,7 @@ const POLL_INTERVAL_MS = 1_000;
 
 /** Whether the request's client declared the tasks extension (a 2026-07-28 per-request capability). */
 export function declaresTasks(extra: ToolExtra): boolean {
-  const envelope = extra.envelope as
-    Record<string, { extensions?: Record<string, unknown> } | undefined> | undefined;
-  return envelope?.[CLIENT_CAPABILITIES_META_KEY]?.extensions?.[TASKS_EXTENSION] !== undefined;
+  return requestCapabilities(extra)?.extensions?.[TASKS_EXTENSION] !== undefined;
 }
 
 type TaskStatus = 'working' | 'completed' | 'failed' | 'cancelled';
@@ -57,16 +55,7 @@ function taskOf(job: Job, keepMs: number) {
  */
 function completedResult(job: Job): ToolAnswer {
   const result = job.result!;
-  if (!isInputRequiredResult(result)) return result;
-  return {
-    isError: true,
-    content: [
-      {
-        type: 'text',
-        text: `${job.tool} stopped before changing anything: it needs the user's yes. Call it again with the same arguments to be asked.`,
-      },
-    ],
-  };
+  return isInputRequiredResult(result) ? questionNotAsked(job) : result;
 }
 
 /**

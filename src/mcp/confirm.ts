@@ -16,7 +16,7 @@
  * `approval` argument to the tools that ask (withApprovalArgument).
  */
 import {
-  CLIENT_CAPABILITIES_META_KEY,
+  requestCapabilities,
   createRequestStateCodec,
   inputRequired,
   inputResponse,
@@ -276,8 +276,7 @@ async function answeredQuestion(
 }
 
 function declaresElicitation(extra: Extra): boolean {
-  const envelope = extra.envelope as Record<string, { elicitation?: unknown } | undefined> | undefined;
-  return Boolean(envelope?.[CLIENT_CAPABILITIES_META_KEY]?.elicitation);
+  return Boolean(requestCapabilities(extra)?.elicitation);
 }
 
 /** Whether confirmWithUser would put a question to the user (so a tool can skip preparing one). */

@@ -11,7 +11,14 @@
  * Over stdio, `serveStdio` picks the generation per connection; over HTTP, remote mode routes each
  * request by `isLegacyRequest` (src/http/dispatch.ts).
  */
-import type { CallToolResult, InputRequiredResult, McpServer, Transport } from '@modelcontextprotocol/server';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  type CallToolResult,
+  type ClientCapabilities,
+  type InputRequiredResult,
+  type McpServer,
+  type Transport,
+} from '@modelcontextprotocol/server';
 
 export {
   bearerAuthChallengeResponse,
@@ -36,6 +43,7 @@ export {
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 export type {
+  ClientCapabilities,
   AuthInfo,
   CallToolResult,
   InputRequiredResult,
@@ -74,4 +82,13 @@ export function onConnect(server: McpServer, prepare: (transport: Transport) => 
     prepare(transport);
     return connect(transport);
   };
+}
+
+/**
+ * The client's capabilities as this request declares them: a 2026-07-28 request carries them in its
+ * envelope; undefined for a 2025-era one, whose capabilities were declared at initialize.
+ */
+export function requestCapabilities(request: { envelope?: unknown }): ClientCapabilities | undefined {
+  const envelope = request.envelope as Record<string, ClientCapabilities | undefined> | undefined;
+  return envelope?.[CLIENT_CAPABILITIES_META_KEY];
 }

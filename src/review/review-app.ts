@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import {
   APP_MIME_TYPE,
-  CLIENT_CAPABILITIES_META_KEY,
+  requestCapabilities,
   getUiCapability,
   isInputRequiredResult,
   registerAppResource,
@@ -37,9 +37,7 @@ export const REVIEWED_TOOL_UI = { resourceUri: REVIEW_URI };
 
 /** Whether the client renders MCP Apps: declared at initialize (2025), or with the request (2026-07-28). */
 export function declaresApps(server: McpServer, extra: ToolExtra): boolean {
-  const envelope = extra.envelope as
-    Record<string, { extensions?: Record<string, unknown> } | undefined> | undefined;
-  const perRequest = envelope?.[CLIENT_CAPABILITIES_META_KEY] as Parameters<typeof getUiCapability>[0];
+  const perRequest = requestCapabilities(extra) as Parameters<typeof getUiCapability>[0] | undefined;
   const ui = getUiCapability(perRequest ?? server.server.getClientCapabilities());
   if (!ui) return false;
   // A host that names the content types it renders must name ours.

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isInputRequiredResult, type CallToolResult } from '../mcp/sdk.js';
-import { describeJob, jobOutput } from '../jobs/run-as-job.js';
+import { describeJob, jobOutput, questionNotAsked } from '../jobs/run-as-job.js';
 import type { JobView } from '../jobs/registry.js';
 import { renderText } from '../render.js';
 import { progressReporter } from '../mcp/progress.js';
@@ -69,19 +69,7 @@ export function jobAnswer(job: JobView): CallToolResult {
       content: [{ type: 'text', text: `${describeJob(job)} Call get_job again to wait for the result.` }],
     };
   }
-  if (isInputRequiredResult(result)) {
-    // The work got as far as the user's yes after its call had answered: the question went nowhere.
-    return {
-      structuredContent: { job: status },
-      content: [
-        {
-          type: 'text',
-          text: `Job ${job.id} (${job.tool}) stopped before changing anything: it needs the user's yes. Call ${job.tool} again with the same arguments to be asked.`,
-        },
-      ],
-      isError: true,
-    };
-  }
+  if (isInputRequiredResult(result)) return { ...questionNotAsked(job), structuredContent: { job: status } };
   const text = result.content.map((block) => (block.type === 'text' ? block.text : '')).join('\n');
   return {
     structuredContent: {
