@@ -258,23 +258,18 @@ export async function startRemoteServer({
     draining = true;
     const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     httpServer.closeIdleConnections();
-    // Background jobs stop starting writes, within the grace period like the calls in flight.
+    // Background jobs stop starting writes; they and the calls in flight share one grace period.
     const jobsStopped = jobs.cancelAll();
-    let drained = admissions.running === 0;
-    if (!drained) {
-      drained = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), settings.shutdownGraceMs);
-        onIdle = () => {
-          clearTimeout(timer);
-          resolve(true);
-        };
-      });
-    }
-    drained =
-      (await Promise.race([
-        jobsStopped.then(() => true),
-        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), settings.shutdownGraceMs).unref()),
-      ])) && drained;
+    const idle =
+      admissions.running === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onIdle = resolve));
+    let graceTimer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      Promise.all([idle, jobsStopped]).then(() => true),
+      new Promise<boolean>(
+        (resolve) => (graceTimer = setTimeout(() => resolve(false), settings.shutdownGraceMs)),
+      ),
+    ]);
+    clearTimeout(graceTimer);
     // What is left is idle keep-alive connections, or calls past the grace period: they are cut.
     httpServer.closeAllConnections();
     await stopped;
